@@ -1,0 +1,24 @@
+/// Every way a client connection can fail, in the driver's words (../shared/DESIGN.md, "Failure kinds").
+///
+/// Failures are data, not exceptions: each worker counts them by kind and the counts are summed at the end.
+public enum FailureKind: String, CaseIterable, Sendable, Codable {
+    case connectRefused = "connect_refused"
+    case connectTimeout = "connect_timeout"
+    case connectionReset = "connection_reset"
+    case readTimeout = "read_timeout"
+    /// The server closed before the whole response arrived (a short read).
+    case closedEarly = "closed_early"
+    /// Wrong length or a wrong greeting frame.
+    case badResponse = "bad_response"
+    /// The driver's own limit (no free local port, no file descriptor): says nothing about the server.
+    case localResource = "local_resource"
+
+    /// True for failures the server caused; false for the driver's own limits, which are reported apart.
+    public var isServerSide: Bool { self != .localResource }
+
+    /// The CSV column that counts this kind, e.g. `fail_connect_refused`.
+    public var csvColumn: String { "fail_" + rawValue }
+
+    /// How the summary names this kind for a person, e.g. `connect refused`.
+    public var label: String { String(rawValue.map { $0 == "_" ? " " : $0 }) }
+}

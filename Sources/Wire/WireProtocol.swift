@@ -1,0 +1,15 @@
+/// The two conversations every server speaks and the driver checks (../shared/DESIGN.md, "The wire protocol").
+public enum WireProtocol: String, CaseIterable, Sendable, Codable {
+    /// On accept the server writes one 81-byte ``Greeting`` frame and closes.
+    case greeting
+    /// The client sends 4-byte big-endian sizes n; the server answers each with n random bytes.
+    case request
+}
+
+/// Defaults shared by servers and the driver, so `bench serve` and `bench drive` meet without options.
+public enum WireDefaults {
+    public static let port = 5050
+    public static let host = "127.0.0.1"
+    /// Largest request a server answers unless told otherwise: 1 MiB.
+    public static let maxRequestBytes: UInt32 = 1 << 20
+}
