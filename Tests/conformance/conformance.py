@@ -60,7 +60,8 @@ def deadline_in(seconds):
     return time.monotonic() + seconds
 
 
-def connect(t, timeout=IO_TIMEOUT):
+def connect(t, deadline=None):
+    timeout = IO_TIMEOUT if deadline is None else max(0.1, deadline - time.monotonic())
     try:
         return socket.create_connection((t.host, t.port), timeout=timeout)
     except OSError as e:
@@ -130,23 +131,23 @@ def abort(sock):
 
 
 def run_concurrently(count, client, timeout):
-    """Start `count` clients at once (a barrier), each `client(i)` raising Failure on error."""
+    """Start `count` clients at once (a barrier), each `client(i, deadline)` raising Failure."""
     barrier = threading.Barrier(count)
     errors = [None] * count
 
     def worker(i):
         try:
             barrier.wait(timeout=IO_TIMEOUT)
-            client(i)
+            client(i, deadline)
         except Exception as e:  # noqa: BLE001 - every error of a client is a finding
             errors[i] = e
 
+    deadline = deadline_in(timeout)
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(count)]
     for th in threads:
         th.start()
-    deadline = deadline_in(timeout)
-    for th in threads:
-        th.join(max(0.0, deadline - time.monotonic()))
+    for th in threads:    # a client gives up at the deadline; the margin lets it say why
+        th.join(max(0.0, deadline + 1.0 - time.monotonic()))
     stuck = [i for i, th in enumerate(threads) if th.is_alive()]
     failed = [(i, e) for i, e in enumerate(errors) if e is not None and i not in stuck]
     if stuck or failed:
@@ -171,7 +172,7 @@ def all_distinct(items):
 
 def read_greeting(t, deadline):
     """One greeting connection: exactly 81 bytes, byte-exact frame, then EOF. Returns the 16 bytes."""
-    with connect(t) as s:
+    with connect(t, deadline) as s:
         data, how = receive(s, GREETING_LEN + 1, deadline)
     if len(data) != GREETING_LEN or how != "eof":
         raise Failure(f"expected {GREETING_LEN} bytes then EOF, got {len(data)}"
@@ -195,8 +196,7 @@ def check_greeting_random(t):
 
 
 def check_greeting_concurrent(t):
-    deadline = deadline_in(CONCURRENT_TIMEOUT)
-    run_concurrently(CLIENTS, lambda i: read_greeting(t, deadline), CONCURRENT_TIMEOUT)
+    run_concurrently(CLIENTS, lambda i, deadline: read_greeting(t, deadline), CONCURRENT_TIMEOUT)
 
 
 def check_greeting_abort_survives(t):
@@ -223,9 +223,9 @@ def finish(s, deadline):
     expect_eof(s, deadline, "after half-close")
 
 
-def request_session(t, sizes, timeout=IO_TIMEOUT):
-    deadline = deadline_in(timeout)
-    with connect(t, timeout) as s:
+def request_session(t, sizes, deadline=None):
+    deadline = deadline or deadline_in(IO_TIMEOUT)
+    with connect(t, deadline) as s:
         answers = exchange(s, sizes, deadline)
         finish(s, deadline)
     return answers
@@ -361,9 +361,9 @@ def check_request_random(t):
 def check_request_concurrent(t):
     base = sizes_up_to_max(t, [1, 16, 1000, 4096, 65536])
 
-    def client(i):
+    def client(i, deadline):
         k = i % len(base)
-        request_session(t, base[k:] + base[:k], CONCURRENT_TIMEOUT)
+        request_session(t, base[k:] + base[:k], deadline)
 
     run_concurrently(CLIENTS, client, CONCURRENT_TIMEOUT)
 
