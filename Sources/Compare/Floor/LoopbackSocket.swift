@@ -82,18 +82,16 @@ enum LoopbackSocket {
         }
     }
 
-    /// Reads until `buffer` is full, or until end of stream; returns the number of bytes read.
-    @discardableResult
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    /// Reads until `buffer` is full, resuming after short reads and signals; an early end of stream is an error.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws {
         var done = 0
         while done < buffer.count {
             let received = recv(fd, buffer.baseAddress! + done, buffer.count - done, 0)
             if received < 0 && errno == EINTR { continue }
             guard received >= 0 else { throw FloorError("read") }
-            if received == 0 { break }
+            guard received > 0 else { throw FloorError("read (closed early)", errno: EPROTO) }
             done += received
         }
-        return done
     }
 
     private static func open() throws -> Int32 {

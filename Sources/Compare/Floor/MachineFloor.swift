@@ -35,38 +35,33 @@ public struct MachineFloor: Sendable, Equatable {
         let (listener, port) = try LoopbackSocket.listen()
         defer { close(listener) }
         return MachineFloor(
-            connectionsPerSecond: try rate(for: duration) {
-                try connectionLifecycle(listener: listener, port: port)
-            },
+            connectionsPerSecond: try connectionRate(listener: listener, port: port, duration: duration),
             requestsPerSecond: try requestRate(listener: listener, port: port, duration: duration))
     }
 
-    /// One connection as the greeting protocol has it.
-    private static func connectionLifecycle(listener: Int32, port: in_port_t) throws {
-        let client = try LoopbackSocket.connect(port: port)
-        defer { close(client) }
-        let server = try LoopbackSocket.accept(listener)
+    /// Connections per second, each as the greeting protocol has it.
+    private static func connectionRate(listener: Int32, port: in_port_t, duration: Duration) throws -> Double {
         let greeting = [UInt8](repeating: 0x2a, count: greetingBytes)
         var received = [UInt8](repeating: 0, count: greetingBytes)
-        do {
-            try greeting.withUnsafeBytes { bytes in try LoopbackSocket.write(server, bytes) }
-        } catch {
+        return try rate(for: duration) {
+            let client = try LoopbackSocket.connect(port: port)
+            defer { close(client) }
+            let server = try LoopbackSocket.accept(listener)
+            do {
+                try greeting.withUnsafeBytes { bytes in try LoopbackSocket.write(server, bytes) }
+            } catch {
+                close(server)
+                throw error
+            }
+            // The server closes first, as the greeting server does; TIME_WAIT then stays with the server's
+            // side of the connection and does not use up the client's ephemeral ports in this tight loop.
             close(server)
-            throw error
+            try received.withUnsafeMutableBytes { buffer in try LoopbackSocket.read(client, into: buffer) }
         }
-        // The server closes first, as the greeting server does; TIME_WAIT then stays with the server's
-        // side of the connection and does not use up the client's ephemeral ports in this tight loop.
-        close(server)
-        let count = try received.withUnsafeMutableBytes { buffer in
-            try LoopbackSocket.read(client, into: buffer)
-        }
-        guard count == greetingBytes else { throw FloorError("read (short greeting)", errno: EPROTO) }
     }
 
     /// Round trips per second on one connection.
-    private static func requestRate(listener: Int32, port: in_port_t, duration: Duration) throws
-        -> Double
-    {
+    private static func requestRate(listener: Int32, port: in_port_t, duration: Duration) throws -> Double {
         let client = try LoopbackSocket.connect(port: port)
         defer { close(client) }
         let server = try LoopbackSocket.accept(listener)
@@ -83,23 +78,18 @@ public struct MachineFloor: Sendable, Equatable {
         var response = [UInt8](repeating: 0x2a, count: responseBytes)
         return try rate(for: duration) {
             try withUnsafeBytes(of: request) { bytes in try LoopbackSocket.write(client, bytes) }
-            try withUnsafeMutableBytes(of: &header) { buffer in
-                try LoopbackSocket.read(server, into: buffer)
+            try withUnsafeMutableBytes(of: &header) { buffer in try LoopbackSocket.read(server, into: buffer) }
+            guard Int(UInt32(bigEndian: header)) == responseBytes else {
+                throw FloorError("read (bad header)", errno: EPROTO)
             }
-            guard Int(UInt32(bigEndian: header)) == responseBytes else { throw FloorError("read", errno: EPROTO) }
             try response.withUnsafeBytes { bytes in try LoopbackSocket.write(server, bytes) }
-            let count = try response.withUnsafeMutableBytes { buffer in
-                try LoopbackSocket.read(client, into: buffer)
-            }
-            guard count == responseBytes else { throw FloorError("read (short response)", errno: EPROTO) }
+            try response.withUnsafeMutableBytes { buffer in try LoopbackSocket.read(client, into: buffer) }
         }
     }
 
     /// Runs `operation` once untimed (first-use costs: page faults, route lookup), then repeatedly for
     /// `duration`; returns operations per second.
-    private static func rate(for duration: Duration, _ operation: () throws -> Void)
-        throws -> Double
-    {
+    private static func rate(for duration: Duration, _ operation: () throws -> Void) throws -> Double {
         try operation()
         let clock = ContinuousClock()
         let start = clock.now
