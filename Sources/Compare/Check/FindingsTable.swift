@@ -7,6 +7,9 @@ public enum FindingsTable {
 
     /// A left-aligned table of `findings` with a header line, one line per finding, each line ending in a
     /// newline. The CLI passes the regressions alone, or every finding when asked to be verbose.
+    ///
+    /// `baseline` and `now` are the raw medians people know; `change` is that of the floor-normalized
+    /// medians, which is what was judged, so it differs from the raw ratio when the machine floor moved.
     public static func render(_ findings: [Finding]) -> String {
         let lines = [titles] + findings.map(cells)
         let widths = titles.indices.map { column in lines.map { $0[column].count }.max()! }

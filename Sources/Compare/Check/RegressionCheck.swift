@@ -29,7 +29,7 @@ public struct RegressionCheck: Sendable {
         let protocolName = baseline.settings.protocolName
         var findings: [Finding] = []
         for model in baseline.settings.models {
-            guard let before = baseline.summary.repetitions[model], !before.isEmpty else { continue }
+            guard let before = baseline.summary.repetitions[model] else { continue }
             let now = current.repetitions[model] ?? []
             for metric in Metric.allCases {
                 findings.append(compare(model: model, metric: metric, protocolName: protocolName, before, now))

@@ -14,7 +14,7 @@ struct SummaryRows: Sendable {
     }
 
     let settings: CheckSettings
-    /// The `ok` repetitions of each model; a model whose repetitions all failed maps to an empty list.
+    /// The `ok` repetitions of each model; a model whose repetitions all failed is absent.
     let repetitions: [String: [Repetition]]
 
     /// The columns that identify a row and say whether it succeeded.
@@ -32,17 +32,16 @@ struct SummaryRows: Sendable {
         let floorColumn = Metric.floorColumn(for: settings.protocolName)
         var repetitions: [String: [Repetition]] = [:]
         for reader in readers {
-            let model = try reader.text("model")
-            repetitions[model, default: []] += []
             guard try reader.text("status") == "ok" else { continue }
             var figures: [Metric: Double] = [:]
             for metric in Metric.allCases {
                 figures[metric] = try reader.double(metric.column(for: settings.protocolName))
             }
             let floor = try reader.double(floorColumn, positive: true)
-            repetitions[model]!.append(Repetition(figures: figures, floorPerSecond: floor))
+            repetitions[try reader.text("model"), default: []].append(
+                Repetition(figures: figures, floorPerSecond: floor))
         }
-        guard repetitions.values.contains(where: { !$0.isEmpty }) else { throw .noSuccessfulRows(source) }
+        guard !repetitions.isEmpty else { throw .noSuccessfulRows(source) }
         self.repetitions = repetitions
     }
 }
