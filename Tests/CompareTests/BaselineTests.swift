@@ -75,6 +75,11 @@ import Testing
         #expect(message.contains("duration_s is '2' and '10'"), "\(message)")
     }
 
+    @Test func anUnknownProtocolIsRefused() throws {
+        let message = try error(loading: SummaryFixture(protocolName: "http").csv()).description
+        #expect(message.contains("protocol 'http' where greeting or request belongs"), "\(message)")
+    }
+
     @Test(arguments: [true, false])
     func aBaselineWithoutSuccessIsRefused(headerOnly: Bool) throws {
         let rows = SummaryFixture().rows().map { $0.merging(["status": "failed: timeout"]) { $1 } }

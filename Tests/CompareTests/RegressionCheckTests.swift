@@ -29,6 +29,17 @@ import Testing
         #expect(RegressionCheck.exitCode(for: findings) == 1)
     }
 
+    @Test func twiceAsFastIsAnImprovementThatPasses() throws {
+        let baseline = SummaryFixture()
+        var current = baseline
+        current.seed = 2
+        current.throughput *= 2
+        let findings = try findings(baseline: baseline, current: current)
+        let throughput = findings.filter { $0.metric == .throughput }
+        #expect(throughput.count == baseline.models.count && throughput.allSatisfy { $0.verdict == .improved })
+        #expect(RegressionCheck.exitCode(for: findings) == 0)
+    }
+
     @Test func theSameRowsAreNoChangeAtAll() throws {
         let baseline = SummaryFixture()
         let findings = try findings(baseline: baseline, current: baseline)
