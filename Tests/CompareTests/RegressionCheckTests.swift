@@ -111,15 +111,19 @@ import Testing
         #expect(throughput.currentMedian! < throughput.baselineMedian * 0.6)
     }
 
-    @Test func aModelThatFailsEveryRepetitionFails() throws {
+    /// A model whose every repetition failed now fails the check (exit 1), even when no model succeeded:
+    /// that is the models' doing, not a usage problem.
+    @Test(arguments: [["blocking"], ["blocking", "thread-pool", "event-loop"]])
+    func modelsThatFailEveryRepetitionFail(failing: [String]) throws {
         let baseline = SummaryFixture()
         let current = baseline.rows().map { row in
-            row["model"] == "blocking" ? row.merging(["status": "failed: server did not start"]) { $1 } : row
+            failing.contains(row["model"]!) ? row.merging(["status": "failed: server did not start"]) { $1 } : row
         }
         let findings = try check.run(baseline: Baseline(rows: baseline.rows(), source: "b"), current: current)
         let failed = findings.filter(\.isRegression)
-        #expect(failed.count == Metric.allCases.count)
-        #expect(failed.allSatisfy { $0.model == "blocking" && $0.verdict == .failed && $0.currentMedian == nil })
+        #expect(failed.count == failing.count * Metric.allCases.count)
+        #expect(failed.allSatisfy { failing.contains($0.model) && $0.verdict == .failed && $0.currentMedian == nil })
+        #expect(RegressionCheck.exitCode(for: findings) == 1)
     }
 
     @Test func currentRowsOfOtherWorkAreAnError() throws {
@@ -130,6 +134,7 @@ import Testing
         } throws: { error in
             let error = try #require(error as? CheckError)
             return error.exitCode == 2 && error.description.contains("results/baseline.csv")
+                && error.description.contains("the current run used other settings")
         }
     }
 }

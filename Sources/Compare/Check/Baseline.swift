@@ -21,7 +21,7 @@ public struct Baseline: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw .unreadable(path, error.localizedDescription)
+            throw .unreadable(.baseline(path), error.localizedDescription)
         }
         try self.init(csv: text, source: path)
     }
@@ -32,14 +32,15 @@ public struct Baseline: Sendable {
         do {
             table = try CSVReader.parse(text)
         } catch {
-            throw .unreadable(source, error.description)
+            throw .unreadable(.baseline(source), error.description)
         }
         try self.init(rows: table.rows, source: source)
     }
 
     /// Validates summary rows already in memory, such as the rows `bench check --update` is about to write.
     public init(rows: [[String: String]], source: String) throws(CheckError) {
-        summary = try SummaryRows(rows: rows, source: source)
+        summary = try SummaryRows(rows: rows, source: .baseline(source))
+        guard !summary.repetitions.isEmpty else { throw .noSuccessfulRows(.baseline(source)) }
         path = source
     }
 }

@@ -44,8 +44,7 @@ public struct CheckSettings: Sendable, Equatable {
         }
         protocolName = try first.text("protocol")
         guard ["greeting", "request"].contains(protocolName) else {
-            throw CheckError("\(first.source) has protocol '\(protocolName)' where greeting or request belongs; "
-                + CheckError.regenerate)
+            throw .unknownProtocol(first.source, protocolName)
         }
         clients = try first.int("clients")
         durationSeconds = try first.double("duration_s")

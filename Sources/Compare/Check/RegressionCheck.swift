@@ -21,7 +21,7 @@ public struct RegressionCheck: Sendable {
     /// per model of the baseline with successful repetitions, per metric, in baseline order.
     /// - Throws: `CheckError` when the current rows are malformed or describe other work than the baseline.
     public func run(baseline: Baseline, current rows: [[String: String]]) throws(CheckError) -> [Finding] {
-        let current = try SummaryRows(rows: rows, source: "the current run")
+        let current = try SummaryRows(rows: rows, source: .currentRun)
         guard current.settings.sameWork(as: baseline.settings) else {
             throw CheckError("the current run used other settings than \(baseline.path); run the check with the "
                 + "baseline's settings, or regenerate the baseline with `bench check --update`")

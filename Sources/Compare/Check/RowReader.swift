@@ -4,8 +4,8 @@ struct RowReader {
     let row: [String: String]
     /// The row as a spreadsheet numbers it: the header is row 1, the first data row is row 2.
     let number: Int
-    /// Where the row comes from, as the user knows it ("results/baseline.csv", "the current run").
-    let source: String
+    /// Where the row comes from, as the user knows it, and what to do when it is wrong.
+    let source: CheckError.Source
 
     func text(_ column: String) throws(CheckError) -> String {
         guard let value = row[column] else { throw .missingColumn(source, column) }

@@ -14,15 +14,16 @@ struct SummaryRows: Sendable {
     }
 
     let settings: CheckSettings
-    /// The `ok` repetitions of each model; a model whose repetitions all failed is absent.
+    /// The `ok` repetitions of each model; a model whose repetitions all failed is absent, and may be all of
+    /// them.
     let repetitions: [String: [Repetition]]
 
     /// The columns that identify a row and say whether it succeeded.
     static let identity = ["model", "repetition", "status"]
 
-    /// Validates `rows` of `source`; rows whose status is not `ok` keep their settings but not their figures,
-    /// as a failed cell's figures may be empty.
-    init(rows: [[String: String]], source: String) throws(CheckError) {
+    /// Validates `rows` of `source`, at least one; rows whose status is not `ok` keep their settings but not
+    /// their figures, as a failed cell's figures may be empty.
+    init(rows: [[String: String]], source: CheckError.Source) throws(CheckError) {
         let readers = rows.enumerated().map { RowReader(row: $1, number: $0 + 2, source: source) }
         for reader in readers {
             for column in Self.identity { _ = try reader.text(column) }
@@ -41,7 +42,6 @@ struct SummaryRows: Sendable {
             repetitions[try reader.text("model"), default: []].append(
                 Repetition(figures: figures, floorPerSecond: floor))
         }
-        guard !repetitions.isEmpty else { throw .noSuccessfulRows(source) }
         self.repetitions = repetitions
     }
 }
