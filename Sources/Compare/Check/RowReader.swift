@@ -17,7 +17,7 @@ struct RowReader {
         let value = try text(column)
         guard let number = Double(value), number.isFinite, positive ? number > 0 : number >= 0 else {
             throw .garbled(source, row: self.number, column: column, value: value,
-                           expected: positive ? "a positive number" : "a number")
+                           expected: positive ? "a number above zero" : "a number of zero or more")
         }
         return number
     }
@@ -25,7 +25,8 @@ struct RowReader {
     func int(_ column: String) throws(CheckError) -> Int {
         let value = try text(column)
         guard let number = Int(value), number >= 0 else {
-            throw .garbled(source, row: self.number, column: column, value: value, expected: "a whole number")
+            throw .garbled(
+                source, row: self.number, column: column, value: value, expected: "a whole number of zero or more")
         }
         return number
     }
