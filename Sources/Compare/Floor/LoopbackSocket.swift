@@ -75,6 +75,7 @@ enum LoopbackSocket {
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
+            // MSG_NOSIGNAL: a peer that went away yields EPIPE here instead of a SIGPIPE that kills the process.
             let written = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { throw FloorError("write") }
