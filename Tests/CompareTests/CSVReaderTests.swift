@@ -6,8 +6,8 @@ import Testing
     @Test func readsQuotedCommasQuotesAndLineBreaks() throws {
         let text = "model,host,note\r\nblocking,\"ci, shared\",\"said \"\"hi\"\"\"\r\nevent-loop,h,\"two\nlines\"\r\n"
         let table = try CSVReader.parse(text)
-        #expect(table.header == ["model", "host", "note"])
-        #expect(table.rows == [
+        #expect(table.columns == ["model", "host", "note"])
+        #expect(table.records == [
             ["model": "blocking", "host": "ci, shared", "note": "said \"hi\""],
             ["model": "event-loop", "host": "h", "note": "two\nlines"],
         ])
@@ -15,18 +15,18 @@ import Testing
 
     @Test func keepsEmptyFieldsAndSkipsBlankLines() throws {
         let table = try CSVReader.parse("a,b,c\n,,\n\n1,\"\",3")
-        #expect(table.rows == [["a": "", "b": "", "c": ""], ["a": "1", "b": "", "c": "3"]])
+        #expect(table.records == [["a": "", "b": "", "c": ""], ["a": "1", "b": "", "c": "3"]])
     }
 
     @Test func aCarriageReturnAloneIsText() throws {
         let table = try CSVReader.parse("a\nx\ry\n")
-        #expect(table.rows == [["a": "x\ry"]])
+        #expect(table.records == [["a": "x\ry"]])
     }
 
     @Test func aHeaderAloneHasNoRows() throws {
         let table = try CSVReader.parse("model,status\n")
-        #expect(table.header == ["model", "status"])
-        #expect(table.rows.isEmpty)
+        #expect(table.columns == ["model", "status"])
+        #expect(table.records.isEmpty)
     }
 
     @Test(arguments: [

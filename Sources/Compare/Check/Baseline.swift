@@ -34,7 +34,7 @@ public struct Baseline: Sendable {
         } catch {
             throw .unreadable(.baseline(source), error.description)
         }
-        try self.init(rows: table.rows, source: source)
+        try self.init(rows: table.records, source: source)
     }
 
     /// Validates summary rows already in memory, such as the rows `bench check --update` is about to write.

@@ -1,11 +1,3 @@
-/// A CSV file read into its header and its rows, each row keyed by column name.
-public struct CSVTable: Sendable, Equatable {
-    /// The column names of the header row, in file order.
-    public let header: [String]
-    /// One dictionary per data row, column name to field text (unquoted).
-    public let rows: [[String: String]]
-}
-
 /// Reads RFC 4180 CSV: comma separated, fields optionally in double quotes, a quote inside a quoted field
 /// written twice, commas and line breaks allowed inside quotes, records ended by CRLF or LF.
 ///
@@ -24,15 +16,15 @@ public enum CSVReader {
         guard let header = records.first else {
             throw Failure(description: "the file is empty; it needs a header row")
         }
-        var rows: [[String: String]] = []
+        var table = CSVTable(columns: header)
         for (index, record) in records.dropFirst().enumerated() {
             guard record.count == header.count else {
                 throw Failure(
                     description: "record \(index + 2) has \(record.count) fields but the header has \(header.count)")
             }
-            rows.append(Dictionary(zip(header, record), uniquingKeysWith: { first, _ in first }))
+            table.append(record)
         }
-        return CSVTable(header: header, rows: rows)
+        return table
     }
 
     /// Splits `text` into records of fields, undoing the quoting.
