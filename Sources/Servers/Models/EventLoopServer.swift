@@ -1,0 +1,101 @@
+import Atomics
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// SwiftNIO: non-blocking sockets multiplexed with epoll by one event loop thread per core (by default). Each
+/// connection lives on one loop, in a ``GreetingHandler`` or a ``RequestHandler``; no client can hold up another.
+final class EventLoopServer: Server {
+    private struct Running: Sendable {
+        let group: MultiThreadedEventLoopGroup
+        let listener: any Channel
+        /// One set per event loop plus one for the listener's accept errors.
+        let counters: [CounterCells]
+    }
+
+    /// How long the listener pauses after a failed accept (out of descriptors); as the blocking models' pause.
+    private static let acceptBackoff = TimeAmount.milliseconds(10)
+
+    private let configuration: ServerConfiguration
+    private let running = Mutex<Running?>(nil)
+    private let stopped = ManagedAtomic(false)
+
+    init(configuration: ServerConfiguration) {
+        self.configuration = configuration
+    }
+
+    func start() async throws -> ServerAddress {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
+        let acceptCounters = CounterCells()
+        var counters = [acceptCounters]
+        var resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>] = [:]
+        let pool = configuration.makeResponsePool()
+        for loop in group.makeIterator() {
+            let loopCounters = CounterCells()
+            counters.append(loopCounters)
+            resources[ObjectIdentifier(loop)] = .makeBoxSendingValue(
+                LoopResources(pool: pool, counters: loopCounters, maxRequestBytes: configuration.maxRequestBytes),
+                eventLoop: loop)
+        }
+        let bootstrap = Self.bootstrap(group, configuration, acceptCounters, resources)
+        do {
+            let listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+            running.withLock { $0 = Running(group: group, listener: listener, counters: counters) }
+            return ServerAddress(host: configuration.host, port: listener.localAddress?.port ?? configuration.port)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw ServerStartError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+        }
+    }
+
+    private static func bootstrap(
+        _ group: MultiThreadedEventLoopGroup,
+        _ configuration: ServerConfiguration,
+        _ acceptCounters: CounterCells,
+        _ resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>]
+    ) -> ServerBootstrap {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
+            // SO_REUSEADDR, for the reason ListeningSocket gives. (ServerBootstrap already sets TCP_NODELAY, which
+            // accepted sockets inherit.)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // ServerBootstrap adds no back-off of its own: without one, an accept failing with EMFILE would
+                    // be retried at once for as long as the backlog stays readable.
+                    try channel.pipeline.syncOperations.addHandlers(
+                        AcceptErrorCounter(counters: acceptCounters),
+                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in acceptBackoff }
+                    )
+                }
+            }
+            // Half-closure: a client's EOF must not close the channel while responses are still owed.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // The initializer runs on the channel's own loop, which is what `value` checks.
+                    let loopResources = resources[ObjectIdentifier(channel.eventLoop)]!.value
+                    let handler: any ChannelHandler =
+                        if let pooledBytes = loopResources.pooledBytes {
+                            RequestHandler(resources: loopResources, pooledBytes: pooledBytes)
+                        } else {
+                            GreetingHandler(resources: loopResources)
+                        }
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+    }
+
+    func stop() async {
+        guard let running = running.withLock({ $0 }), !stopped.exchange(true, ordering: .relaxed) else { return }
+        try? await running.listener.close()
+        _ = await Drain.wait(upTo: configuration.drainTimeout) {
+            let snapshot = running.counters.reduce(0) { $0 + $1.value(.connections) - $1.value(.closed) }
+            return snapshot == 0
+        }
+        // Closes the connections still open and joins the loop threads.
+        try? await running.group.shutdownGracefully()
+    }
+
+    var counters: ServerCounters { ServerCounters(summing: running.withLock { $0 }?.counters ?? []) }
+}
