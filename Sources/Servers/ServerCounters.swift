@@ -16,7 +16,8 @@ public struct ServerCounters: Sendable, Equatable {
     public var writeTimeouts = 0
     /// Connections that found the thread-pool queue full (then waited or were refused, per the policy).
     public var queueFull = 0
-    /// Connections lost mid-way: the client reset them (ECONNRESET, EPIPE) or another socket error.
+    /// Connections lost before their conversation ended: the client reset them (ECONNRESET, EPIPE) or vanished,
+    /// or another socket error. Connections a stop cuts after its drain timeout are not counted.
     public var resets = 0
 
     public init() {}

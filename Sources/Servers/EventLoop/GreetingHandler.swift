@@ -7,6 +7,7 @@ final class GreetingHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let resources: LoopResources
+    private var frameWritten = false
 
     init(resources: LoopResources) {
         self.resources = resources
@@ -19,13 +20,14 @@ final class GreetingHandler: ChannelInboundHandler {
             Greeting.write(into: bytes, using: &resources.random)
             return Greeting.frameLength
         }
-        let counters = resources.counters
         let channel = context.channel
-        // Close once the frame is written, not at once: close() drops writes still queued.
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { result in
+        // Close once the frame is written, not at once: close() drops writes still queued. The callback runs on
+        // this loop, hence assumeIsolated.
+        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { result in
             if case .success = result {
-                counters.add(.requests)
-                counters.add(.bytesSent, Greeting.frameLength)
+                self.frameWritten = true
+                self.resources.counters.add(.requests)
+                self.resources.counters.add(.bytesSent, Greeting.frameLength)
             }
             channel.close(promise: nil)  // nobody waits for the close: the conversation is over either way
         }
@@ -33,7 +35,7 @@ final class GreetingHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        resources.counters.add(.closed)
+        resources.connectionClosed(conversationEnded: frameWritten)
         context.fireChannelInactive()
     }
 
@@ -42,7 +44,8 @@ final class GreetingHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        resources.counters.add(.resets)
+        // Counted, if the frame had not gone yet, when the channel goes inactive: SwiftNIO closes a channel whose
+        // write failed without reporting an error here, so that is the one place that sees every lost client.
         context.close(promise: nil)  // nobody waits for the close: the client is gone
     }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import NIOCore
 import Wire
 
@@ -9,11 +10,21 @@ final class LoopResources {
     /// The response pool as a ByteBuffer; nil when the server speaks the greeting protocol.
     let pooledBytes: PooledBytes?
     let maxRequestBytes: UInt32
+    /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
+    /// counted as lost by the client. Read only when a connection closes early, never on the hot path.
+    let isClosingAll: ManagedAtomic<Bool>
 
-    init(pool: RandomPool?, counters: CounterCells, maxRequestBytes: UInt32) {
+    init(pool: RandomPool?, counters: CounterCells, maxRequestBytes: UInt32, isClosingAll: ManagedAtomic<Bool>) {
         self.counters = counters
         pooledBytes = pool.map(PooledBytes.init)
         self.maxRequestBytes = maxRequestBytes
+        self.isClosingAll = isClosingAll
+    }
+
+    /// Called by a handler whose channel closed: counts a reset unless the conversation had ended or a stop cut it.
+    func connectionClosed(conversationEnded: Bool) {
+        counters.add(.closed)
+        if !conversationEnded && !isClosingAll.load(ordering: .relaxed) { counters.add(.resets) }
     }
 }
 

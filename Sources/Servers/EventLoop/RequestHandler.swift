@@ -20,7 +20,8 @@ final class RequestHandler: ChannelDuplexHandler {
     /// A read the channel asked for while bytes were owed, to be passed on once they are written.
     private var readHeldBack = false
     private var inputClosed = false
-    private var closing = false
+    /// Set when this handler closes the connection: after a protocol error, or once everything owed has left.
+    private var conversationEnded = false
 
     init(resources: LoopResources, pooledBytes: PooledBytes) {
         self.resources = resources
@@ -36,17 +37,13 @@ final class RequestHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        resources.counters.add(.closed)
+        resources.connectionClosed(conversationEnded: conversationEnded)
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let outcome = unwrapInboundIn(data).withUnsafeReadableBytes { session.receive($0) }
-        guard outcome.violation == nil else {
-            resources.counters.add(.protocolErrors)
-            context.close(promise: nil)  // nobody waits for the close: the connection is over either way
-            return
-        }
+        guard outcome.violation == nil else { return closeForViolation(context: context) }
         owedBytes += outcome.responseBytes
         unansweredRequests += outcome.requests
         writeOwed(context: context)
@@ -70,16 +67,13 @@ final class RequestHandler: ChannelDuplexHandler {
             return
         }
         inputClosed = true
-        if session.receiveEnd() != nil {
-            resources.counters.add(.protocolErrors)
-            context.close(promise: nil)  // nobody waits for the close: the connection is over either way
-            return
-        }
+        guard session.receiveEnd() == nil else { return closeForViolation(context: context) }
         closeWhenAnswered(context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        resources.counters.add(.resets)
+        // Counted, unless the conversation had ended, when the channel goes inactive: SwiftNIO closes a channel
+        // whose write failed without reporting an error here, so that is the one place that sees every lost client.
         context.close(promise: nil)  // nobody waits for the close: the client is gone
     }
 
@@ -111,11 +105,19 @@ final class RequestHandler: ChannelDuplexHandler {
         closeWhenAnswered(context: context)
     }
 
+    // MARK: Closing
+
+    private func closeForViolation(context: ChannelHandlerContext) {
+        resources.counters.add(.protocolErrors)
+        conversationEnded = true
+        context.close(promise: nil)  // nobody waits for the close: the connection is over either way
+    }
+
     /// After the client's half-close, closes once everything owed has left: close() would drop queued writes, but
     /// an empty write completes only after all those before it.
     private func closeWhenAnswered(context: ChannelHandlerContext) {
-        guard inputClosed, owedBytes == 0, !closing else { return }
-        closing = true
+        guard inputClosed, owedBytes == 0, !conversationEnded else { return }
+        conversationEnded = true
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in
             channel.close(promise: nil)  // nobody waits for the close: the conversation is over either way

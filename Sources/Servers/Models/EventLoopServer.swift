@@ -11,6 +11,7 @@ final class EventLoopServer: Server {
         let listener: any Channel
         /// One set per event loop plus one for the listener's accept errors.
         let counters: [CounterCells]
+        let isClosingAll: ManagedAtomic<Bool>
     }
 
     /// How long the listener pauses after a failed accept (out of descriptors); as the blocking models' pause.
@@ -30,17 +31,20 @@ final class EventLoopServer: Server {
         var counters = [acceptCounters]
         var resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>] = [:]
         let pool = configuration.makeResponsePool()
+        let isClosingAll = ManagedAtomic(false)
         for loop in group.makeIterator() {
             let loopCounters = CounterCells()
             counters.append(loopCounters)
             resources[ObjectIdentifier(loop)] = .makeBoxSendingValue(
-                LoopResources(pool: pool, counters: loopCounters, maxRequestBytes: configuration.maxRequestBytes),
+                LoopResources(
+                    pool: pool, counters: loopCounters, maxRequestBytes: configuration.maxRequestBytes,
+                    isClosingAll: isClosingAll),
                 eventLoop: loop)
         }
         let bootstrap = Self.bootstrap(group, configuration, acceptCounters, resources)
         do {
             let listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-            running.withLock { $0 = Running(group: group, listener: listener, counters: counters) }
+            running.withLock { $0 = Running(group: group, listener: listener, counters: counters, isClosingAll: isClosingAll) }
             return ServerAddress(host: configuration.host, port: listener.localAddress?.port ?? configuration.port)
         } catch {
             try? await group.shutdownGracefully()
@@ -94,6 +98,7 @@ final class EventLoopServer: Server {
             return snapshot == 0
         }
         // Closes the connections still open and joins the loop threads.
+        running.isClosingAll.store(true, ordering: .relaxed)
         try? await running.group.shutdownGracefully()
     }
 

@@ -35,6 +35,10 @@ final class ConnectionSlot: Sendable {
         }
     }
 
+    /// Whether a stop has forced connections closed; a failure the serving thread meets then is the stop's doing,
+    /// not the client's.
+    var isForced: Bool { state.withLock { $0.forced } }
+
     /// Called by a stop whose drain timeout has passed: ends the connection in progress (its blocked read returns
     /// 0, its blocked write fails with EPIPE) and refuses any further one.
     func force() {

@@ -101,7 +101,7 @@ final class ConnectionWorker {
     private func count(_ failure: ConnectedSocket.Failure, whileReading reading: Bool) {
         switch failure {
         case .timedOut: counters.add(reading ? .readTimeouts : .writeTimeouts)
-        case .reset: counters.add(.resets)
+        case .reset: if !slot.isForced { counters.add(.resets) }
         }
     }
 }
