@@ -31,24 +31,30 @@ extension Bench {
         @Option(help: "Listen backlog (the kernel caps it at net.core.somaxconn).")
         var backlog = ServerConfiguration.defaultBacklog
 
-        @Option(help: ArgumentHelp(
-            "Serving threads: workers (thread-pool, default 64) or event loops (event-loop, default one per core); "
-                + "blocking has exactly 1."))
+        @Option(
+            help: ArgumentHelp(
+                "Serving threads: workers (thread-pool, default 64) or event loops (event-loop, default one per core); "
+                    + "blocking has exactly 1."))
         var threads: Int?
 
         @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, in bytes.")
         var maxRequestBytes = Int(WireDefaults.maxRequestBytes)
 
-        @Option(name: .customLong("read-timeout"), help: ArgumentHelp(
-            "Seconds a blocking read or write waits for a stalled client before closing it (blocking, thread-pool)."))
+        @Option(
+            name: .customLong("read-timeout"),
+            help: ArgumentHelp(
+                "Seconds a blocking read or write waits for a stalled client before closing it (blocking, thread-pool)."
+            ))
         var readTimeoutSeconds = 5.0
 
         @Option(name: .customLong("queue-capacity"), help: "Connections the thread-pool acceptor may queue.")
         var queueCapacity = 1024
 
-        @Option(name: .customLong("queue-full"), help: ArgumentHelp(
-            "When the thread-pool queue is full: wait (the acceptor waits for room) or reject (the new connection is "
-                + "closed at once)."))
+        @Option(
+            name: .customLong("queue-full"),
+            help: ArgumentHelp(
+                "When the thread-pool queue is full: wait (the acceptor waits for room) or reject (the new connection is "
+                    + "closed at once)."))
         var queueFullPolicy = QueueFullPolicy.wait.rawValue
 
         @Option(name: .customLong("drain-timeout"), help: "Seconds a stop lets connections in progress finish.")

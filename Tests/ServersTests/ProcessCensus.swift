@@ -14,14 +14,14 @@ struct ProcessCensus: Equatable, CustomStringConvertible {
     var serverSockets: Int
 
     init(port: Int) {
-        serverThreads = Self.entries(of: "/proc/self/task").filter { task in
+        serverThreads = Self.entries(of: "/proc/self/task").count { task in
             let name = Self.contents(of: "/proc/self/task/\(task)/comm")
             return name.hasPrefix("srv-") || name.hasPrefix("NIO-ELT-")
-        }.count
-        serverSockets = Self.entries(of: "/proc/self/fd").filter { entry in
+        }
+        serverSockets = Self.entries(of: "/proc/self/fd").count { entry in
             guard let descriptor = Int32(entry) else { return false }
             return Self.localPort(of: descriptor) == port
-        }.count
+        }
     }
 
     var description: String { "threads=\(serverThreads) sockets=\(serverSockets)" }
@@ -43,7 +43,9 @@ struct ProcessCensus: Equatable, CustomStringConvertible {
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if !name.hasPrefix(".") { names.append(name) }
         }
         return names

@@ -58,10 +58,11 @@ extension ServerTests {
         #expect(await eventually { ProcessCensus(port: port).serverSockets == (model == .blocking ? 2 : 3) })
 
         await server.stop()
-        #expect(await eventually {
-            let after = ProcessCensus(port: port)
-            return after.serverThreads == 0 && after.serverSockets == 0
-        })
+        #expect(
+            await eventually {
+                let after = ProcessCensus(port: port)
+                return after.serverThreads == 0 && after.serverSockets == 0
+            })
         #expect(idle.readToEnd().ending != .timedOut, "the stop closed the idle connection")
         #expect((try? TestClient(port: port)) == nil, "nothing listens any more")
         await server.stop()  // a second stop does nothing

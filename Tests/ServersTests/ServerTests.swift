@@ -71,11 +71,13 @@ struct ServerTests {
         }
     }
 
-    @Test(arguments: ServerModel.allCases, [
-        [0, 0, 0, 0],  // n = 0
-        [0, 16, 0, 1],  // n = max + 1 (1 MiB + 1)
-        Array("GET / HTTP/1.1\r\n\r\n".utf8),  // garbage: n = "GET " = 1,195,725,856 > max
-    ])
+    @Test(
+        arguments: ServerModel.allCases,
+        [
+            [0, 0, 0, 0],  // n = 0
+            [0, 16, 0, 1],  // n = max + 1 (1 MiB + 1)
+            Array("GET / HTTP/1.1\r\n\r\n".utf8),  // garbage: n = "GET " = 1,195,725,856 > max
+        ])
     func closesOnInvalidRequestAndCountsIt(model: ServerModel, header: [UInt8]) async throws {
         try await withRunningServer(model) { server, port in
             let client = try TestClient(port: port)

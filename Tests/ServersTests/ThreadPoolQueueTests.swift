@@ -6,11 +6,14 @@ import Wire
 extension ServerTests {
     @Test(arguments: QueueFullPolicy.allCases)
     func threadPoolCountsAFullQueue(policy: QueueFullPolicy) async throws {
-        try await withRunningServer(.threadPool, configure: {
-            $0.threads = 1
-            $0.queueCapacity = 1
-            $0.queueFullPolicy = policy
-        }) { server, port in
+        try await withRunningServer(
+            .threadPool,
+            configure: {
+                $0.threads = 1
+                $0.queueCapacity = 1
+                $0.queueFullPolicy = policy
+            }
+        ) { server, port in
             // `busy` holds the only worker: it has been answered, and its connection stays open.
             let busy = try TestClient(port: port)
             #expect(busy.sendRequests([16]))

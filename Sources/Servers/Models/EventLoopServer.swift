@@ -44,7 +44,8 @@ final class EventLoopServer: Server {
         let bootstrap = Self.bootstrap(group, configuration, acceptCounters, resources)
         do {
             let listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-            running.withLock { $0 = Running(group: group, listener: listener, counters: counters, isClosingAll: isClosingAll) }
+            let started = Running(group: group, listener: listener, counters: counters, isClosingAll: isClosingAll)
+            running.withLock { $0 = started }
             return ServerAddress(host: configuration.host, port: listener.localAddress?.port ?? configuration.port)
         } catch {
             try? await group.shutdownGracefully()

@@ -11,12 +11,7 @@ struct PosixThread: Sendable {
     static func spawn(name: String, _ body: @escaping @Sendable () -> Void) throws -> PosixThread {
         let start = Unmanaged.passRetained(ThreadStart(name: name, body: body)).toOpaque()
         var handle = pthread_t()
-        let result = pthread_create(&handle, nil, { argument in
-            let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
-            nameCurrentThread(start.name)
-            start.body()
-            return nil
-        }, start)
+        let result = pthread_create(&handle, nil, runThreadStart, start)
         guard result == 0 else {
             Unmanaged<ThreadStart>.fromOpaque(start).release()
             throw ServerStartError("cannot start thread \(name)", errno: result)
@@ -28,6 +23,14 @@ struct PosixThread: Sendable {
     func join() {
         pthread_join(handle, nil)
     }
+}
+
+/// The C entry point of every thread: takes back the retained ``ThreadStart`` and runs it.
+private func runThreadStart(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
+    nameCurrentThread(start.name)
+    start.body()
+    return nil
 }
 
 /// Names the calling thread through /proc, since Swift's Glibc module hides the GNU pthread_setname_np; the kernel
