@@ -14,9 +14,6 @@ final class EventLoopServer: Server {
         let isClosingAll: ManagedAtomic<Bool>
     }
 
-    /// How long the listener pauses after a failed accept (out of descriptors); as the blocking models' pause.
-    private static let acceptBackoff = TimeAmount.milliseconds(10)
-
     private let configuration: ServerConfiguration
     private let running = Mutex<Running?>(nil)
     private let stopped = ManagedAtomic(false)
@@ -66,12 +63,7 @@ final class EventLoopServer: Server {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // ServerBootstrap adds no back-off of its own: without one, an accept failing with EMFILE would
-                    // be retried at once for as long as the backlog stays readable.
-                    try channel.pipeline.syncOperations.addHandlers(
-                        AcceptErrorCounter(counters: acceptCounters),
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { _ in acceptBackoff }
-                    )
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(counters: acceptCounters))
                 }
             }
             // Half-closure: a client's EOF must not close the channel while responses are still owed.
