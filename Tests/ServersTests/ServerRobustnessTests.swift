@@ -68,3 +68,21 @@ extension ServerTests {
         await server.stop()  // a second stop does nothing
     }
 }
+
+extension ServerTests {
+    @Test(arguments: ServerModel.allCases)
+    func pipelinerThatNeverReadsIsNotAnsweredIntoMemory(model: ServerModel) async throws {
+        try await withRunningServer(model) { server, port in
+            let greedy = try TestClient(port: port)
+            // 4,096 requests of 1 MiB (4 GiB owed) in one 16 KiB write, and not one byte read.
+            #expect(greedy.sendRequests(Array(repeating: UInt32(Self.maxRequest), count: 4096)))
+            #expect(await eventually { server.counters.bytesSent > 0 })
+            try await Task.sleep(for: .milliseconds(300))  // a bound can only be checked once time has passed
+            // What has left is what the socket buffers hold (a few MiB on loopback), not the 4 GiB asked for: the
+            // event loop writes only while the channel is writable, the blocking models block in send.
+            #expect(server.counters.bytesSent < 64 << 20, "\(server.counters.bytesSent) bytes sent")
+            greedy.reset()
+            #expect(await eventually { server.counters.resets == 1 }, "the server noticed the client leave")
+        }
+    }
+}

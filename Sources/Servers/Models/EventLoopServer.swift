@@ -46,7 +46,10 @@ final class EventLoopServer: Server {
             return ServerAddress(host: configuration.host, port: listener.localAddress?.port ?? configuration.port)
         } catch {
             try? await group.shutdownGracefully()
-            throw ServerStartError("cannot listen on \(configuration.host):\(configuration.port): \(error)")
+            let place = "cannot bind \(configuration.host):\(configuration.port)"
+            // Said as the blocking models say it, when it is a failed system call.
+            guard let ioError = error as? IOError else { throw ServerStartError("\(place): \(error)") }
+            throw ServerStartError(place, errno: ioError.errnoCode)
         }
     }
 
