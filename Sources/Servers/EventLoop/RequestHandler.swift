@@ -96,8 +96,10 @@ final class RequestHandler: ChannelDuplexHandler {
             resources.counters.add(.bytesSent, count)
         }
         guard owedBytes == 0 else { return }
-        resources.counters.add(.requests, unansweredRequests)
-        unansweredRequests = 0
+        if unansweredRequests > 0 {
+            resources.counters.add(.requests, unansweredRequests)
+            unansweredRequests = 0
+        }
         if readHeldBack {
             readHeldBack = false
             context.read()
