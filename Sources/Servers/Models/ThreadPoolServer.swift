@@ -12,13 +12,8 @@ final class ThreadPoolServer: Server {
     /// switches on a 2-core machine; far fewer lets a handful of slow clients occupy the whole pool.
     static let defaultWorkers = 64
 
-    private struct Running: Sendable {
-        let run: ThreadedRun
-        let queue: ConnectionQueue
-    }
-
     private let configuration: ServerConfiguration
-    private let running = Mutex<Running?>(nil)
+    private let run = Mutex<ThreadedRun?>(nil)
 
     init(configuration: ServerConfiguration) {
         self.configuration = configuration
@@ -28,7 +23,11 @@ final class ThreadPoolServer: Server {
         let configuration = configuration
         let workers = configuration.threads ?? Self.defaultWorkers
         let queue = ConnectionQueue(capacity: configuration.queueCapacity)
-        let run = try await ThreadedRun.start(configuration, threadCount: workers + 1) { run in
+        // Closing the queue wakes an acceptor waiting for room and lets idle workers leave once it is empty;
+        // discarding it, when the drain timeout has passed, closes the connections no worker has reached.
+        let run = try await ThreadedRun.start(
+            configuration, threadCount: workers + 1, wake: queue.close, force: queue.discardQueued
+        ) { run in
             // Index 0 is the acceptor's, 1...workers the workers'.
             try run.spawn("srv-acceptor") { Self.accept(run: run, into: queue, policy: configuration.queueFullPolicy) }
             let pool = configuration.makeResponsePool()
@@ -41,7 +40,7 @@ final class ThreadPoolServer: Server {
                 }
             }
         }
-        running.withLock { $0 = Running(run: run, queue: queue) }
+        self.run.withLock { $0 = run }
         return run.listener.address
     }
 
@@ -63,12 +62,8 @@ final class ThreadPoolServer: Server {
     }
 
     func stop() async {
-        guard let running = running.withLock({ $0 }) else { return }
-        // Closing the queue wakes an acceptor waiting for room and lets idle workers leave once it is empty;
-        // discarding it, when the drain timeout has passed, closes the connections no worker has reached.
-        await running.run.stop(
-            drainTimeout: configuration.drainTimeout, wake: running.queue.close, force: running.queue.discardQueued)
+        await run.withLock { $0 }?.stop(drainTimeout: configuration.drainTimeout)
     }
 
-    var counters: ServerCounters { running.withLock { $0 }?.run.snapshot ?? ServerCounters() }
+    var counters: ServerCounters { run.withLock { $0 }?.snapshot ?? ServerCounters() }
 }

@@ -13,17 +13,23 @@ final class ThreadedRun: Sendable {
     /// Threads whose body has not returned yet.
     private let running = ManagedAtomic(0)
     private let threads = Mutex<[PosixThread]>([])
+    private let wake: @Sendable () -> Void
+    private let force: @Sendable () -> Void
 
     /// Listens as `configuration` says, then lets `spawnThreads` start the model's threads on the new run; if that
-    /// fails, stops what was started before it rethrows.
+    /// fails, stops what was started before it rethrows. `wake` and `force` are the model's part of a stop: `wake`
+    /// runs right after the listener closes, for threads that wait on something other than `accept`; `force` runs
+    /// when the drain timeout has passed, to end the model's own waits (a queue).
     static func start(
         _ configuration: ServerConfiguration,
         threadCount: Int,
+        wake: @escaping @Sendable () -> Void = {},
+        force: @escaping @Sendable () -> Void = {},
         spawnThreads: (ThreadedRun) throws -> Void
     ) async throws -> ThreadedRun {
         let listener = try ListeningSocket(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-        let run = ThreadedRun(listener: listener, threadCount: threadCount)
+        let run = ThreadedRun(listener: listener, threadCount: threadCount, wake: wake, force: force)
         do {
             try spawnThreads(run)
         } catch {
@@ -33,10 +39,15 @@ final class ThreadedRun: Sendable {
         return run
     }
 
-    private init(listener: ListeningSocket, threadCount: Int) {
+    private init(
+        listener: ListeningSocket, threadCount: Int, wake: @escaping @Sendable () -> Void,
+        force: @escaping @Sendable () -> Void
+    ) {
         self.listener = listener
         counters = (0..<threadCount).map { _ in CounterCells() }
         slots = (0..<threadCount).map { _ in ConnectionSlot() }
+        self.wake = wake
+        self.force = force
     }
 
     /// Whether a stop has begun; accept loops end when it holds.
@@ -60,10 +71,9 @@ final class ThreadedRun: Sendable {
     }
 
     /// Stops accepting, lets the threads finish their connections for up to `drainTimeout`, then forces the rest:
-    /// every slot's connection is shut down and `force` ends the model's own waits (a queue). `wake` runs right
-    /// after the listener closes, for threads that wait on something other than `accept`. Returns once every
-    /// thread has been joined and the listener closed; a second call returns at once.
-    func stop(drainTimeout: Duration, wake: () -> Void = {}, force: () -> Void = {}) async {
+    /// every slot's connection is shut down, and the model's `force` runs. Returns once every thread has been joined
+    /// and the listener closed; a second call returns at once.
+    func stop(drainTimeout: Duration) async {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         listener.shutdown()
         wake()
