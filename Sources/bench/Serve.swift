@@ -33,8 +33,8 @@ extension Bench {
 
         @Option(
             help: ArgumentHelp(
-                "Serving threads: workers (thread-pool, default 64) or event loops (event-loop, default one per core); "
-                    + "blocking has exactly 1."))
+                "Serving threads: workers (thread-pool, default \(ServerModel.threadPool.defaultThreads)) or event loops "
+                    + "(event-loop, default one per core); blocking has exactly 1."))
         var threads: Int?
 
         @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, in bytes.")
