@@ -20,7 +20,7 @@ extension Bench {
         var model = ServerModel.eventLoop.rawValue
 
         @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting or request.")
-        var wireProtocol = WireProtocol.request.rawValue
+        var wireProtocol = WireProtocol.greeting.rawValue
 
         @Option(help: "IPv4 address to listen on.")
         var host = WireDefaults.host
