@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Bench: AsyncParsableCommand {
@@ -6,6 +7,31 @@ struct Bench: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Drive blocking, thread-pool and event-loop TCP servers with thousands of clients; record latency, "
             + "throughput and failures to CSV.",
+        discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
+            + "130 stopped by Ctrl-C.",
         subcommands: [Serve.self, Drive.self, Compare.self, Check.self]
     )
+
+    /// ArgumentParser's own main, with two changes: wrong usage exits 2 (ArgumentParser says 64, EX_USAGE),
+    /// the status `bench check` documents for every usage problem; and a ``Failure`` prints its sentence and
+    /// exits with its own status.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("bench: \(failure.message)\n".utf8))
+            Foundation.exit(failure.code)
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }

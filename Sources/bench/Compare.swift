@@ -1,8 +1,114 @@
 import ArgumentParser
+import Compare
+import Driver
+import Foundation
+import Servers
 
 extension Bench {
     struct Compare: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "(being built)")
-        func run() async throws { throw ValidationError("bench compare is being built") }
+        static let configuration = CommandConfiguration(
+            abstract: "Run every server model side by side under the same load; print a table, write results/NAME/.",
+            discussion: """
+                For every model x client count x repetition, in an interleaved order, it starts `bench serve` as a
+                child process on a free port, drives it, stops it and records its CPU time and peak memory.
+                Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts:
+                ./plot.sh results/NAME. Ctrl-C keeps the cells finished so far and exits with status 130.
+                """
+        )
+
+        @Option(name: [.short, .long], help: "Client counts to compare, comma separated (10k allowed).")
+        var clients = "10,100,1000,10000"
+
+        @Option(help: "Server models, comma separated: \(ServerModel.allCases.map(\.rawValue).joined(separator: ",")).")
+        var models = ServerModel.allCases.map(\.rawValue).joined(separator: ",")
+
+        @Option(name: .customLong("repeat"), help: "Runs of every model x client count (medians are reported).")
+        var repetitions = 3
+
+        @Option(help: "Results directory (default: results/ and the UTC time, e.g. results/20261121T031500Z).")
+        var out: String?
+
+        @Flag(help: "Server on core 1, driver on core 0 (machines with at least two cores).")
+        var pin = false
+
+        @Option(name: .customLong("server-threads"), help: "bench serve --threads for every model that takes it.")
+        var serverThreads: Int?
+
+        @Option(name: .customLong("backlog"), help: "bench serve --backlog for every model.")
+        var backlog: Int?
+
+        @OptionGroup(title: "Load (as bench drive)") var load: LoadOptions
+
+        func validate() throws {
+            _ = try compareSettings()
+        }
+
+        func run() async throws {
+            let limit = raiseDescriptorLimit()
+            let settings = try compareSettings()
+            if let problem = settings.load.problem(descriptorLimit: limit) { throw ValidationError(problem) }
+            Interrupt.install()
+            let facts = MachineFacts.read()
+            let started = Date()
+            let directory = try ResultsDirectory(
+                path: out ?? "results/" + Self.stamp(started, compact: true), facts: facts,
+                runUTC: Self.stamp(started, compact: false), settings: settings.metaEntries)
+            let cells = settings.models.count * settings.clients.count * settings.repetitions
+            let run = CompareRun(settings: settings, executable: Self.executable)
+            let (results, interrupted) = try await run.run { result, all in
+                try directory.write(all)
+                FileHandle.standardError.write(Data(Self.progressLine(result, index: all.count, of: cells).utf8))
+            }
+            try directory.write(results)
+            print(ComparisonTable.render(results), terminator: "")
+            print("results: \(directory.path)/   charts: ./plot.sh \(directory.path)")
+            if interrupted { throw ExitCode(130) }
+        }
+
+        func compareSettings() throws -> CompareSettings {
+            let counts = try clients.split(separator: ",").map {
+                try Units.wholeCount(String($0), option: "--clients")
+            }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--clients takes client counts separated by commas, such as 10,100,1000,10000")
+            }
+            let names = models.split(separator: ",").map(String.init)
+            for name in names where ServerModel(rawValue: name) == nil {
+                throw ValidationError(
+                    "--models: '\(name)' is not a model; use any of "
+                        + ServerModel.allCases.map(\.rawValue).joined(separator: ","))
+            }
+            guard !names.isEmpty else { throw ValidationError("--models needs at least one model") }
+            guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            var settings = try load.settings()
+            settings.clients = counts.max()!
+            if let problem = settings.problem(descriptorLimit: Int.max) { throw ValidationError(problem) }
+            var serverArguments: [String] = []
+            if let serverThreads { serverArguments += ["--threads", String(serverThreads)] }
+            if let backlog { serverArguments += ["--backlog", String(backlog)] }
+            return CompareSettings(
+                models: names, clients: counts, repetitions: repetitions, load: settings,
+                serverArguments: serverArguments, pin: pin)
+        }
+
+        static var executable: String {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        }
+
+        static func stamp(_ date: Date, compact: Bool) -> String {
+            let formatter = ISO8601DateFormatter()
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.formatOptions = compact ? [.withYear, .withMonth, .withDay, .withTime, .withTimeZone] : [.withInternetDateTime]
+            return formatter.string(from: date)
+        }
+
+        static func progressLine(_ result: CellResult, index: Int, of total: Int) -> String {
+            let figures = result.drive.map {
+                String(format: "%.0f conn/s, %.0f req/s, p99 %.2f ms, %d failures", $0.connectionsPerSecond,
+                       $0.requestsPerSecond, Double($0.metrics.totalLatency.micros(atPercentile: 99)) / 1000,
+                       $0.counters.failures.total)
+            } ?? "no load ran"
+            return "[\(index)/\(total)] \(result.cell): \(figures)\(result.failure.map { " (failed: \($0))" } ?? "")\n"
+        }
     }
 }

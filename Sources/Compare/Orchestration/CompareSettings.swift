@@ -1,0 +1,40 @@
+import Driver
+
+/// What `bench compare` runs: which models, at which client counts, how often, under which load.
+public struct CompareSettings: Sendable {
+    /// Server model names as `bench serve --model` takes them.
+    public var models: [String]
+    public var clients: [Int]
+    public var repetitions: Int
+    /// The load of every cell; its host is the server's, and its port and client count are set per cell.
+    public var load: LoadSettings
+    /// Extra `bench serve` arguments for every server (`--threads`, `--backlog`, ...).
+    public var serverArguments: [String]
+    /// Server on core 1, driver on core 0.
+    public var pin: Bool
+    /// Longest wait for a server's `listening` line.
+    public var startTimeoutSeconds = 10.0
+    /// Longest wait for a server to exit after SIGTERM before it is killed.
+    public var stopTimeoutSeconds = 10.0
+
+    public init(models: [String], clients: [Int], repetitions: Int, load: LoadSettings, serverArguments: [String],
+                pin: Bool) {
+        self.models = models
+        self.clients = clients
+        self.repetitions = repetitions
+        self.load = load
+        self.serverArguments = serverArguments
+        self.pin = pin
+    }
+
+    /// Settings for meta.csv, next to the machine facts.
+    public var metaEntries: [(key: String, value: String)] {
+        [
+            ("models", models.joined(separator: " ")), ("clients", clients.map(String.init).joined(separator: " ")),
+            ("repetitions", String(repetitions)), ("protocol", load.wireProtocol.rawValue),
+            ("duration_s", String(Double(load.durationMicros) / 1e6)), ("warmup_s", String(Double(load.warmupMicros) / 1e6)),
+            ("driver_threads", String(load.threads)), ("driver_processes", String(load.processes)),
+            ("server_arguments", serverArguments.joined(separator: " ")), ("pin", String(pin)),
+        ]
+    }
+}

@@ -1,0 +1,86 @@
+import Metrics
+
+/// The table `bench compare` prints at the end: one line per (model, clients), the median over the cells that
+/// finished, failures summed over all of them, and a first line with the machine floor.
+public enum ComparisonTable {
+    static let header = [
+        "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "failures (sum)",
+        "srv CPU us/req", "srv RSS MiB",
+    ]
+
+    public static func render(_ results: [CellResult]) -> String {
+        var lines = [header]
+        if let floor = median(results.compactMap { $0.floor?.connectionsPerSecond }),
+            let round = median(results.compactMap { $0.floor?.requestsPerSecond })
+        {
+            lines.append([
+                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-",
+            ])
+        }
+        for group in groups(results) {
+            let ok = group.filter { $0.failure == nil }
+            let drives = ok.compactMap(\.drive)
+            func latency(_ percentile: Double) -> String {
+                millis(median(drives.map { Double($0.metrics.totalLatency.micros(atPercentile: percentile)) }))
+            }
+            lines.append([
+                group[0].cell.model, String(group[0].cell.clients), "\(ok.count)/\(group.count)",
+                number(median(drives.map(\.connectionsPerSecond))), number(median(drives.map(\.requestsPerSecond))),
+                latency(50), latency(99), latency(99.9), failures(group),
+                median(ok.compactMap(\.serverCPUMicrosPerRequest)).map { SummaryCSV.decimal($0, places: 1) } ?? "-",
+                median(ok.compactMap { $0.server.map { Double($0.peakRSSKiB) / 1024 } }).map {
+                    SummaryCSV.decimal($0, places: 1)
+                } ?? "-",
+            ])
+        }
+        return align(lines)
+    }
+
+    /// Results grouped by (model, clients), in the order the groups first appear.
+    static func groups(_ results: [CellResult]) -> [[CellResult]] {
+        var order: [String] = []
+        var groups: [String: [CellResult]] = [:]
+        for result in results {
+            let key = "\(result.cell.model) \(result.cell.clients)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(result)
+        }
+        return order.map { groups[$0]! }.sorted {
+            ($0[0].cell.clients, $0[0].cell.model) < ($1[0].cell.clients, $1[0].cell.model)
+        }
+    }
+
+    /// `none`, or each kind seen with its count over every cell of the group: `reset 12, read timeout 3`.
+    static func failures(_ group: [CellResult]) -> String {
+        var counts = FailureCounts()
+        for drive in group.compactMap(\.drive) { counts.merge(drive.counters.failures) }
+        let seen = FailureKind.allCases.filter { counts[$0] > 0 }.map { "\($0.label) \(counts[$0])" }
+        return seen.isEmpty ? "none" : seen.joined(separator: ", ")
+    }
+
+    public static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    static func number(_ value: Double?) -> String {
+        value.map { String(Int($0.rounded())) } ?? "-"
+    }
+
+    static func millis(_ micros: Double?) -> String {
+        micros.map { SummaryCSV.decimal($0 / 1000, places: 2) } ?? "-"
+    }
+
+    /// Columns padded to their widest cell, text left and figures right.
+    static func align(_ lines: [[String]]) -> String {
+        let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+        return lines.map { line in
+            line.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column < 2 || column == 8 ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}

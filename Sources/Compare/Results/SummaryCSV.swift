@@ -1,0 +1,101 @@
+import Driver
+import Metrics
+
+/// summary.csv: one row per cell, with the run's facts, the settings, every count, the rates, the latency
+/// percentiles and the server's resource use. Units are in the column names (README "CSV columns").
+public enum SummaryCSV {
+    static let latencyKinds = ["connect", "first_byte", "total", "uncorrected"]
+    static let percentiles = ["p50", "p90", "p99", "p999", "max"]
+
+    public static let columns: [String] =
+        [
+            "run_utc", "git_commit", "host", "cores", "model", "protocol", "clients", "repetition", "status",
+            "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms", "jitter_ms",
+            "rate_per_s", "connections_limit", "threads", "processes", "elapsed_s",
+            "conns_attempted", "conns_established", "conns_completed", "conns_unfinished", "requests",
+            "bytes_sent", "bytes_received",
+        ]
+        + FailureKind.allCases.map(\.csvColumn)
+        + ["failures_server", "failures_local", "conns_per_s", "requests_per_s", "mb_per_s"]
+        + latencyKinds.flatMap { kind in percentiles.map { "\(kind)_\($0)_us" } }
+        + [
+            "schedule_lag_max_us", "server_user_s", "server_sys_s", "server_cpu_us_per_request",
+            "server_peak_rss_kib", "server_connections", "server_requests", "server_protocol_errors",
+            "floor_conns_per_s", "floor_requests_per_s",
+        ]
+
+    /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
+    public static func row(_ result: CellResult, facts: MachineFacts, runUTC: String) -> [String: String] {
+        let settings = result.settings
+        var row: [String: String] = [
+            "run_utc": runUTC, "git_commit": facts["git_commit"] ?? "", "host": facts["host"] ?? "",
+            "cores": facts["cores"] ?? "", "model": result.cell.model, "protocol": settings.wireProtocol.rawValue,
+            "clients": String(result.cell.clients), "repetition": String(result.cell.repetition),
+            "status": result.status,
+            "duration_s": decimal(Double(settings.durationMicros) / 1e6, places: 3),
+            "warmup_s": decimal(Double(settings.warmupMicros) / 1e6, places: 3),
+            "requests_per_conn": String(settings.requestsPerConnection),
+            "size_bytes": settings.sizeMin == settings.sizeMax
+                ? String(settings.sizeMin) : "\(settings.sizeMin)-\(settings.sizeMax)",
+            "pipeline": String(settings.pipeline),
+            "think_ms": decimal(Double(settings.thinkMicros) / 1e3, places: 3),
+            "jitter_ms": decimal(Double(settings.jitterMicros) / 1e3, places: 3),
+            "rate_per_s": settings.rate.map { decimal($0, places: 1) } ?? "",
+            "connections_limit": settings.connections.map(String.init) ?? "",
+            "threads": String(settings.threads), "processes": String(settings.processes),
+        ]
+        if let drive = result.drive { addDriveFigures(drive, to: &row) }
+        if let server = result.server {
+            row["server_user_s"] = decimal(server.userSeconds, places: 3)
+            row["server_sys_s"] = decimal(server.systemSeconds, places: 3)
+            row["server_peak_rss_kib"] = String(server.peakRSSKiB)
+            let counters = server.counters
+            row["server_connections"] = counters["connections"].map(String.init) ?? ""
+            row["server_requests"] = counters["requests"].map(String.init) ?? ""
+            row["server_protocol_errors"] = counters["protocol_errors"].map(String.init) ?? ""
+        }
+        row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
+        if let floor = result.floor {
+            row["floor_conns_per_s"] = decimal(floor.connectionsPerSecond, places: 1)
+            row["floor_requests_per_s"] = decimal(floor.requestsPerSecond, places: 1)
+        }
+        return row
+    }
+
+    private static func addDriveFigures(_ drive: DriveResult, to row: inout [String: String]) {
+        let counters = drive.counters
+        row["elapsed_s"] = decimal(drive.elapsedSeconds, places: 3)
+        row["conns_attempted"] = String(counters.connectionsAttempted)
+        row["conns_established"] = String(counters.connectionsEstablished)
+        row["conns_completed"] = String(counters.connectionsCompleted)
+        row["conns_unfinished"] = String(counters.unfinishedAtEnd)
+        row["requests"] = String(counters.requests)
+        row["bytes_sent"] = String(counters.bytesSent)
+        row["bytes_received"] = String(counters.bytesReceived)
+        for kind in FailureKind.allCases { row[kind.csvColumn] = String(counters.failures[kind]) }
+        row["failures_server"] = String(counters.failures.serverSide)
+        row["failures_local"] = String(counters.failures.driverLocal)
+        row["conns_per_s"] = decimal(drive.connectionsPerSecond, places: 1)
+        row["requests_per_s"] = decimal(drive.requestsPerSecond, places: 1)
+        row["mb_per_s"] = decimal(drive.megabytesPerSecond, places: 3)
+        let metrics = drive.metrics
+        let histograms = [
+            metrics.connectLatency, metrics.firstByteLatency, metrics.totalLatency, metrics.uncorrectedLatency,
+        ]
+        for (kind, histogram) in zip(latencyKinds, histograms) {
+            guard let summary = histogram?.summary else { continue }
+            let values = [summary.p50Micros, summary.p90Micros, summary.p99Micros, summary.p999Micros, summary.maxMicros]
+            for (percentile, value) in zip(percentiles, values) { row["\(kind)_\(percentile)_us"] = String(value) }
+        }
+        row["schedule_lag_max_us"] = metrics.scheduleLag.map { String($0.maxMicros) } ?? ""
+    }
+
+    /// `value` with at most `places` decimals and a `.` point, whatever the locale.
+    static func decimal(_ value: Double, places: Int) -> String {
+        guard value.isFinite else { return "" }
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
