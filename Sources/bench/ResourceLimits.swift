@@ -8,11 +8,11 @@ import Glibc
 @discardableResult
 func raiseDescriptorLimit() -> Int {
     var limit = rlimit()
-    guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return 1024 }
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
     if limit.rlim_cur < limit.rlim_max {
         var raised = limit
         raised.rlim_cur = limit.rlim_max
-        if setrlimit(RLIMIT_NOFILE, &raised) == 0 { limit = raised }
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
     }
     return Int(clamping: limit.rlim_cur)
 }
