@@ -43,7 +43,7 @@ public enum LoadRun {
         var lastReport = startNanos
         let outcomes = ThreadGroup.run(settings.threads, { thread in
             let index = processIndex * settings.threads + thread
-            guard let worker = LoadWorker(settings: settings, index: index, startNanos: startNanos, live: live[thread])
+            guard var worker = LoadWorker(settings: settings, index: index, startNanos: startNanos, live: live[thread])
             else { return (RunMetrics(openLoop: settings.isOpenLoop), 0) }
             return worker.run()
         }, tick: {

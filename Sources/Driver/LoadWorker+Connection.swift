@@ -9,7 +9,7 @@ extension LoadWorker {
     // MARK: Starting
 
     /// The slot is free: start its next connection now, or arm a timer for when its schedule says.
-    func startNext(_ slot: Int, now: UInt64) {
+    mutating func startNext(_ slot: Int, now: UInt64) {
         guard startsLeft > 0 else {
             busySlots -= 1
             return
@@ -24,7 +24,7 @@ extension LoadWorker {
             recordLag(intended: intended, now: now)
         }
         startsLeft -= 1
-        if inWindow(now) { measurement.counters.connectionsAttempted += 1 }
+        if inWindow(now) { metrics.counters.connectionsAttempted += 1 }
         switch connector.start() {
         case .failed(let kind):
             count(kind, now: now)
@@ -39,13 +39,17 @@ extension LoadWorker {
                 count(.localResource, now: now)
                 return arm(slot, at: now + 1_000_000)
             }
-            slots[slot].begin(fd: fd, now: now, intended: intended, deadline: now + connectTimeoutNanos)
+            // A fresh reading, not the batch's: starts made while handling a batch of events happen later than
+            // its timestamp, and timing from it would charge the driver's own work to the server.
+            let started = MonotonicClock.nanos()
+            slots[slot].begin(fd: fd, now: started, intended: settings.isOpenLoop ? intended : started,
+                deadline: started + connectTimeoutNanos)
             openConnections += 1
         }
     }
 
     /// Called for each epoll event of a slot.
-    func handle(slot: Int, events: UInt32, now: UInt64) {
+    mutating func handle(slot: Int, events: UInt32, now: UInt64) {
         if slots[slot].phase == .connecting {
             if events & (Epoll.error | Epoll.hangUp) != 0 && events & Epoll.readable == 0 {
                 var error: Int32 = 0
@@ -66,11 +70,11 @@ extension LoadWorker {
         }
     }
 
-    private func established(_ slot: Int, now: UInt64) {
+    private mutating func established(_ slot: Int, now: UInt64) {
         slots[slot].phase = .open
         if inWindow(now) {
-            measurement.counters.connectionsEstablished += 1
-            measurement.connectLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
+            metrics.counters.connectionsEstablished += 1
+            metrics.connectLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
         }
         // The greeting is owed at once; the request protocol waits on the server only once a request is out.
         slots[slot].deadlineNanos = settings.wireProtocol == .greeting ? now + timeoutNanos : .max
@@ -81,7 +85,7 @@ extension LoadWorker {
     // MARK: Finishing
 
     /// The server closed its side: the session gives the verdict.
-    func ended(_ slot: Int, now: UInt64) {
+    mutating func ended(_ slot: Int, now: UInt64) {
         switch slots[slot].session.receiveEnd() {
         case .complete where settings.wireProtocol == .greeting:
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
@@ -96,27 +100,27 @@ extension LoadWorker {
         }
     }
 
-    private func completed(_ slot: Int, now: UInt64) {
-        if inWindow(now) { measurement.counters.connectionsCompleted += 1 }
+    private mutating func completed(_ slot: Int, now: UInt64) {
+        if inWindow(now) { metrics.counters.connectionsCompleted += 1 }
         closeConnection(slot)
         startNext(slot, now: now)
     }
 
     /// A failure is data: counted by kind (and in the timeline), then the client is replaced.
-    func fail(_ slot: Int, _ kind: FailureKind, now: UInt64) {
+    mutating func fail(_ slot: Int, _ kind: FailureKind, now: UInt64) {
         count(kind, now: now)
         closeConnection(slot)
         startNext(slot, now: now)
     }
 
-    func count(_ kind: FailureKind, now: UInt64) {
+    mutating func count(_ kind: FailureKind, now: UInt64) {
         guard inWindow(now) else { return }
-        measurement.counters.failures[kind] += 1
-        measurement.timeline.recordFailure(second: second(now))
+        metrics.counters.failures[kind] += 1
+        metrics.timeline.recordFailure(second: second(now))
     }
 
     /// Closing also removes the descriptor from epoll; the new epoch makes the slot's pending timers stale.
-    func closeConnection(_ slot: Int) {
+    mutating func closeConnection(_ slot: Int) {
         close(slots[slot].fd)
         slots[slot].fd = -1
         slots[slot].phase = .idle
@@ -130,17 +134,17 @@ extension LoadWorker {
 
     /// One whole, valid response: total latency (from the intended start in open loop), its uncorrected twin,
     /// the request count and the timeline.
-    func recordResponse(_ slot: Int, sent: UInt64, intended: UInt64, now: UInt64) {
+    mutating func recordResponse(_ slot: Int, sent: UInt64, intended: UInt64, now: UInt64) {
         guard inWindow(now) else { return }
         let total = Self.micros(from: intended, to: now)
-        measurement.counters.requests += 1
-        measurement.totalLatency.record(micros: total)
-        measurement.uncorrectedLatency?.record(micros: Self.micros(from: sent, to: now))
-        measurement.timeline.recordRequest(second: second(now), latencyMicros: total)
+        metrics.counters.requests += 1
+        metrics.totalLatency.record(micros: total)
+        metrics.uncorrectedLatency?.record(micros: Self.micros(from: sent, to: now))
+        metrics.timeline.recordRequest(second: second(now), latencyMicros: total)
     }
 
-    func recordLag(intended: UInt64, now: UInt64) {
+    mutating func recordLag(intended: UInt64, now: UInt64) {
         guard inWindow(now) else { return }
-        measurement.scheduleLag?.record(micros: Self.micros(from: intended, to: now))
+        metrics.scheduleLag?.record(micros: Self.micros(from: intended, to: now))
     }
 }

@@ -11,9 +11,10 @@ extension LoadWorker {
 
     /// Writes every request that is due and allowed by the pipeline depth; arms a timer for the next one.
     /// Returns false when the connection failed (and was replaced) on the way.
-    func sendDue(_ slot: Int, now: UInt64) -> Bool {
+    mutating func sendDue(_ slot: Int, now: UInt64) -> Bool {
         let depth = settings.pipeline
         var wrote = false
+        let sentAt = MonotonicClock.nanos()  // fresh, for the reason given where connections start
         while slots[slot].session.canSend && slots[slot].sent < settings.requestsPerConnection {
             var intended = now
             if settings.isOpenLoop {
@@ -36,7 +37,7 @@ extension LoadWorker {
                 rebasing: output[(region + slots[slot].outEnd)..<(region + depth * RequestHeader.length)]))
             slots[slot].outEnd += RequestHeader.length
             let ring = slot * depth + slots[slot].sent % depth
-            sentNanos[ring] = now
+            sentNanos[ring] = sentAt
             if settings.isOpenLoop { intendedNanos[ring] = intended }
             slots[slot].session.sent(requestOf: size)
             slots[slot].sent += 1
@@ -49,7 +50,7 @@ extension LoadWorker {
 
     /// send()s the pending headers; after the last request of the connection, half-closes (shutdown write) so
     /// the server knows to answer what it has and close. Returns false when the connection failed.
-    func flush(_ slot: Int, now: UInt64) -> Bool {
+    mutating func flush(_ slot: Int, now: UInt64) -> Bool {
         let region = slot * settings.pipeline * RequestHeader.length
         while slots[slot].outStart < slots[slot].outEnd {
             let pending = slots[slot].outEnd - slots[slot].outStart
@@ -58,7 +59,7 @@ extension LoadWorker {
                 Int32(MSG_NOSIGNAL))
             if written > 0 {
                 slots[slot].outStart += written
-                if inWindow(now) { measurement.counters.bytesSent += written }
+                if inWindow(now) { metrics.counters.bytesSent += written }
             } else if errno == EAGAIN {
                 return true  // the socket buffer is full: the next EPOLLOUT edge resumes
             } else if errno != EINTR {
@@ -76,7 +77,7 @@ extension LoadWorker {
     }
 
     /// Moves unsent header bytes to the start of the slot's region (rare: only after a partial send()).
-    private func compactOutput(_ slot: Int) {
+    private mutating func compactOutput(_ slot: Int) {
         let region = output.baseAddress! + slot * settings.pipeline * RequestHeader.length
         let pending = slots[slot].outEnd - slots[slot].outStart
         (region).copyMemory(from: region + slots[slot].outStart, byteCount: pending)
@@ -84,13 +85,13 @@ extension LoadWorker {
         slots[slot].outEnd = pending
     }
 
-    private func drawSize() -> UInt32 {
+    private mutating func drawSize() -> UInt32 {
         let span = UInt64(settings.sizeMax - settings.sizeMin) + 1
         return span == 1 ? settings.sizeMin : settings.sizeMin + UInt32(random.next() % span)
     }
 
     /// Think time for the next request: uniform in think ± jitter.
-    private func drawThinkNanos() -> UInt64 {
+    private mutating func drawThinkNanos() -> UInt64 {
         let jitter = UInt64(settings.jitterMicros)
         let base = UInt64(settings.thinkMicros) - jitter
         return (base + (jitter == 0 ? 0 : random.next() % (2 * jitter + 1))) * 1_000
@@ -100,7 +101,7 @@ extension LoadWorker {
 
     /// Reads until the socket is drained (edge-triggered epoll needs that), feeding every chunk to the session.
     /// - Parameter hangUp: the event said the peer closed; keep reading to the end of stream.
-    func readAvailable(_ slot: Int, hangUp: Bool, now: UInt64) {
+    mutating func readAvailable(_ slot: Int, hangUp: Bool, now: UInt64) {
         let fd = slots[slot].fd
         while true {
             let count = read(fd, input.baseAddress!, input.count)
@@ -120,8 +121,8 @@ extension LoadWorker {
     }
 
     /// Accounts for one chunk; returns false when the connection ended (bad bytes) or was replaced.
-    private func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
-        if inWindow(now) { measurement.counters.bytesReceived += count }
+    private mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
+        if inWindow(now) { metrics.counters.bytesReceived += count }
         let progress = slots[slot].session.receive(UnsafeRawBufferPointer(rebasing: input[0..<count]))
         guard !progress.bad else {
             fail(slot, .badResponse, now: now)
@@ -129,7 +130,7 @@ extension LoadWorker {
         }
         guard settings.wireProtocol == .request else {
             if progress.firstBytes > 0 && inWindow(now) {
-                measurement.firstByteLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
+                metrics.firstByteLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
             }
             return true
         }
@@ -137,7 +138,7 @@ extension LoadWorker {
         for _ in 0..<progress.firstBytes {
             let ring = slot * depth + slots[slot].firstSeen % depth
             if inWindow(now) {
-                measurement.firstByteLatency.record(micros: Self.micros(from: sentNanos[ring], to: now))
+                metrics.firstByteLatency.record(micros: Self.micros(from: sentNanos[ring], to: now))
             }
             slots[slot].firstSeen += 1
         }
