@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# plot.sh results/NAME: draws PNG charts from a `bench compare` run with gnuplot, next to its CSV files.
+#   throughput.png       connections/s (greeting) or requests/s (request) vs clients, one line per model
+#   p99.png              p99 total latency vs clients
+#   failures.png         failed connections (% of attempts) vs clients
+#   latency-CLIENTS.png  latency spectrum per client count (x = 1/(1-p), as HdrHistogram plots it)
+#   timeline-CLIENTS.png requests per second over the run, repetition 1
+# Figures over repetitions are medians.
+set -euo pipefail
+
+usage() { echo "usage: ./plot.sh results/NAME   (a directory written by bench compare)" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+dir=${1%/}
+for file in summary.csv latency.csv timeline.csv; do
+    [ -f "$dir/$file" ] || { echo "plot.sh: $dir/$file is missing: is $dir a bench compare result?" >&2; exit 2; }
+done
+if ! command -v gnuplot >/dev/null; then
+    echo "plot.sh: gnuplot is not installed; install it with: sudo apt-get install -y gnuplot-nox" >&2
+    exit 1
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# csv FILE 'awk program': runs awk over a CSV file with its fields split as RFC 4180 says (quoted commas stay
+# in their field) and `col["name"]` giving a column's index by its header name.
+csv() {
+    awk -v FS='\x1f' "$(cat <<'AWK'
+function split_csv(line,    out, i, c, quoted, field, n) {
+    n = 0; field = ""; quoted = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (quoted) {
+            if (c == "\"" && substr(line, i + 1, 1) == "\"") { field = field "\""; i++ }
+            else if (c == "\"") quoted = 0
+            else field = field c
+        } else if (c == "\"") quoted = 1
+        else if (c == ",") { out[++n] = field; field = "" }
+        else field = field c
+    }
+    out[++n] = field
+    return n
+}
+function median(list,    parts, n, i, j, v) {
+    n = split(list, parts, " ")
+    for (i = 2; i <= n; i++) { v = parts[i] + 0; for (j = i - 1; j >= 1 && parts[j] + 0 > v; j--) parts[j + 1] = parts[j]; parts[j + 1] = v }
+    return n % 2 ? parts[(n + 1) / 2] : (parts[n / 2] + parts[n / 2 + 1]) / 2
+}
+NR == 1 { n = split_csv($0, f); for (i = 1; i <= n; i++) col[f[i]] = i; next }
+{ split_csv($0, f) }
+AWK
+)$2" "$1"
+}
+
+# One data file per model: "clients value" lines, the median over repetitions of the value an awk expression
+# computes from a summary row (rows whose status is not ok are left out).
+series() {
+    local name=$1 expr=$2
+    csv "$dir/summary.csv" "
+f[col[\"status\"]] == \"ok\" { key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr) }
+END { for (key in values) { split(key, k, SUBSEP); print k[2], median(values[key]) > \"$work/$name.\" k[1] } }"
+    for file in "$work/$name".*; do [ -f "$file" ] && sort -n -o "$file" "$file"; done
+}
+
+models=$(csv "$dir/summary.csv" '{ if (!(f[col["model"]] in seen)) { seen[f[col["model"]]]; print f[col["model"]] } }')
+protocol=$(csv "$dir/summary.csv" '{ print f[col["protocol"]]; exit }')
+rate_column=$([ "$protocol" = greeting ] && echo conns_per_s || echo requests_per_s)
+rate_label=$([ "$protocol" = greeting ] && echo "connections/s" || echo "requests/s")
+
+series throughput "f[col[\"$rate_column\"]]"
+series p99 'f[col["total_p99_us"]] / 1000'
+series failures '(f[col["conns_attempted"]] > 0 ? 100 * f[col["failures_server"]] / f[col["conns_attempted"]] : 0)'
+
+common='set terminal pngcairo size 960,600 font "sans,11"; set grid; set key outside right top box;'
+# plot_lines OUTPUT NAME "title" "x label" "y label" "extra settings": one line per model from series NAME.
+plot_lines() {
+    local output=$1 name=$2 title=$3 xlabel=$4 ylabel=$5 extra=$6 plots=""
+    for model in $models; do
+        [ -f "$work/$name.$model" ] || continue
+        plots+="${plots:+, }'$work/$name.$model' using 1:2 with linespoints lw 2 pt 7 title '$model'"
+    done
+    [ -n "$plots" ] || { echo "plot.sh: no ok rows for $output" >&2; return; }
+    gnuplot -e "$common set output '$dir/$output'; set title '$title'; set xlabel '$xlabel'; \
+        set ylabel '$ylabel'; $extra plot $plots"
+    echo "$dir/$output"
+}
+
+plot_lines throughput.png throughput "Throughput by model ($protocol protocol, median of repetitions)" \
+    "concurrent clients (log scale)" "$rate_label" "set logscale x; set yrange [0:*]; set format y '%.0s%c';"
+plot_lines p99.png p99 "p99 total latency by model ($protocol protocol)" \
+    "concurrent clients (log scale)" "p99 latency (ms, log scale)" "set logscale xy;"
+plot_lines failures.png failures "Failed connections by model ($protocol protocol)" \
+    "concurrent clients (log scale)" "failed connections (% of attempts)" "set logscale x; set yrange [0:*];"
+
+# Latency spectrum: one chart per client count, one line per model, the total latency of every repetition merged.
+for clients in $(csv "$dir/latency.csv" '{ print f[col["clients"]] }' | sort -un); do
+    plots=""
+    for model in $models; do
+        file="$work/spectrum.$clients.$model"
+        csv "$dir/latency.csv" "f[col[\"clients\"]] == \"$clients\" && f[col[\"model\"]] == \"$model\" &&
+            f[col[\"metric\"]] == \"total\" && f[col[\"percentile\"]] + 0 < 100 {
+            print f[col[\"inverse_tail\"]], f[col[\"value_us\"]] / 1000 }" > "$file"
+        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with lines lw 2 title '$model'"
+    done
+    [ -n "$plots" ] || continue
+    gnuplot -e "$common set output '$dir/latency-$clients.png'; \
+        set title 'Latency by percentile, $clients clients ($protocol protocol)'; \
+        set xlabel 'percentile'; set ylabel 'total latency (ms, log scale)'; set logscale xy; \
+        set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, '99.999%%' 100000); \
+        plot $plots"
+    echo "$dir/latency-$clients.png"
+done
+
+# Timeline: requests per second over the measured run, repetition 1, one chart per client count.
+for clients in $(csv "$dir/timeline.csv" '{ print f[col["clients"]] }' | sort -un); do
+    plots=""
+    for model in $models; do
+        file="$work/timeline.$clients.$model"
+        csv "$dir/timeline.csv" "f[col[\"clients\"]] == \"$clients\" && f[col[\"model\"]] == \"$model\" &&
+            f[col[\"repetition\"]] == \"1\" { print f[col[\"second\"]], f[col[\"requests\"]], f[col[\"failures\"]] }" \
+            > "$file"
+        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with linespoints lw 2 pt 7 title '$model'"
+    done
+    [ -n "$plots" ] || continue
+    gnuplot -e "$common set output '$dir/timeline-$clients.png'; \
+        set title 'Requests per second over the run, $clients clients, repetition 1 ($protocol protocol)'; \
+        set xlabel 'second of the measured run'; set ylabel 'requests/s'; set yrange [0:*]; \
+        set format y '%.0s%c'; plot $plots"
+    echo "$dir/timeline-$clients.png"
+done
