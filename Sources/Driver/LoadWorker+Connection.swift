@@ -51,11 +51,12 @@ extension LoadWorker {
     /// Called for each epoll event of a slot.
     mutating func handle(slot: Int, events: UInt32, now: UInt64) {
         if slots[slot].phase == .connecting {
-            if events & (Epoll.error | Epoll.hangUp) != 0 && events & Epoll.readable == 0 {
+            // A refused handshake reports ERR|HUP with IN and OUT too: SO_ERROR, not the flags, says how it went.
+            if events & (Epoll.error | Epoll.hangUp) != 0 {
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(slots[slot].fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                return fail(slot, ConnectCall.handshakeFailure(error), now: now)
+                if error != 0 { return fail(slot, ConnectCall.handshakeFailure(error), now: now) }
             }
             established(slot, now: now)
             guard slots[slot].phase == .open else { return }
