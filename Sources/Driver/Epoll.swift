@@ -28,17 +28,27 @@ struct Epoll {
     private typealias CreateFunction = @convention(c) (Int32) -> Int32
     private typealias ControlFunction = @convention(c) (Int32, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
     private typealias WaitFunction = @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, Int32) -> Int32
+    private typealias PreciseWaitFunction = @convention(c) (
+        Int32, UnsafeMutableRawPointer?, Int32, UnsafePointer<timespec>?, UnsafeRawPointer?
+    ) -> Int32
 
     private static func function<F>(_ name: String, as type: F.Type) -> F {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {  // RTLD_DEFAULT
+        guard let function = optionalFunction(name, as: type) else {
             fatalError("\(name) is missing from the C library: the driver needs Linux epoll")
         }
-        return unsafeBitCast(symbol, to: type)
+        return function
+    }
+
+    private static func optionalFunction<F>(_ name: String, as type: F.Type) -> F? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: type) }  // RTLD_DEFAULT
     }
 
     private static let create = function("epoll_create1", as: CreateFunction.self)
     private static let control = function("epoll_ctl", as: ControlFunction.self)
     private static let wait = function("epoll_wait", as: WaitFunction.self)
+    /// epoll_pwait2 (Linux 5.11, glibc 2.35) takes a timeout in nanoseconds: open-loop starts and think times
+    /// then wake on time instead of up to a millisecond late, which would show as schedule lag.
+    private static let preciseWait = optionalFunction("epoll_pwait2", as: PreciseWaitFunction.self)
 
     let fd: Int32
     /// Room for `capacity` events, filled by ``wait(timeoutMillis:)``.
@@ -68,9 +78,17 @@ struct Epoll {
         return withUnsafeMutableBytes(of: &event) { Self.control(fd, Self.controlAdd, socket, $0.baseAddress) } == 0
     }
 
-    /// Waits up to `timeoutMillis` for events; returns how many are ready (0 on timeout or EINTR).
-    func wait(timeoutMillis: Int32) -> Int {
-        max(0, Int(Self.wait(fd, buffer, capacity, timeoutMillis)))
+    /// Waits up to `timeoutNanos` for events; returns how many are ready (0 on timeout or EINTR).
+    func wait(timeoutNanos: UInt64) -> Int {
+        guard let preciseWait = Self.preciseWait else {
+            let millis = Int32(clamping: (timeoutNanos + 999_999) / 1_000_000)  // rounded up: never spin
+            return max(0, Int(Self.wait(fd, buffer, capacity, millis)))
+        }
+        var timeout = timespec(tv_sec: Int(timeoutNanos / 1_000_000_000), tv_nsec: Int(timeoutNanos % 1_000_000_000))
+        let ready = preciseWait(fd, buffer, capacity, &timeout, nil)
+        // ENOSYS: a kernel older than the C library. Wait a millisecond instead (kernels before 5.11 are rare).
+        if ready < 0 && errno == ENOSYS { return max(0, Int(Self.wait(fd, buffer, capacity, 1))) }
+        return max(0, Int(ready))
     }
 
     /// The events and data of ready event `index`.

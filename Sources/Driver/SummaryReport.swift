@@ -11,7 +11,7 @@ public enum SummaryReport {
         lines.append("\(headline(settings)) @ \(settings.host):\(settings.port) (\(settings.wireProtocol.rawValue))")
         lines.append("  \(settings.threads) threads x \(settings.processes) processes, \(settings.clients) clients, "
             + shape(settings))
-        lines.append("  Latency".padding(toLength: 22, withPad: " ", startingAt: 0)
+        lines.append("  Latency".padding(toLength: 24, withPad: " ", startingAt: 0)
             + ["p50", "p90", "p99", "p99.9", "max"].map { pad($0) }.joined())
         let metrics = result.metrics
         lines.append(latencyLine("connect", metrics.connectLatency))
@@ -68,7 +68,7 @@ public enum SummaryReport {
     private static func latencyLine(_ name: String, _ histogram: LatencyHistogram) -> String {
         let summary = histogram.summary
         let values = [summary.p50Micros, summary.p90Micros, summary.p99Micros, summary.p999Micros, summary.maxMicros]
-        return "    \(name)".padding(toLength: 22, withPad: " ", startingAt: 0)
+        return "    \(name)".padding(toLength: 24, withPad: " ", startingAt: 0)
             + values.map { pad(format(micros: $0)) }.joined()
     }
 

@@ -23,7 +23,8 @@ extension Bench {
         @Flag(help: "No status line.")
         var quiet = false
 
-        /// Hook for the integrator: `--csv DIR` is accepted here and written from the ``DriveResult``.
+        /// CSV hook: the integrator's writer (summary, latency, timeline from the ``DriveResult``) goes where
+        /// `validate()` now refuses the option, so nobody gets a run whose files silently never appear.
         @Option(help: "Write summary.csv, latency.csv and timeline.csv into this directory.")
         var csv: String?
 
@@ -35,6 +36,9 @@ extension Bench {
 
         func validate() throws {
             guard workerSettings == nil else { return }
+            if csv != nil {
+                throw ValidationError("--csv is not written by bench drive yet; use bench compare for CSV files")
+            }
             let settings = try load.settings()
             let limit = raiseDescriptorLimit()
             if let problem = settings.problem(descriptorLimit: limit) { throw ValidationError(problem) }
