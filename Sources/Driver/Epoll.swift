@@ -14,6 +14,7 @@ struct Epoll {
     static let readHangUp: UInt32 = 0x2000
     static let edgeTriggered: UInt32 = 1 << 31
     private static let controlAdd: Int32 = 1
+    private static let controlModify: Int32 = 3
     private static let closeOnExec: Int32 = 0x80000  // O_CLOEXEC
 
     /// struct epoll_event is packed on x86-64 (12 bytes, data at offset 4) and naturally aligned elsewhere.
@@ -68,14 +69,23 @@ struct Epoll {
         buffer.deallocate()
     }
 
-    /// Watches `socket` for `events`, tagging its events with `data`. Returns false (errno set) on failure.
+    /// Starts watching `socket` for `events`, tagging its events with `data`. Returns false (errno set) on failure.
     func add(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
+        control(Self.controlAdd, socket, events: events, data: data)
+    }
+
+    /// Changes what `socket` is watched for.
+    func modify(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
+        control(Self.controlModify, socket, events: events, data: data)
+    }
+
+    private func control(_ operation: Int32, _ socket: Int32, events: UInt32, data: UInt64) -> Bool {
         var event = (UInt64(0), UInt64(0))  // 16 bytes, enough for either layout
         withUnsafeMutableBytes(of: &event) {
             $0.storeBytes(of: events, toByteOffset: 0, as: UInt32.self)
             $0.storeBytes(of: data, toByteOffset: Self.dataOffset, as: UInt64.self)
         }
-        return withUnsafeMutableBytes(of: &event) { Self.control(fd, Self.controlAdd, socket, $0.baseAddress) } == 0
+        return withUnsafeMutableBytes(of: &event) { Self.control(fd, operation, socket, $0.baseAddress) } == 0
     }
 
     /// Waits up to `timeoutNanos` for events; returns how many are ready (0 on timeout or EINTR).

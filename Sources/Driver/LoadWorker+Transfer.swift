@@ -61,7 +61,9 @@ extension LoadWorker {
                 slots[slot].outStart += written
                 if inWindow(now) { metrics.counters.bytesSent += written }
             } else if errno == EAGAIN {
-                return true  // the socket buffer is full: the next EPOLLOUT edge resumes
+                // The socket buffer is full: watch for writability again; the next EPOLLOUT edge resumes.
+                _ = epoll.modify(slots[slot].fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot))
+                return true
             } else if errno != EINTR {
                 fail(slot, ConnectCall.transferFailure(errno), now: now)
                 return false
