@@ -68,6 +68,12 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         if pipeline > requestsPerConnection && wireProtocol == .request {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
         }
+        if let rate, !(rate >= 1) {
+            return "--rate takes at least 1 start (or request) per second, got \(rate)"
+        }
+        if connectTimeoutMicros == 0 || timeoutMicros == 0 {
+            return "--connect-timeout and --timeout must be above zero: every wait needs a deadline it can meet"
+        }
         if isOpenLoop && isCountMode {
             return "--rate and --connections are two different load shapes: choose one"
         }

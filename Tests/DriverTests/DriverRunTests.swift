@@ -127,6 +127,20 @@ struct DriverRunTests {
         #expect(result.metrics.scheduleLag?.count ?? 0 >= UInt64(result.counters.requests))
     }
 
+    /// Think time is waited between a response and the next request on the same connection.
+    @Test func thinkTimeSpacesTheRequestsOfAConnection() async throws {
+        let server = try FaultServer(.request)
+        defer { server.stop() }
+        var load = settings(port: server.port, .request)
+        (load.clients, load.connections, load.requestsPerConnection) = (2, 2, 4)
+        (load.thinkMicros, load.jitterMicros) = (100_000, 20_000)
+        let result = await LoadRun.run(load)
+        #expect(result.counters.requests == 8)
+        // Three think times of at least 80 ms between the four requests of each connection.
+        #expect(result.elapsedMicros >= 3 * 80_000)
+        #expect(result.elapsedMicros < 3 * 120_000 + 200_000)
+    }
+
     @Test func nothingListeningIsConnectRefused() async throws {
         let server = try FaultServer(.greeting)
         server.stop()

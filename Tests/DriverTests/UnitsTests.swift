@@ -59,5 +59,8 @@ struct UnitsTests {
         settings = LoadSettings()
         settings.host = "localhost"
         #expect(settings.problem()?.contains("IPv4 address") == true)
+        settings = LoadSettings()
+        settings.rate = 0
+        #expect(settings.problem()?.contains("--rate takes at least 1") == true)
     }
 }
