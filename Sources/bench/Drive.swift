@@ -25,7 +25,7 @@ extension Bench {
 
         /// CSV hook: the integrator's writer (summary, latency, timeline from the ``DriveResult``) goes where
         /// `validate()` now refuses the option, so nobody gets a run whose files silently never appear.
-        @Option(help: "Write summary.csv, latency.csv and timeline.csv into this directory.")
+        @Option(help: "Write summary.csv, latency.csv and timeline.csv into this directory (not wired yet: refused).")
         var csv: String?
 
         @Option(help: .private)
