@@ -1,5 +1,5 @@
-/// A CSV file in memory: a header row and data rows, rendered as RFC 4180 (quotes only where a field needs
-/// them, `.` as the decimal point, CRLF-free `\n` line ends as every CSV reader accepts).
+/// A CSV file in memory: a header row and data rows. ``render()`` writes RFC 4180 (quotes only where a field
+/// needs them, `.` as the decimal point, `\n` line ends); ``CSVReader`` reads it back.
 public struct CSVTable: Sendable, Equatable {
     public let columns: [String]
     public private(set) var rows: [[String]] = []
@@ -17,6 +17,11 @@ public struct CSVTable: Sendable, Equatable {
     /// Appends one row given by column name; a column the row does not name is left empty.
     public mutating func append(_ fields: [String: String]) {
         append(columns.map { fields[$0] ?? "" })
+    }
+
+    /// One dictionary per row, column name to field (the first of two equally named columns wins).
+    public var records: [[String: String]] {
+        rows.map { Dictionary(zip(columns, $0), uniquingKeysWith: { first, _ in first }) }
     }
 
     public func render() -> String {

@@ -1,0 +1,81 @@
+/// The work a summary.csv describes, so that `bench check` can run the same comparison again.
+///
+/// Settings that do not apply to a run are written as empty fields and read as `nil`.
+public struct CheckSettings: Sendable, Equatable {
+    /// `greeting` or `request`.
+    public var protocolName: String
+    /// Concurrent clients per cell.
+    public var clients: Int
+    /// Measured seconds per cell, after the warm-up.
+    public var durationSeconds: Double
+    /// Seconds of load before measuring starts.
+    public var warmupSeconds: Double
+    /// Requests each connection makes (request protocol).
+    public var requestsPerConnection: Int?
+    /// Response size as written, a byte count (`16`) or a range (`1-4096`).
+    public var sizeBytes: String?
+    /// Requests in flight per connection.
+    public var pipeline: Int?
+    /// Pause between requests, milliseconds.
+    public var thinkMillis: Double?
+    /// Open-loop connection rate per second; `nil` is a closed loop.
+    public var ratePerSecond: Double?
+    /// The models, in the order they first appear.
+    public var models: [String]
+    /// How many repetitions the run made (distinct `repetition` values).
+    public var repetitions: Int
+
+    /// The columns that must hold one value across all rows of a run.
+    static let columns = [
+        "protocol", "clients", "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms",
+        "rate_per_s",
+    ]
+
+    /// Reads the settings of a run from its rows; they must agree on every column of `columns`.
+    init(rows: [RowReader]) throws(CheckError) {
+        guard let first = rows.first else { preconditionFailure("settings are read from at least one row") }
+        for column in Self.columns {
+            var values: [String] = []
+            for row in rows {
+                let value = try row.text(column)
+                if !values.contains(value) { values.append(value) }
+            }
+            if values.count > 1 { throw .mixedSettings(first.source, column: column, values: values) }
+        }
+        protocolName = try first.text("protocol")
+        guard ["greeting", "request"].contains(protocolName) else {
+            throw .unknownProtocol(first.source, protocolName)
+        }
+        clients = try first.int("clients")
+        durationSeconds = try first.double("duration_s")
+        warmupSeconds = try first.double("warmup_s")
+        requestsPerConnection = try first.optionalInt("requests_per_conn")
+        let size = try first.text("size_bytes")
+        let bounds = size.split(separator: "-", omittingEmptySubsequences: false)
+        guard size.isEmpty || (1...2).contains(bounds.count) && bounds.allSatisfy({ Int($0) != nil }) else {
+            throw .garbled(first.source, row: first.number, column: "size_bytes", value: size,
+                           expected: "a byte count or a range like 1-4096")
+        }
+        sizeBytes = size.isEmpty ? nil : size
+        pipeline = try first.optionalInt("pipeline")
+        thinkMillis = try first.optionalDouble("think_ms")
+        ratePerSecond = try first.optionalDouble("rate_per_s")
+        var models: [String] = []
+        var repetitions: Set<Int> = []
+        for row in rows {
+            let model = try row.text("model")
+            if !models.contains(model) { models.append(model) }
+            repetitions.insert(try row.int("repetition"))
+        }
+        self.models = models
+        self.repetitions = repetitions.count
+    }
+
+    /// Whether `other` is the same work, whatever models and repetitions it ran.
+    func sameWork(as other: CheckSettings) -> Bool {
+        var other = other
+        other.models = models
+        other.repetitions = repetitions
+        return self == other
+    }
+}

@@ -1,0 +1,43 @@
+/// A figure `bench check` compares with the baseline, and how it is made machine-independent.
+public enum Metric: String, CaseIterable, Sendable {
+    /// Connections per second (greeting) or requests per second (request); higher is better.
+    case throughput
+    /// `total_p99_us`, the 99th percentile of whole-request latency; lower is better.
+    case p99Latency = "p99 latency"
+    /// `server_cpu_us_per_request`, the server's user+sys CPU per request; lower is better.
+    case serverCPU = "server CPU"
+
+    /// Whether a larger figure is an improvement.
+    public var higherIsBetter: Bool { self == .throughput }
+
+    /// The summary.csv column holding this metric for a run of `protocolName`.
+    public func column(for protocolName: String) -> String {
+        switch self {
+        case .throughput: protocolName == "greeting" ? "conns_per_s" : "requests_per_s"
+        case .p99Latency: "total_p99_us"
+        case .serverCPU: "server_cpu_us_per_request"
+        }
+    }
+
+    /// The unit of the raw figure, for the table people read.
+    public func unit(for protocolName: String) -> String {
+        switch self {
+        case .throughput: protocolName == "greeting" ? "conns/s" : "req/s"
+        case .p99Latency: "us"
+        case .serverCPU: "us/req"
+        }
+    }
+
+    /// The machine floor column that normalizes a run of `protocolName`: the loopback ceiling of the same
+    /// kind of operation (a whole connection for greeting, a round trip for request).
+    public static func floorColumn(for protocolName: String) -> String {
+        protocolName == "greeting" ? "floor_conns_per_s" : "floor_requests_per_s"
+    }
+
+    /// `value` in units of the machine floor measured in the same run: throughput as a fraction of the
+    /// floor rate, times (latency, CPU) as multiples of the floor's time per operation. A machine twice as
+    /// slow halves both the floor and the figures, so the normalized figure stays put.
+    public func normalize(_ value: Double, floorPerSecond: Double) -> Double {
+        higherIsBetter ? value / floorPerSecond : value * floorPerSecond / 1_000_000
+    }
+}

@@ -1,0 +1,47 @@
+/// The rows of one `bench compare` run, validated: one set of settings, and for each model the `ok`
+/// repetitions' figures with the machine floor each was measured against.
+struct SummaryRows: Sendable {
+    /// One successful repetition of one model.
+    struct Repetition: Sendable {
+        /// The raw figure of each metric, in the units of its column.
+        let figures: [Metric: Double]
+        /// The floor rate of the same run, per second (connections or round trips, after the protocol).
+        let floorPerSecond: Double
+
+        func normalized(_ metric: Metric) -> Double {
+            metric.normalize(figures[metric]!, floorPerSecond: floorPerSecond)
+        }
+    }
+
+    let settings: CheckSettings
+    /// The `ok` repetitions of each model; a model whose repetitions all failed is absent, and may be all of
+    /// them.
+    let repetitions: [String: [Repetition]]
+
+    /// The columns that identify a row and say whether it succeeded.
+    static let identity = ["model", "repetition", "status"]
+
+    /// Validates `rows` of `source`, at least one; rows whose status is not `ok` keep their settings but not
+    /// their figures, as a failed cell's figures may be empty.
+    init(rows: [[String: String]], source: CheckError.Source) throws(CheckError) {
+        let readers = rows.enumerated().map { RowReader(row: $1, number: $0 + 2, source: source) }
+        for reader in readers {
+            for column in Self.identity { _ = try reader.text(column) }
+        }
+        guard !readers.isEmpty else { throw .noSuccessfulRows(source) }
+        settings = try CheckSettings(rows: readers)
+        let floorColumn = Metric.floorColumn(for: settings.protocolName)
+        var repetitions: [String: [Repetition]] = [:]
+        for reader in readers {
+            guard try reader.text("status") == "ok" else { continue }
+            var figures: [Metric: Double] = [:]
+            for metric in Metric.allCases {
+                figures[metric] = try reader.double(metric.column(for: settings.protocolName))
+            }
+            let floor = try reader.double(floorColumn, positive: true)
+            repetitions[try reader.text("model"), default: []].append(
+                Repetition(figures: figures, floorPerSecond: floor))
+        }
+        self.repetitions = repetitions
+    }
+}

@@ -1,0 +1,113 @@
+import Glibc
+
+/// Why a floor measurement could not run: which call failed, with errno's text.
+public struct FloorError: Error, Sendable, CustomStringConvertible {
+    /// The failed call and the system's reason, e.g. "connect: Connection refused".
+    public let description: String
+
+    init(_ call: String, errno code: Int32 = errno) {
+        description = "\(call): \(String(cString: strerror(code)))"
+    }
+}
+
+/// Blocking TCP sockets on 127.0.0.1, the plain system calls the machine floor times.
+enum LoopbackSocket {
+    /// A listening socket on 127.0.0.1 at a free port, and that port (network byte order).
+    static func listen() throws -> (fd: Int32, port: in_port_t) {
+        let fd = try open()
+        var address = loopback(port: 0)  // port 0: the kernel picks a free one, so runs never collide
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        // A backlog of a few: the client connects and the same thread accepts right after, so at most one
+        // connection ever waits; the kernel completes the handshake without accept, so connect returns first.
+        guard bound == 0, Glibc.listen(fd, 8) == 0 else {
+            let error = FloorError("bind/listen")
+            close(fd)
+            throw error
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else {
+            let error = FloorError("getsockname")
+            close(fd)
+            throw error
+        }
+        return (fd, address.sin_port)
+    }
+
+    /// A socket connected to 127.0.0.1 at `port` (network byte order).
+    static func connect(port: in_port_t) throws -> Int32 {
+        let fd = try open()
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let error = FloorError("connect")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// The next connection waiting on `listener`.
+    static func accept(_ listener: Int32) throws -> Int32 {
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { throw FloorError("accept") }
+        // Close-on-exec for the reason given in `open`; Glibc's module does not export accept4, which would
+        // set it atomically.
+        guard fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 else {
+            let error = FloorError("fcntl FD_CLOEXEC")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Writes all of `bytes`, resuming after short writes and signals.
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            // MSG_NOSIGNAL: a peer that went away yields EPIPE here instead of a SIGPIPE that kills the process.
+            let written = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw FloorError("write") }
+            done += written
+        }
+    }
+
+    /// Reads until `buffer` is full, resuming after short reads and signals; an early end of stream is an error.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws {
+        var done = 0
+        while done < buffer.count {
+            let received = recv(fd, buffer.baseAddress! + done, buffer.count - done, 0)
+            if received < 0 && errno == EINTR { continue }
+            guard received >= 0 else { throw FloorError("read") }
+            guard received > 0 else { throw FloorError("read (closed early)", errno: EPROTO) }
+            done += received
+        }
+    }
+
+    private static func open() throws -> Int32 {
+        // SOCK_CLOEXEC: bench compare measures the floor in the process that starts the server children;
+        // without it a child started meanwhile would inherit, and hold open, these sockets.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw FloorError("socket") }
+        return fd
+    }
+
+    private static func loopback(port: in_port_t) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port
+        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian  // 127.0.0.1
+        return address
+    }
+}

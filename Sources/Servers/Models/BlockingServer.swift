@@ -1,0 +1,35 @@
+import Synchronization
+
+/// The classic demo server: one thread accepts a connection, serves it to its end, closes it, and only then
+/// accepts the next. Clients arriving meanwhile wait in the listen backlog; a stalled client holds up everyone until
+/// the read timeout frees the thread.
+final class BlockingServer: Server {
+    private let configuration: ServerConfiguration
+    private let run = Mutex<ThreadedRun?>(nil)
+
+    init(configuration: ServerConfiguration) {
+        self.configuration = configuration
+    }
+
+    func start() async throws -> ServerAddress {
+        let configuration = configuration
+        let run = try await ThreadedRun.start(configuration, threadCount: 1) { run in
+            let pool = configuration.makeResponsePool()
+            try run.spawn("srv-blocking") {
+                let worker = ConnectionWorker(
+                    configuration: configuration, pool: pool, counters: run.counters[0], slot: run.slots[0])
+                while let connection = run.listener.accept(counters: run.counters[0], isStopping: { run.isStopping }) {
+                    worker.serve(connection)
+                }
+            }
+        }
+        self.run.withLock { $0 = run }
+        return run.listener.address
+    }
+
+    func stop() async {
+        await run.withLock { $0 }?.stop(drainTimeout: configuration.drainTimeout)
+    }
+
+    var counters: ServerCounters { run.withLock { $0 }?.snapshot ?? ServerCounters() }
+}

@@ -1,0 +1,90 @@
+import Atomics
+import Synchronization
+
+/// A running blocking or thread-pool server: its listener, its threads, each thread's counters and connection slot,
+/// and the one way to end them all.
+final class ThreadedRun: Sendable {
+    let listener: ListeningSocket
+    /// One set per thread, summed for a snapshot.
+    let counters: [CounterCells]
+    /// One per thread: the connection it is serving, if any.
+    let slots: [ConnectionSlot]
+    private let stopping = ManagedAtomic(false)
+    /// Threads whose body has not returned yet.
+    private let running = ManagedAtomic(0)
+    private let threads = Mutex<[PosixThread]>([])
+    private let wake: @Sendable () -> Void
+    private let force: @Sendable () -> Void
+
+    /// Listens as `configuration` says, then lets `spawnThreads` start the model's threads on the new run; if that
+    /// fails, stops what was started before it rethrows. `wake` and `force` are the model's part of a stop: `wake`
+    /// runs right after the listener closes, for threads that wait on something other than `accept`; `force` runs
+    /// when the drain timeout has passed, to end the model's own waits (a queue).
+    static func start(
+        _ configuration: ServerConfiguration,
+        threadCount: Int,
+        wake: @escaping @Sendable () -> Void = {},
+        force: @escaping @Sendable () -> Void = {},
+        spawnThreads: (ThreadedRun) throws -> Void
+    ) async throws -> ThreadedRun {
+        let listener = try ListeningSocket(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let run = ThreadedRun(listener: listener, threadCount: threadCount, wake: wake, force: force)
+        do {
+            try spawnThreads(run)
+        } catch {
+            await run.stop(drainTimeout: .zero)
+            throw error
+        }
+        return run
+    }
+
+    private init(
+        listener: ListeningSocket, threadCount: Int, wake: @escaping @Sendable () -> Void,
+        force: @escaping @Sendable () -> Void
+    ) {
+        self.listener = listener
+        counters = (0..<threadCount).map { _ in CounterCells() }
+        slots = (0..<threadCount).map { _ in ConnectionSlot() }
+        self.wake = wake
+        self.force = force
+    }
+
+    /// Whether a stop has begun; accept loops end when it holds.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    var snapshot: ServerCounters { ServerCounters(summing: counters) }
+
+    /// Starts a thread running `body`, which should use the counters and slot of one index only.
+    func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws {
+        running.wrappingIncrement(ordering: .acquiringAndReleasing)
+        do {
+            let thread = try PosixThread.spawn(name: name) { [running] in
+                body()
+                running.wrappingDecrement(ordering: .acquiringAndReleasing)
+            }
+            threads.withLock { $0.append(thread) }
+        } catch {
+            running.wrappingDecrement(ordering: .acquiringAndReleasing)
+            throw error
+        }
+    }
+
+    /// Stops accepting, lets the threads finish their connections for up to `drainTimeout`, then forces the rest:
+    /// every slot's connection is shut down, and the model's `force` runs. Returns once every thread has been joined
+    /// and the listener closed; a second call returns at once.
+    func stop(drainTimeout: Duration) async {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        listener.shutdown()
+        wake()
+        let drained = await Drain.wait(upTo: drainTimeout) { running.load(ordering: .acquiring) == 0 }
+        if !drained {
+            for slot in slots { slot.force() }
+            force()
+        }
+        // Every thread has ended or is about to: nothing it could block in is left unwoken, so these joins block
+        // this task's thread for moments at most.
+        for thread in threads.withLock({ $0 }) { thread.join() }
+        listener.close()
+    }
+}

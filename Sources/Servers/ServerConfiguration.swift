@@ -1,0 +1,75 @@
+import Wire
+
+/// Every setting of a server model; each model reads the ones that concern it and ignores the rest.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// What is said on each connection.
+    public var wireProtocol: WireProtocol
+    /// The IPv4 address to listen on.
+    public var host: String
+    /// The port to listen on; 0 lets the kernel choose a free one (``Server/start()`` returns it).
+    public var port: Int
+    /// Length of the kernel's queue of connections not yet accepted (the kernel caps it at net.core.somaxconn).
+    public var backlog: Int
+    /// Threads that serve connections; nil means the model's ``ServerModel/defaultThreads``.
+    public var threads: Int?
+    /// Largest n a request may ask for; larger ones close the connection and count a protocol error.
+    public var maxRequestBytes: UInt32
+    /// How long a blocking read or write may wait for a stalled client before the connection is closed and counted
+    /// (blocking and thread-pool models; an event loop is never held up by one client).
+    public var readTimeout: Duration
+    /// Connections the thread-pool model's acceptor may queue for busy workers.
+    public var queueCapacity: Int
+    /// What the thread-pool model's acceptor does with a connection when that queue is full.
+    public var queueFullPolicy: QueueFullPolicy
+    /// How long ``Server/stop()`` lets connections in progress finish before it closes them.
+    public var drainTimeout: Duration
+
+    public init(
+        protocol wireProtocol: WireProtocol,
+        host: String = WireDefaults.host,
+        port: Int = WireDefaults.port,
+        backlog: Int = Self.defaultBacklog,
+        threads: Int? = nil,
+        maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes,
+        readTimeout: Duration = .seconds(5),
+        queueCapacity: Int = 1024,
+        queueFullPolicy: QueueFullPolicy = .wait,
+        drainTimeout: Duration = .seconds(2)
+    ) {
+        self.wireProtocol = wireProtocol
+        self.host = host
+        self.port = port
+        self.backlog = backlog
+        self.threads = threads
+        self.maxRequestBytes = maxRequestBytes
+        self.readTimeout = readTimeout
+        self.queueCapacity = queueCapacity
+        self.queueFullPolicy = queueFullPolicy
+        self.drainTimeout = drainTimeout
+    }
+
+    /// 4096, as the C reference server: thousands of clients connecting at once should wait in the kernel's queue,
+    /// not have their SYNs dropped (which costs them a one-second retransmission); the same for every model.
+    public static let defaultBacklog = 4096
+
+    /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
+    /// pool stays at 2 MiB whatever the maximum request is.
+    static let largestSliceBytes = 1 << 20
+
+    /// The block of random bytes every response of this server is cut from; nil for the greeting protocol, whose
+    /// 16 random bytes per frame come straight from a generator.
+    func makeResponsePool() -> RandomPool? {
+        guard wireProtocol == .request else { return nil }
+        var random = WyRand()
+        return RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
+    }
+}
+
+/// What the thread-pool model does with a new connection when every worker is busy and its queue is full.
+/// Either way the event is counted as ``ServerCounters/queueFull``.
+public enum QueueFullPolicy: String, CaseIterable, Sendable {
+    /// The acceptor waits for room, so further clients wait in the kernel's backlog (and time out there).
+    case wait
+    /// The new connection is closed at once, so its client sees an immediate close instead of a wait.
+    case reject
+}

@@ -1,0 +1,88 @@
+import Servers
+import Testing
+import Wire
+
+/// Faults and stops, run against every model: a stalled client, a vanishing client, and a stop that must leave
+/// nothing behind.
+extension ServerTests {
+    @Test(arguments: ServerModel.allCases)
+    func stalledHalfHeaderDoesNotStopOthers(model: ServerModel) async throws {
+        try await withRunningServer(model, configure: { $0.readTimeout = .milliseconds(300) }) { server, port in
+            let stalled = try TestClient(port: port)
+            #expect(stalled.send([0, 0]))  // half a header, then nothing
+            // The blocking model serves this one only once the read timeout has freed it from the stalled one.
+            let other = try TestClient(port: port)
+            #expect(other.sendRequests([16]))
+            other.halfClose()
+            let (bytes, ending) = other.readToEnd()
+            #expect(bytes.count == 16 && ending == .end)
+            if model != .eventLoop {
+                #expect(stalled.readToEnd().ending == .end, "the read timeout closes the stalled connection")
+                #expect(await eventually { server.counters.readTimeouts == 1 })
+            }
+        }
+    }
+
+    @Test(arguments: ServerModel.allCases)
+    func clientVanishingMidResponseDoesNotStopOthers(model: ServerModel) async throws {
+        try await withRunningServer(model) { server, port in
+            let vanishing = try TestClient(port: port)
+            #expect(vanishing.sendRequests([UInt32(Self.maxRequest), UInt32(Self.maxRequest)]))
+            #expect(vanishing.read(exactly: 1) != nil)  // the answer is on its way
+            vanishing.reset()
+            #expect(await eventually { server.counters.resets == 1 })
+            let other = try TestClient(port: port)
+            #expect(other.sendRequests([4096]))
+            other.halfClose()
+            let (bytes, ending) = other.readToEnd()
+            #expect(bytes.count == 4096 && ending == .end)
+        }
+    }
+
+    @Test(arguments: ServerModel.allCases)
+    func stopLeavesNoThreadOrSocketBehind(model: ServerModel) async throws {
+        var configuration = ServerConfiguration(protocol: .request, port: 0, drainTimeout: .milliseconds(200))
+        configuration.threads = model == .blocking ? 1 : 4
+        let server = model.makeServer(configuration)
+        let port = try await server.start().port
+        // Threads name themselves as they start, which may be just after start() returns.
+        let threads = model == .threadPool ? 5 : configuration.threads!  // the acceptor and 4 workers, or 4 loops
+        #expect(await eventually { ProcessCensus(port: port).serverThreads == threads }, "\(ProcessCensus(port: port))")
+        #expect(ProcessCensus(port: port).serverSockets == 1, "the listener")
+        // One client fully served, and one left mid-header, which only the drain timeout ends.
+        let served = try TestClient(port: port)
+        #expect(served.sendRequests([16]))
+        #expect(served.read(exactly: 16) != nil)
+        let idle = try TestClient(port: port)
+        #expect(idle.send([0]))
+        #expect(await eventually { ProcessCensus(port: port).serverSockets == (model == .blocking ? 2 : 3) })
+
+        await server.stop()
+        #expect(
+            await eventually {
+                let after = ProcessCensus(port: port)
+                return after.serverThreads == 0 && after.serverSockets == 0
+            })
+        #expect(idle.readToEnd().ending != .timedOut, "the stop closed the idle connection")
+        #expect((try? TestClient(port: port)) == nil, "nothing listens any more")
+        await server.stop()  // a second stop does nothing
+    }
+}
+
+extension ServerTests {
+    @Test(arguments: ServerModel.allCases)
+    func pipelinerThatNeverReadsIsNotAnsweredIntoMemory(model: ServerModel) async throws {
+        try await withRunningServer(model) { server, port in
+            let greedy = try TestClient(port: port)
+            // 4,096 requests of 1 MiB (4 GiB owed) in one 16 KiB write, and not one byte read.
+            #expect(greedy.sendRequests(Array(repeating: UInt32(Self.maxRequest), count: 4096)))
+            #expect(await eventually { server.counters.bytesSent > 0 })
+            try await Task.sleep(for: .milliseconds(300))  // a bound can only be checked once time has passed
+            // What has left is what the socket buffers hold (a few MiB on loopback), not the 4 GiB asked for: the
+            // event loop writes only while the channel is writable, the blocking models block in send.
+            #expect(server.counters.bytesSent < 64 << 20, "\(server.counters.bytesSent) bytes sent")
+            greedy.reset()
+            #expect(await eventually { server.counters.resets == 1 }, "the server noticed the client leave")
+        }
+    }
+}

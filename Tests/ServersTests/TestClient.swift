@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Wire
+
+/// A blocking loopback client for the socket tests. Every read and write waits at most `timeoutSeconds`, so a server
+/// that misbehaves fails a test instead of hanging it.
+final class TestClient {
+    /// How the server's side of the stream ended, as the client saw it.
+    enum Ending: Equatable {
+        case end
+        case reset
+        case timedOut
+    }
+
+    struct ConnectError: Error {
+        let errno: Int32
+    }
+
+    private var descriptor: Int32
+
+    init(port: Int, timeoutSeconds: Int = 10) throws {
+        // Close-on-exec: tests of other targets may start processes, which must not keep this connection open.
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw ConnectError(errno: errno) }
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let code = errno
+            close(descriptor)
+            throw ConnectError(errno: code)
+        }
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Sends every byte; false if the connection failed first.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            guard count > 0 else { return false }
+            offset += count
+        }
+        return true
+    }
+
+    /// Sends one header per size, all in one write (pipelined).
+    @discardableResult
+    func sendRequests(_ sizes: [UInt32]) -> Bool {
+        send(sizes.flatMap { size in withUnsafeBytes(of: size.bigEndian) { Array($0) } })
+    }
+
+    /// Shuts down the sending side: the server sees EOF and should answer what it got, then close.
+    func halfClose() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Closes the connection with a reset (SO_LINGER 0) instead of a FIN: a client that vanishes. Nothing may be
+    /// called on the client afterwards.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(descriptor)
+        descriptor = -1
+    }
+
+    /// Reads exactly `count` bytes, or returns nil if the stream ends or fails first.
+    func read(exactly count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let received = bytes.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress! + offset, count - offset, 0)
+            }
+            guard received > 0 else { return nil }
+            offset += received
+        }
+        return bytes
+    }
+
+    /// Reads until the server's side ends, and says how it ended.
+    func readToEnd() -> (bytes: [UInt8], ending: Ending) {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let received = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if received > 0 {
+                bytes += chunk[..<received]
+            } else if received == 0 {
+                return (bytes, .end)
+            } else if errno != EINTR {
+                return (bytes, errno == EAGAIN ? .timedOut : .reset)
+            }
+        }
+    }
+}
