@@ -1,0 +1,59 @@
+import Wire
+
+/// One simulated client: the connection it holds now and where it stands. A worker keeps a fixed array of
+/// these and reuses them, so a new connection costs no allocation (the session keeps its ring on reset).
+struct ConnectionSlot {
+    enum Phase: UInt8 {
+        /// No connection: waiting for its start time, or at rest (count mode done, run ending).
+        case idle
+        /// connect() called, handshake not yet seen complete.
+        case connecting
+        /// Established: sending requests, reading responses, or reading to the end after the half-close.
+        case open
+    }
+
+    var fd: Int32 = -1
+    var phase = Phase.idle
+    /// Bumped whenever the connection closes, so timers pushed for the old connection are recognised as stale.
+    var epoch: UInt32 = 0
+    var timerPending = false
+    var session: ClientSession
+    /// When connect() was called.
+    var connectNanos: UInt64 = 0
+    /// When the connection was meant to start (open loop greeting); equals `connectNanos` otherwise.
+    var intendedNanos: UInt64 = 0
+    /// Open loop: the intended time of this slot's next start (greeting) or next request (request protocol).
+    var nextIntendedNanos: UInt64 = 0
+    /// Closed loop: the end of the current think time.
+    var nextSendNanos: UInt64 = 0
+    /// When the wait for the server gives up; UInt64.max while nothing is awaited (thinking).
+    var deadlineNanos = UInt64.max
+    /// Requests written on this connection, responses whose first byte arrived, responses complete.
+    var sent = 0
+    var firstSeen = 0
+    var done = 0
+    /// Request headers in this slot's region of the output buffer not yet accepted by send().
+    var outStart = 0
+    var outEnd = 0
+    var halfClosed = false
+
+    init(session: ClientSession) {
+        self.session = session
+    }
+
+    /// Fresh per-connection state for a connection just started on `fd`.
+    mutating func begin(fd: Int32, now: UInt64, intended: UInt64, deadline: UInt64) {
+        self.fd = fd
+        phase = .connecting
+        connectNanos = now
+        intendedNanos = intended
+        deadlineNanos = deadline
+        session.reset()
+        sent = 0
+        firstSeen = 0
+        done = 0
+        outStart = 0
+        outEnd = 0
+        halfClosed = false
+    }
+}

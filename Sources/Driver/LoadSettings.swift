@@ -1,0 +1,95 @@
+import Wire
+
+/// Everything that shapes a run: where to, which protocol, how many clients, for how long. `bench drive` and
+/// `bench compare` fill it from their options; it travels as JSON to worker processes and is kept in the
+/// result, so a CSV row can say exactly what was run.
+public struct LoadSettings: Codable, Sendable, Equatable {
+    public var host = WireDefaults.host
+    public var port = WireDefaults.port
+    public var wireProtocol = WireProtocol.greeting
+    /// Connections kept open at once (closed loop), or the pool that open-loop starts draw from.
+    public var clients = 100
+    /// Count mode: connections to complete in all, then stop (duration and warmup are not used).
+    public var connections: Int?
+    /// Open loop: connections per second (greeting) or requests per second (request protocol).
+    public var rate: Double?
+    public var durationMicros = 10_000_000
+    /// Run before the measured window; nothing in it is counted.
+    public var warmupMicros = 2_000_000
+    /// Requests per connection (request protocol; the greeting is always one frame).
+    public var requestsPerConnection = 1
+    public var thinkMicros = 0
+    /// Think time is drawn uniformly from think ± jitter.
+    public var jitterMicros = 0
+    public var sizeMin: UInt32 = 16
+    public var sizeMax: UInt32 = 16
+    /// Requests in flight per connection.
+    public var pipeline = 1
+    /// Event loops per process.
+    public var threads = 1
+    public var processes = 1
+    public var connectTimeoutMicros = 2_000_000
+    /// Longest wait for the server's next byte once connected.
+    public var timeoutMicros = 5_000_000
+    /// Start every initial connection at once instead of pacing them (see ``pacedStartsPerSecond``).
+    public var burst = false
+    /// Loopback targets: source addresses 127.0.0.2 ... 127.0.0.(1+n) to spread over; 0 binds none.
+    public var sourceAddresses = 16
+
+    /// Initial connections start at this total rate unless `burst` is set: below what a server can accept, so a
+    /// listen queue of 4,096 (somaxconn) never overflows into 1 s / 3 s SYN retries by accident.
+    public static let pacedStartsPerSecond = 20_000.0
+
+    public init() {}
+
+    public var isOpenLoop: Bool { rate != nil }
+    public var isCountMode: Bool { connections != nil }
+    /// Event loops over all processes.
+    public var workerCount: Int { threads * processes }
+
+    /// Descriptors one process needs: its share of clients, its epoll instances, and room for stdio and pipes.
+    public var descriptorsPerProcess: Int { (clients + processes - 1) / processes + threads + 32 }
+
+    /// A sentence saying what is wrong with these settings, or nil when they can run with `descriptorLimit`.
+    public func problem(descriptorLimit: Int = .max) -> String? {
+        if !ConnectCall.isIPv4(host) {
+            return "--host takes an IPv4 address such as 127.0.0.1, got '\(host)'"
+        }
+        if !(1...65535).contains(port) {
+            return "--port takes 1 to 65535, got \(port)"
+        }
+        if clients < workerCount {
+            return "--clients (\(clients)) must be at least --threads x --processes (\(workerCount)): "
+                + "each event loop needs a client"
+        }
+        if wireProtocol == .greeting && (pipeline != 1 || requestsPerConnection != 1) {
+            return "--pipeline and --requests apply to --protocol request; a greeting is one frame per connection"
+        }
+        if pipeline > requestsPerConnection && wireProtocol == .request {
+            return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
+        }
+        if let rate, !(rate >= 1) {
+            return "--rate takes at least 1 start (or request) per second, got \(rate)"
+        }
+        if connectTimeoutMicros == 0 || timeoutMicros == 0 {
+            return "--connect-timeout and --timeout must be above zero: every wait needs a deadline it can meet"
+        }
+        if isOpenLoop && isCountMode {
+            return "--rate and --connections are two different load shapes: choose one"
+        }
+        if jitterMicros > thinkMicros {
+            return "--jitter must not exceed --think, or think times would be negative"
+        }
+        if descriptorsPerProcess > descriptorLimit {
+            return "this run needs \(descriptorsPerProcess) file descriptors per process but the soft "
+                + "RLIMIT_NOFILE is \(descriptorLimit) (already raised to the hard limit): raise the hard limit "
+                + "(ulimit -Hn, or LimitNOFILE in systemd), or use fewer --clients or more --processes"
+        }
+        return nil
+    }
+
+    /// The share of `total` that worker `index` of ``workerCount`` takes (the first ones take the remainder).
+    func share(of total: Int, worker index: Int) -> Int {
+        total / workerCount + (index < total % workerCount ? 1 : 0)
+    }
+}

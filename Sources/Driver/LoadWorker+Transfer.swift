@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Metrics
+import Wire
+
+/// Bytes on an established connection: request headers out (pipelined, paced by think time or the open-loop
+/// schedule), responses in and checked by the slot's ``ClientSession``.
+extension LoadWorker {
+    // MARK: Sending
+
+    /// Writes every request that is due and allowed by the pipeline depth; arms a timer for the next one.
+    /// Returns false when the connection failed (and was replaced) on the way.
+    mutating func sendDue(_ slot: Int, now: UInt64) -> Bool {
+        let depth = settings.pipeline
+        var wrote = false
+        let sentAt = MonotonicClock.nanos()  // fresh, for the reason given where connections start
+        while slots[slot].session.canSend && slots[slot].sent < settings.requestsPerConnection {
+            var intended = now
+            if settings.isOpenLoop {
+                let due = slots[slot].nextIntendedNanos
+                guard due <= now else {
+                    arm(slot, at: due)
+                    break
+                }
+                intended = due
+                slots[slot].nextIntendedNanos += slotIntervalNanos
+                recordLag(intended: intended, now: now)
+            } else if slots[slot].nextSendNanos > now {
+                arm(slot, at: slots[slot].nextSendNanos)
+                break
+            }
+            if slots[slot].outStart > 0 { compactOutput(slot) }
+            let size = drawSize()
+            let region = slot * depth * RequestHeader.length
+            RequestHeader.write(size, into: UnsafeMutableRawBufferPointer(
+                rebasing: output[(region + slots[slot].outEnd)..<(region + depth * RequestHeader.length)]))
+            slots[slot].outEnd += RequestHeader.length
+            let ring = slot * depth + slots[slot].sent % depth
+            sentNanos[ring] = sentAt
+            if settings.isOpenLoop { intendedNanos[ring] = intended }
+            slots[slot].session.sent(requestOf: size)
+            slots[slot].sent += 1
+            wrote = true
+        }
+        guard wrote else { return true }
+        slots[slot].deadlineNanos = now + timeoutNanos
+        return flush(slot, now: now)
+    }
+
+    /// send()s the pending headers; after the last request of the connection, half-closes (shutdown write) so
+    /// the server knows to answer what it has and close. Returns false when the connection failed.
+    mutating func flush(_ slot: Int, now: UInt64) -> Bool {
+        let region = slot * settings.pipeline * RequestHeader.length
+        while slots[slot].outStart < slots[slot].outEnd {
+            let pending = slots[slot].outEnd - slots[slot].outStart
+            // MSG_NOSIGNAL: a server that reset the connection must give EPIPE, not kill the driver.
+            let written = send(slots[slot].fd, output.baseAddress! + region + slots[slot].outStart, pending,
+                Int32(MSG_NOSIGNAL))
+            if written > 0 {
+                slots[slot].outStart += written
+                if inWindow(now) { metrics.counters.bytesSent += written }
+            } else if errno == EAGAIN {
+                // The socket buffer is full: watch for writability again; the next EPOLLOUT edge resumes.
+                _ = epoll.modify(slots[slot].fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot))
+                return true
+            } else if errno != EINTR {
+                fail(slot, ConnectCall.transferFailure(errno), now: now)
+                return false
+            }
+        }
+        slots[slot].outStart = 0
+        slots[slot].outEnd = 0
+        if slots[slot].sent == settings.requestsPerConnection && !slots[slot].halfClosed {
+            slots[slot].halfClosed = true
+            shutdown(slots[slot].fd, Int32(SHUT_WR))
+        }
+        return true
+    }
+
+    /// Moves unsent header bytes to the start of the slot's region (rare: only after a partial send()).
+    private mutating func compactOutput(_ slot: Int) {
+        let region = output.baseAddress! + slot * settings.pipeline * RequestHeader.length
+        let pending = slots[slot].outEnd - slots[slot].outStart
+        (region).copyMemory(from: region + slots[slot].outStart, byteCount: pending)
+        slots[slot].outStart = 0
+        slots[slot].outEnd = pending
+    }
+
+    private mutating func drawSize() -> UInt32 {
+        let span = UInt64(settings.sizeMax - settings.sizeMin) + 1
+        return span == 1 ? settings.sizeMin : settings.sizeMin + UInt32(random.next() % span)
+    }
+
+    /// Think time for the next request: uniform in think ± jitter.
+    private mutating func drawThinkNanos() -> UInt64 {
+        let jitter = UInt64(settings.jitterMicros)
+        let base = UInt64(settings.thinkMicros) - jitter
+        return (base + (jitter == 0 ? 0 : random.next() % (2 * jitter + 1))) * 1_000
+    }
+
+    // MARK: Receiving
+
+    /// Reads until the socket is drained (edge-triggered epoll needs that), feeding every chunk to the session.
+    /// - Parameter hangUp: the event said the peer closed; keep reading to the end of stream.
+    mutating func readAvailable(_ slot: Int, hangUp: Bool, now: UInt64) {
+        let fd = slots[slot].fd
+        while true {
+            let count = read(fd, input.baseAddress!, input.count)
+            if count > 0 {
+                guard received(slot, count: count, now: now) else { return }
+                // A short read means the queue was empty: new data brings a new edge, so stop here and save
+                // the read() that would only say EAGAIN (wrk does the same). Not after a hang-up: EOF is next.
+                if count < input.count && !hangUp { return }
+            } else if count == 0 {
+                return ended(slot, now: now)
+            } else if errno == EAGAIN {
+                return
+            } else if errno != EINTR {
+                return fail(slot, ConnectCall.transferFailure(errno), now: now)
+            }
+        }
+    }
+
+    /// Accounts for one chunk; returns false when the connection ended (bad bytes) or was replaced.
+    private mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
+        if inWindow(now) { metrics.counters.bytesReceived += count }
+        let progress = slots[slot].session.receive(UnsafeRawBufferPointer(rebasing: input[0..<count]))
+        guard !progress.bad else {
+            fail(slot, .badResponse, now: now)
+            return false
+        }
+        guard settings.wireProtocol == .request else {
+            if progress.firstBytes > 0 && inWindow(now) {
+                metrics.firstByteLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
+            }
+            return true
+        }
+        let depth = settings.pipeline
+        for _ in 0..<progress.firstBytes {
+            let ring = slot * depth + slots[slot].firstSeen % depth
+            if inWindow(now) {
+                metrics.firstByteLatency.record(micros: Self.micros(from: sentNanos[ring], to: now))
+            }
+            slots[slot].firstSeen += 1
+        }
+        for _ in 0..<progress.completed {
+            let ring = slot * depth + slots[slot].done % depth
+            recordResponse(slot, sent: sentNanos[ring],
+                intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now)
+            slots[slot].done += 1
+        }
+        let waiting = slots[slot].session.outstanding > 0 || slots[slot].halfClosed
+        slots[slot].deadlineNanos = waiting ? now + timeoutNanos : .max
+        guard progress.completed > 0 && !slots[slot].halfClosed else { return true }
+        slots[slot].nextSendNanos = now + drawThinkNanos()
+        return sendDue(slot, now: now)
+    }
+}

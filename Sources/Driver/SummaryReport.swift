@@ -1,0 +1,85 @@
+import Foundation
+import Metrics
+
+/// Renders a ``DriveResult`` as the wrk-like text `bench drive` prints; `bench compare` reuses it per run.
+public enum SummaryReport {
+    /// The whole summary, several lines ending in a newline.
+    public static func render(_ result: DriveResult) -> String {
+        let settings = result.settings
+        let counters = result.counters
+        var lines: [String] = []
+        lines.append("\(headline(settings)) @ \(settings.host):\(settings.port) (\(settings.wireProtocol.rawValue))")
+        lines.append("  \(settings.threads) threads x \(settings.processes) processes, \(settings.clients) clients, "
+            + shape(settings))
+        lines.append("  Latency".padding(toLength: 24, withPad: " ", startingAt: 0)
+            + ["p50", "p90", "p99", "p99.9", "max"].map { pad($0) }.joined())
+        let metrics = result.metrics
+        lines.append(latencyLine("connect", metrics.connectLatency))
+        lines.append(latencyLine("first byte", metrics.firstByteLatency))
+        lines.append(latencyLine(settings.isOpenLoop ? "total (corrected)" : "total", metrics.totalLatency))
+        if let uncorrected = metrics.uncorrectedLatency {
+            lines.append(latencyLine("total (uncorrected)", uncorrected))
+        }
+        if let lag = metrics.scheduleLag {
+            lines.append("  Behind schedule: p50 \(format(micros: lag.micros(atPercentile: 50))), "
+                + "p99 \(format(micros: lag.micros(atPercentile: 99))), max \(format(micros: lag.maxMicros))")
+        }
+        lines.append("  \(counters.connectionsAttempted.grouped) connections attempted, "
+            + "\(counters.connectionsEstablished.grouped) established, \(counters.connectionsCompleted.grouped) "
+            + "completed; \(counters.requests.grouped) requests in \(String(format: "%.2f", result.elapsedSeconds))s, "
+            + "\(String(format: "%.2f", Double(counters.bytesReceived) / 1e6))MB read")
+        lines.append("  Server failures: \(counters.failures.serverSide.grouped)" + breakdown(counters.failures))
+        lines.append("  Driver-local failures (the driver's limit, not the server's): "
+            + counters.failures.driverLocal.grouped)
+        if counters.unfinishedAtEnd > 0 {
+            lines.append("  Still open when the run ended (no verdict): \(counters.unfinishedAtEnd.grouped)")
+        }
+        if result.interrupted { lines.append("  Interrupted: figures cover the run up to Ctrl-C") }
+        lines.append("Connections/sec: \(String(format: "%10.2f", result.connectionsPerSecond))")
+        lines.append("Requests/sec:    \(String(format: "%10.2f", result.requestsPerSecond))")
+        lines.append("Transfer/sec:    \(String(format: "%10.2f", result.megabytesPerSecond))MB")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func headline(_ settings: LoadSettings) -> String {
+        if let total = settings.connections { return "Running \(total.grouped) connections" }
+        return "Running \(format(micros: UInt64(settings.durationMicros))) test (warmup "
+            + "\(format(micros: UInt64(settings.warmupMicros))))"
+    }
+
+    private static func shape(_ settings: LoadSettings) -> String {
+        if let rate = settings.rate {
+            let unit = settings.wireProtocol == .greeting ? "connections" : "requests"
+            return "open loop at \(Int(rate).grouped) \(unit)/s"
+        }
+        guard settings.wireProtocol == .request else { return "closed loop" }
+        let size = settings.sizeMin == settings.sizeMax
+            ? "\(settings.sizeMin)" : "\(settings.sizeMin)-\(settings.sizeMax)"
+        return "closed loop, \(settings.requestsPerConnection) x \(size) B requests per connection, "
+            + "pipeline \(settings.pipeline)"
+    }
+
+    private static func breakdown(_ failures: FailureCounts) -> String {
+        let kinds = FailureKind.allCases.filter { $0.isServerSide && failures[$0] > 0 }
+        guard !kinds.isEmpty else { return "" }
+        return " (" + kinds.map { "\($0.label) \(failures[$0].grouped)" }.joined(separator: ", ") + ")"
+    }
+
+    private static func latencyLine(_ name: String, _ histogram: LatencyHistogram) -> String {
+        let summary = histogram.summary
+        let values = [summary.p50Micros, summary.p90Micros, summary.p99Micros, summary.p999Micros, summary.maxMicros]
+        return "    \(name)".padding(toLength: 24, withPad: " ", startingAt: 0)
+            + values.map { pad(format(micros: $0)) }.joined()
+    }
+
+    private static func pad(_ text: String) -> String {
+        String(repeating: " ", count: max(0, 10 - text.count)) + text
+    }
+
+    /// 850 µs as "850us", 1,250 µs as "1.25ms", 2,000,000 µs as "2.00s", as wrk prints durations.
+    public static func format(micros: UInt64) -> String {
+        if micros < 1_000 { return "\(micros)us" }
+        if micros < 1_000_000 { return String(format: "%.2fms", Double(micros) / 1e3) }
+        return String(format: "%.2fs", Double(micros) / 1e6)
+    }
+}

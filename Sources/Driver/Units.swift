@@ -1,0 +1,62 @@
+/// Parses the figures people type on a command line, as wrk's units.c does: durations (`10s`, `500ms`, `2m`),
+/// counts (`10k`, `1.5m`) and sizes (`16`, `1-4096`). Each failure is a sentence naming what was expected.
+public enum Units {
+    /// Why a figure could not be read; `description` is the sentence to show.
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    // Longest suffix first, so "ms" is not read as "m" followed by garbage.
+    private static let durationUnits: [(suffix: String, micros: Double)] = [
+        ("us", 1), ("ms", 1_000), ("s", 1_000_000), ("m", 60_000_000), ("h", 3_600_000_000),
+    ]
+    private static let countUnits: [(suffix: String, factor: Double)] = [
+        ("k", 1_000), ("m", 1_000_000), ("g", 1_000_000_000),
+    ]
+
+    /// A duration in microseconds: a number with `us`, `ms`, `s`, `m` or `h` (bare numbers are seconds).
+    public static func durationMicros(_ text: String, option: String) throws(ParseError) -> Int {
+        let lowered = text.lowercased()
+        let unit = durationUnits.first { lowered.hasSuffix($0.suffix) }
+        let digits = unit.map { String(lowered.dropLast($0.suffix.count)) } ?? lowered
+        guard let value = Double(digits), value.isFinite, value >= 0, value < 1e9 else {
+            throw ParseError(description: "\(option) takes a duration such as 10s, 500ms or 2m, got '\(text)'")
+        }
+        return Int((value * (unit?.micros ?? 1_000_000)).rounded())
+    }
+
+    /// A count: a number with an optional `k`, `m` or `g` (thousands, millions, billions).
+    public static func count(_ text: String, option: String) throws(ParseError) -> Double {
+        let lowered = text.lowercased()
+        let unit = countUnits.first { lowered.hasSuffix($0.suffix) }
+        let digits = unit.map { String(lowered.dropLast($0.suffix.count)) } ?? lowered
+        guard let value = Double(digits), value.isFinite, value >= 0 else {
+            throw ParseError(description: "\(option) takes a count such as 100, 10k or 1.5m, got '\(text)'")
+        }
+        return value * (unit?.factor ?? 1)
+    }
+
+    /// A whole count of at least `minimum`.
+    public static func wholeCount(_ text: String, option: String, minimum: Int = 1) throws(ParseError) -> Int {
+        let value = try count(text, option: option)
+        guard value == value.rounded(), value >= Double(minimum), value <= Double(Int32.max) else {
+            throw ParseError(description: "\(option) takes a whole number >= \(minimum) (10k allowed), got '\(text)'")
+        }
+        return Int(value)
+    }
+
+    /// A request size: `N` or `MIN-MAX` (uniform), with 1 <= MIN <= MAX <= `maximum`.
+    public static func sizeRange(_ text: String, option: String, maximum: UInt32) throws(ParseError)
+        -> ClosedRange<UInt32>
+    {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let bounds = parts.map { try? wholeCount(String($0), option: option) }
+        guard (1...2).contains(parts.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil,
+            low <= high, high <= Int(maximum)
+        else {
+            throw ParseError(
+                description: "\(option) takes N or MIN-MAX with 1 <= MIN <= MAX <= \(maximum), got '\(text)'")
+        }
+        return UInt32(low)...UInt32(high)
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Driver
+import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The load a run puts on a server: shared by `bench drive` and `bench compare` through `@OptionGroup`.
+/// Figures are read as text with units (`10s`, `10k`, `1-4096`) and checked in `validate()`.
+struct LoadOptions: ParsableArguments {
+    @Option(help: "Server address (IPv4).")
+    var host = WireDefaults.host
+
+    @Option(name: [.customShort("p"), .long], help: "Server port.")
+    var port = WireDefaults.port
+
+    @Option(name: .customLong("protocol"), help: "greeting (one frame per connection) or request (n bytes asked).")
+    var wireProtocol: WireProtocol = .greeting
+
+    @Option(name: [.short, .long], help: "Clients kept connected at once (10k allowed).")
+    var clients = "100"
+
+    @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
+    var connections: String?
+
+    @Option(help: "Open loop: connections/s (greeting) or requests/s (request), latency from the intended start.")
+    var rate: String?
+
+    @Option(name: [.short, .long], help: "Measured time, after the warmup: 10s, 500ms, 2m.")
+    var duration = "10s"
+
+    @Option(help: "Time run before measuring; nothing in it is counted.")
+    var warmup = "2s"
+
+    @Option(help: "Requests per connection (request protocol); then half-close and reconnect.")
+    var requests = "1"
+
+    @Option(help: "Think time between a response and the next request.")
+    var think = "0ms"
+
+    @Option(help: "Think time varies uniformly by up to this much either way.")
+    var jitter = "0ms"
+
+    @Option(help: "Bytes asked per request: N, or MIN-MAX drawn uniformly.")
+    var size = "16"
+
+    @Option(help: "Requests in flight per connection (request protocol).")
+    var pipeline = "1"
+
+    @Option(name: [.short, .long], help: "Event loops (threads) per process; default: one per core.")
+    var threads: String?
+
+    @Option(help: "Worker processes, each running --threads event loops; results are merged exactly.")
+    var processes = "1"
+
+    @Option(name: .customLong("connect-timeout"), help: "Longest wait for a TCP handshake.")
+    var connectTimeout = "2s"
+
+    @Option(help: "Longest wait for the server's next byte once connected.")
+    var timeout = "5s"
+
+    @Flag(help: "Start all first connections at once instead of pacing them at 20,000/s.")
+    var burst = false
+
+    @Option(name: .customLong("source-addresses"),
+            help: "Loopback targets: spread source addresses over 127.0.0.2... (0: let the kernel choose).")
+    var sourceAddresses = 16
+
+    func validate() throws {
+        _ = try settings()
+    }
+
+    /// The settings these options describe; throws a `ValidationError` naming the option and what it takes.
+    func settings() throws -> LoadSettings {
+        do {
+            var settings = LoadSettings()
+            settings.host = host
+            settings.port = port
+            settings.wireProtocol = wireProtocol
+            settings.clients = try Units.wholeCount(clients, option: "--clients")
+            settings.connections = try connections.map { try Units.wholeCount($0, option: "--connections") }
+            settings.rate = try rate.map { try Units.count($0, option: "--rate") }
+            settings.durationMicros = try Units.durationMicros(duration, option: "--duration")
+            settings.warmupMicros = try Units.durationMicros(warmup, option: "--warmup")
+            settings.requestsPerConnection = try Units.wholeCount(requests, option: "--requests")
+            settings.thinkMicros = try Units.durationMicros(think, option: "--think")
+            settings.jitterMicros = try Units.durationMicros(jitter, option: "--jitter")
+            let sizes = try Units.sizeRange(size, option: "--size", maximum: WireDefaults.maxRequestBytes)
+            (settings.sizeMin, settings.sizeMax) = (sizes.lowerBound, sizes.upperBound)
+            settings.pipeline = try Units.wholeCount(pipeline, option: "--pipeline")
+            settings.threads = try threads.map { try Units.wholeCount($0, option: "--threads") }
+                ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            settings.processes = try Units.wholeCount(processes, option: "--processes")
+            settings.connectTimeoutMicros = try Units.durationMicros(connectTimeout, option: "--connect-timeout")
+            settings.timeoutMicros = try Units.durationMicros(timeout, option: "--timeout")
+            settings.burst = burst
+            settings.sourceAddresses = sourceAddresses
+            if let problem = settings.problem() { throw ValidationError(problem) }
+            return settings
+        } catch let error as Units.ParseError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+extension WireProtocol: ExpressibleByArgument {}

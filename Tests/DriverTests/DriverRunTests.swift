@@ -1,0 +1,152 @@
+import Metrics
+import Synchronization
+import Testing
+import Wire
+
+@testable import Driver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Short real runs on loopback against ``FaultServer``: the driver's counts against the server's, and every
+/// fault ending as a counted failure within the run's time bound.
+@Suite(.timeLimit(.minutes(1)))
+struct DriverRunTests {
+    private func settings(port: Int, _ wireProtocol: WireProtocol = .greeting) -> LoadSettings {
+        var settings = LoadSettings()
+        settings.port = port
+        settings.wireProtocol = wireProtocol
+        settings.threads = 2
+        settings.clients = 8
+        settings.warmupMicros = 0
+        settings.durationMicros = 1_000_000
+        return settings
+    }
+
+    /// The server counts a connection after close(); give it a bounded moment to catch up with the driver.
+    private func settled(_ counter: borrowing Atomic<Int>, at expected: Int) async throws -> Int {
+        for _ in 0..<100 where counter.load(ordering: .relaxed) < expected {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return counter.load(ordering: .relaxed)
+    }
+
+    @Test func greetingCountsAgreeWithTheServer() async throws {
+        let server = try FaultServer(.greeting)
+        defer { server.stop() }
+        var load = settings(port: server.port)
+        load.connections = 500
+        let result = await LoadRun.run(load)
+        #expect(result.counters.connectionsAttempted == 500)
+        #expect(result.counters.connectionsCompleted == 500)
+        #expect(result.counters.requests == 500)
+        #expect(result.counters.failures.total == 0)
+        #expect(result.counters.bytesReceived == 500 * Greeting.frameLength)
+        #expect(try await settled(server.accepted, at: 500) == 500)
+        #expect(try await settled(server.responses, at: 500) == 500)
+        #expect(result.metrics.totalLatency.count == 500)
+        #expect(result.metrics.timeline.seconds.reduce(0) { $0 + $1.requests } == 500)
+    }
+
+    @Test func pipelinedRequestCountsAgreeWithTheServer() async throws {
+        let server = try FaultServer(.request)
+        defer { server.stop() }
+        var load = settings(port: server.port, .request)
+        load.connections = 100
+        load.requestsPerConnection = 10
+        load.pipeline = 3
+        (load.sizeMin, load.sizeMax) = (1, 3000)
+        let result = await LoadRun.run(load)
+        // 100 connections x 10 requests each.
+        #expect(result.counters.requests == 1_000)
+        #expect(result.counters.connectionsCompleted == 100)
+        #expect(result.counters.failures.total == 0)
+        #expect(result.counters.bytesSent == 1_000 * RequestHeader.length)
+        #expect(try await settled(server.responses, at: 1_000) == 1_000)
+        #expect(try await settled(server.bytesSent, at: result.counters.bytesReceived) == result.counters.bytesReceived)
+    }
+
+    /// Too long and wrong bytes are bad responses (ClientSession's checks); too short is a short read.
+    @Test(arguments: [
+        (FaultServer.Behaviour.greetingOfLength(extra: 1), FailureKind.badResponse),
+        (.greetingOfLength(extra: -1), .closedEarly),
+        (.wrongGreetingByte, .badResponse),
+    ])
+    func aBrokenGreetingIsCountedByKind(behaviour: FaultServer.Behaviour, kind: FailureKind) async throws {
+        let server = try FaultServer(behaviour)
+        defer { server.stop() }
+        var load = settings(port: server.port)
+        load.connections = 50
+        let result = await LoadRun.run(load)
+        #expect(result.counters.failures[kind] == 50)
+        #expect(result.counters.failures.total == 50)
+        #expect(result.counters.requests == 0)
+        #expect(result.counters.connectionsCompleted == 0)
+    }
+
+    /// Greeting: nothing ever arrives. Request: ten pipelined requests go out and are never answered.
+    @Test(arguments: WireProtocol.allCases)
+    func aSilentServerGivesReadTimeoutsAndTheRunEndsOnTime(wireProtocol: WireProtocol) async throws {
+        let server = try FaultServer(.silent)
+        defer { server.stop() }
+        var load = settings(port: server.port, wireProtocol)
+        load.timeoutMicros = 300_000
+        if wireProtocol == .request { (load.pipeline, load.requestsPerConnection) = (10, 10) }
+        let started = MonotonicClock.nanos()
+        let result = await LoadRun.run(load)
+        let seconds = Double(MonotonicClock.nanos() - started) / 1e9
+        // Each client times out after 0.3 s (checked every 0.1 s) and is replaced, over 1 s.
+        #expect(result.counters.failures[.readTimeout] >= load.clients)
+        #expect(result.counters.requests == 0)
+        #expect(seconds < 1.0 + 0.3 + 1.0, "duration + timeout + 1 s")
+    }
+
+    @Test func aServerKilledMidRunGivesCountedFailuresAndAFinishedRun() async throws {
+        let server = try FaultServer(.greeting)
+        var load = settings(port: server.port)
+        load.durationMicros = 1_500_000
+        let run = Task { await LoadRun.run(load) }
+        try await Task.sleep(for: .milliseconds(500))
+        server.stop()
+        let result = await run.value
+        #expect(result.counters.connectionsCompleted > 0)
+        #expect(result.counters.failures[.connectRefused] > 0)
+        #expect(result.elapsedMicros == 1_500_000)
+    }
+
+    @Test func openLoopKeepsItsScheduleAndReportsBothLatencies() async throws {
+        let server = try FaultServer(.greeting)
+        defer { server.stop() }
+        var load = settings(port: server.port)
+        load.rate = 1_000
+        let result = await LoadRun.run(load)
+        // 1,000 starts/s for 1 s; the last few may still be open at the end.
+        #expect((950...1_000).contains(result.counters.requests))
+        #expect(result.metrics.uncorrectedLatency?.count == UInt64(result.counters.requests))
+        #expect(result.metrics.scheduleLag?.count ?? 0 >= UInt64(result.counters.requests))
+    }
+
+    /// Think time is waited between a response and the next request on the same connection.
+    @Test func thinkTimeSpacesTheRequestsOfAConnection() async throws {
+        let server = try FaultServer(.request)
+        defer { server.stop() }
+        var load = settings(port: server.port, .request)
+        (load.clients, load.connections, load.requestsPerConnection) = (2, 2, 4)
+        (load.thinkMicros, load.jitterMicros) = (100_000, 20_000)
+        let result = await LoadRun.run(load)
+        #expect(result.counters.requests == 8)
+        // Three think times of at least 80 ms between the four requests of each connection.
+        #expect(result.elapsedMicros >= 3 * 80_000)
+        #expect(result.elapsedMicros < 3 * 120_000 + 200_000)
+    }
+
+    @Test func nothingListeningIsConnectRefused() async throws {
+        let server = try FaultServer(.greeting)
+        server.stop()
+        var load = settings(port: server.port)
+        load.connections = 10
+        let result = await LoadRun.run(load)
+        #expect(result.counters.failures[.connectRefused] == 10)
+    }
+}

@@ -1,0 +1,113 @@
+import Synchronization
+import Wire
+
+@testable import Driver
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small blocking server on 127.0.0.1 (port chosen by the kernel) that speaks the protocol correctly or
+/// breaks it on purpose, and counts what it did, so a test can hold the driver's counts against it.
+final class FaultServer: Sendable {
+    enum Behaviour: Sendable {
+        /// A correct greeting frame, then close.
+        case greeting
+        /// A greeting with `extra` bytes more (positive) or fewer (negative) than 81.
+        case greetingOfLength(extra: Int)
+        /// A greeting whose first byte is wrong.
+        case wrongGreetingByte
+        /// Accept, then never write and never close (until the server stops).
+        case silent
+        /// The request protocol, served by a ServerSession on a thread per connection.
+        case request
+    }
+
+    let port: Int
+    let accepted = Atomic<Int>(0)
+    let responses = Atomic<Int>(0)
+    let bytesSent = Atomic<Int>(0)
+    private let listener: Int32
+    private let stopped = Atomic<Bool>(false)
+    private let behaviour: Behaviour
+
+    init(_ behaviour: Behaviour) throws {
+        self.behaviour = behaviour
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 4096) == 0
+                    && getsockname(listener, $0, &length) == 0
+            }
+        }
+        guard bound else { throw SetupError.listen(errno) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        pthread_detach(ThreadGroup.spawn { [self] in acceptLoop() })
+    }
+
+    enum SetupError: Error { case listen(Int32) }
+
+    /// Stops accepting and closes the listener: later connects are refused, as with a killed server.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private func acceptLoop() {
+        var held: [Int32] = []
+        while !stopped.load(ordering: .acquiring) {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { continue }
+            accepted.add(1, ordering: .relaxed)
+            switch behaviour {
+            case .greeting: writeGreeting(connection, length: Greeting.frameLength, corrupt: false)
+            case .greetingOfLength(let extra):
+                writeGreeting(connection, length: Greeting.frameLength + extra, corrupt: false)
+            case .wrongGreetingByte: writeGreeting(connection, length: Greeting.frameLength, corrupt: true)
+            case .silent: held.append(connection)
+            case .request: pthread_detach(ThreadGroup.spawn { [self] in serveRequests(connection) })
+            }
+        }
+        for connection in held { close(connection) }
+    }
+
+    private func writeGreeting(_ connection: Int32, length: Int, corrupt: Bool) {
+        var random = WyRand(seed: 1)
+        var frame = [UInt8](repeating: 0x41, count: max(length, Greeting.frameLength))
+        frame.withUnsafeMutableBytes { Greeting.write(into: $0, using: &random) }
+        if corrupt { frame[0] ^= 0xFF }
+        let written = send(connection, frame, length, Int32(MSG_NOSIGNAL))
+        if written == length { responses.add(1, ordering: .relaxed) }
+        bytesSent.add(max(0, written), ordering: .relaxed)
+        close(connection)
+    }
+
+    private func serveRequests(_ connection: Int32) {
+        var session = ServerSession()
+        var random = WyRand(seed: 2)
+        let pool = RandomPool(maxSlice: 64 * 1024, random: &random)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            let outcome = buffer.withUnsafeBytes { session.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            guard outcome.violation == nil else { break }
+            var owed = outcome.responseBytes
+            while owed > 0 {
+                let slice = pool.slice(min(owed, pool.maxSlice), using: &random)
+                let written = send(connection, slice.baseAddress, slice.count, Int32(MSG_NOSIGNAL))
+                guard written > 0 else { break }
+                owed -= written
+                bytesSent.add(written, ordering: .relaxed)
+            }
+            responses.add(outcome.requests, ordering: .relaxed)
+        }
+        close(connection)
+    }
+}

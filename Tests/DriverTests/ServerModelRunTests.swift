@@ -1,0 +1,55 @@
+import Metrics
+import Servers
+import Testing
+import Wire
+
+@testable import Driver
+
+/// Short real runs against each of our server models: the driver's counts against the server's own counters,
+/// and a server stopped mid-run ending as counted failures in a run that still finishes on time.
+@Suite(.timeLimit(.minutes(1)))
+struct ServerModelRunTests {
+    private func settings(port: Int, _ wireProtocol: WireProtocol) -> LoadSettings {
+        var settings = LoadSettings()
+        settings.port = port
+        settings.wireProtocol = wireProtocol
+        (settings.threads, settings.clients, settings.warmupMicros) = (2, 16, 0)
+        return settings
+    }
+
+    @Test(arguments: ServerModel.allCases, WireProtocol.allCases)
+    func countsAgreeWithTheServer(model: ServerModel, wireProtocol: WireProtocol) async throws {
+        let server = model.makeServer(ServerConfiguration(protocol: wireProtocol, port: 0))
+        let address = try await server.start()
+        var load = settings(port: address.port, wireProtocol)
+        load.connections = 400
+        if wireProtocol == .request {
+            (load.requestsPerConnection, load.pipeline, load.sizeMin, load.sizeMax) = (5, 2, 1, 2_048)
+        }
+        let result = await LoadRun.run(load)
+        await server.stop()
+        // 400 connections; the request protocol asks 5 per connection.
+        let requests = wireProtocol == .request ? 2_000 : 400
+        #expect(result.counters.failures.total == 0)
+        #expect(result.counters.connectionsCompleted == 400)
+        #expect(result.counters.requests == requests)
+        #expect(server.counters.connections == 400)
+        #expect(server.counters.requests == requests)
+        #expect(server.counters.bytesSent == result.counters.bytesReceived)
+    }
+
+    @Test(arguments: ServerModel.allCases)
+    func aServerStoppedMidRunGivesCountedFailuresAndAFinishedRun(model: ServerModel) async throws {
+        let server = model.makeServer(ServerConfiguration(protocol: .greeting, port: 0))
+        let address = try await server.start()
+        var load = settings(port: address.port, .greeting)
+        (load.durationMicros, load.timeoutMicros) = (1_500_000, 500_000)
+        let run = Task { await LoadRun.run(load) }
+        try await Task.sleep(for: .milliseconds(500))
+        await server.stop()
+        let result = await run.value
+        #expect(result.counters.connectionsCompleted > 0)
+        #expect(result.counters.failures.serverSide > 0)
+        #expect(result.elapsedMicros == 1_500_000)
+    }
+}
