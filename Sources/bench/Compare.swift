@@ -80,9 +80,7 @@ extension Bench {
             }
             guard !names.isEmpty else { throw ValidationError("--models needs at least one model") }
             guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            var settings = try load.settings()
-            settings.clients = counts.max()!
-            if let problem = settings.problem(descriptorLimit: Int.max) { throw ValidationError(problem) }
+            let settings = try load.settings(clients: counts.max()!)
             var serverArguments: [String] = []
             if let serverThreads { serverArguments += ["--threads", String(serverThreads)] }
             if let backlog { serverArguments += ["--backlog", String(backlog)] }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Compare
 import Driver
 import Foundation
+import Wire
 
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +17,16 @@ extension Bench {
                 + "Ctrl-C stops the run and prints what was measured (exit status 130)."
         )
 
-        @OptionGroup var load: LoadOptions
+        @Option(help: "Server address (IPv4).")
+        var host = WireDefaults.host
+
+        @Option(name: [.customShort("p"), .long], help: "Server port.")
+        var port = WireDefaults.port
+
+        @Option(name: [.short, .long], help: "Clients kept connected at once (10k allowed).")
+        var clients = "100"
+
+        @OptionGroup(title: "Load") var load: LoadOptions
 
         @Flag(help: "Print the status line once a second even when stderr is not a terminal.")
         var progress = false
@@ -23,10 +34,11 @@ extension Bench {
         @Flag(help: "No status line.")
         var quiet = false
 
-        /// CSV hook: the integrator's writer (summary, latency, timeline from the ``DriveResult``) goes where
-        /// `validate()` now refuses the option, so nobody gets a run whose files silently never appear.
-        @Option(help: "Write summary.csv, latency.csv and timeline.csv into this directory (not wired yet: refused).")
+        @Option(help: "Write summary.csv, latency.csv, timeline.csv and meta.csv into this directory.")
         var csv: String?
+
+        @Option(help: "The server's name in the CSV files' model column.")
+        var label = "external"
 
         @Option(help: .private)
         var workerSettings: String?
@@ -36,10 +48,7 @@ extension Bench {
 
         func validate() throws {
             guard workerSettings == nil else { return }
-            if csv != nil {
-                throw ValidationError("--csv is not written by bench drive yet; use bench compare for CSV files")
-            }
-            let settings = try load.settings()
+            let settings = try settings()
             let limit = raiseDescriptorLimit()
             if let problem = settings.problem(descriptorLimit: limit) { throw ValidationError(problem) }
         }
@@ -53,13 +62,29 @@ extension Bench {
                 FileHandle.standardOutput.write(try JSONEncoder().encode(result))
                 return
             }
-            let settings = try load.settings()
+            let settings = try settings()
+            let results = try csv.map {
+                try ResultsDirectory(path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false),
+                                     settings: [("command", CommandLine.arguments.joined(separator: " "))])
+            }
             let showStatus = !quiet && (progress || isatty(STDERR_FILENO) == 1)
             let status: (@Sendable (LiveStatus) -> Void)? = showStatus ? Self.printStatus : nil
             let result = await LoadRun.run(settings, status: status, workerCommand: Self.workerCommand)
             if showStatus { FileHandle.standardError.write(Data("\n".utf8)) }
             print(SummaryReport.render(result), terminator: "")
+            let cell = ComparePlan.Cell(model: label, clients: settings.clients, repetition: 1)
+            try results?.write([
+                CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
+            ])
             if result.interrupted { throw ExitCode(130) }
+        }
+
+        func settings() throws -> LoadSettings {
+            let count = try Units.wholeCount(clients, option: "--clients")
+            var settings = try load.settings(clients: count)
+            settings.host = host
+            settings.port = port
+            return settings
         }
 
         @Sendable static func printStatus(_ status: LiveStatus) {

@@ -7,19 +7,11 @@ import Glibc
 #endif
 
 /// The load a run puts on a server: shared by `bench drive` and `bench compare` through `@OptionGroup`.
-/// Figures are read as text with units (`10s`, `10k`, `1-4096`) and checked in `validate()`.
+/// Where to (`--host`, `--port`) and how many clients are each command's own: drive takes one count, compare a
+/// list. Figures are read as text with units (`10s`, `10k`, `1-4096`) and checked in `validate()`.
 struct LoadOptions: ParsableArguments {
-    @Option(help: "Server address (IPv4).")
-    var host = WireDefaults.host
-
-    @Option(name: [.customShort("p"), .long], help: "Server port.")
-    var port = WireDefaults.port
-
     @Option(name: .customLong("protocol"), help: "greeting (one frame per connection) or request (n bytes asked).")
     var wireProtocol: WireProtocol = .greeting
-
-    @Option(name: [.short, .long], help: "Clients kept connected at once (10k allowed).")
-    var clients = "100"
 
     @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
     var connections: String?
@@ -67,18 +59,13 @@ struct LoadOptions: ParsableArguments {
             help: "Loopback targets: spread source addresses over 127.0.0.2... (0: let the kernel choose).")
     var sourceAddresses = 16
 
-    func validate() throws {
-        _ = try settings()
-    }
-
-    /// The settings these options describe; throws a `ValidationError` naming the option and what it takes.
-    func settings() throws -> LoadSettings {
+    /// The settings these options describe for `clients` clients; throws a `ValidationError` naming the option
+    /// and what it takes.
+    func settings(clients: Int) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
-            settings.host = host
-            settings.port = port
             settings.wireProtocol = wireProtocol
-            settings.clients = try Units.wholeCount(clients, option: "--clients")
+            settings.clients = clients
             settings.connections = try connections.map { try Units.wholeCount($0, option: "--connections") }
             settings.rate = try rate.map { try Units.count($0, option: "--rate") }
             settings.durationMicros = try Units.durationMicros(duration, option: "--duration")

@@ -107,8 +107,10 @@ struct DriverRunTests {
         var load = settings(port: server.port)
         load.durationMicros = 1_500_000
         let run = Task { await LoadRun.run(load) }
-        try await Task.sleep(for: .milliseconds(500))
+        // Stop the server once it has served some clients (not after a guessed delay), well inside the 1.5 s run.
+        let served = try await settled(server.responses, at: 50)
         server.stop()
+        #expect(served >= 50, "the server served \(served) clients before it was stopped")
         let result = await run.value
         #expect(result.counters.connectionsCompleted > 0)
         #expect(result.counters.failures[.connectRefused] > 0)

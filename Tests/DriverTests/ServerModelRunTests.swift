@@ -45,7 +45,10 @@ struct ServerModelRunTests {
         var load = settings(port: address.port, .greeting)
         (load.durationMicros, load.timeoutMicros) = (1_500_000, 500_000)
         let run = Task { await LoadRun.run(load) }
-        try await Task.sleep(for: .milliseconds(500))
+        // Stop once the server has served some clients (polled for at most 1 s of the 1.5 s run), not after a
+        // guessed delay.
+        for _ in 0..<50 where server.counters.connections < 50 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(server.counters.connections >= 50)
         await server.stop()
         let result = await run.value
         #expect(result.counters.connectionsCompleted > 0)

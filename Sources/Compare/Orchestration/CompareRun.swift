@@ -43,6 +43,8 @@ public struct CompareRun {
     private func runCell(_ cell: ComparePlan.Cell, pinServerTo cpu: Int?, floor: MachineFloor?) async -> CellResult {
         var load = settings.load
         load.clients = cell.clients
+        // Each event loop of the driver keeps at least one client, so a small cell uses fewer loops.
+        load.threads = min(load.threads, max(1, cell.clients / load.processes))
         let arguments = ["serve", "--model", cell.model, "--protocol", load.wireProtocol.rawValue,
                          "--host", load.host, "--port", "0"] + settings.serverArguments
         let server: ServerProcess
