@@ -32,8 +32,14 @@ public struct MachineFloor: Sendable, Equatable {
     /// Every socket it opens is closed before it returns, on error too.
     /// - Throws: `FloorError` when a socket call fails.
     public static func measure(for duration: Duration = .milliseconds(500)) throws -> MachineFloor {
+        try measure(for: duration, listening: { _ in })
+    }
+
+    /// As ``measure(for:)``, telling `listening` the port of its listener (tests find its sockets by it).
+    static func measure(for duration: Duration, listening: (in_port_t) -> Void) throws -> MachineFloor {
         let (listener, port) = try LoopbackSocket.listen()
         defer { close(listener) }
+        listening(port)
         return MachineFloor(
             connectionsPerSecond: try connectionRate(listener: listener, port: port, duration: duration),
             requestsPerSecond: try requestRate(listener: listener, port: port, duration: duration))
