@@ -56,9 +56,21 @@ public struct CompareRun {
                               failure: "server did not start: \(error)")
         }
         load.port = server.port
-        let drive = await LoadRun.run(load)
+        let started = ContinuousClock.now
+        async let driving = LoadRun.run(load)
+        // The server's CPU at the edges of the measured window (count mode: the whole run).
+        let measuredFrom = started + .microseconds(load.isCountMode ? 0 : load.warmupMicros)
+        try? await Task.sleep(until: measuredFrom, clock: .continuous)
+        let cpuAtStart = server.cpuSeconds()
+        if !load.isCountMode {
+            try? await Task.sleep(until: measuredFrom + .microseconds(load.durationMicros), clock: .continuous)
+        }
+        var cpuAtEnd = load.isCountMode ? nil : server.cpuSeconds()
+        let drive = await driving
+        if load.isCountMode { cpuAtEnd = server.cpuSeconds() }
         let diedDuringRun = server.hasExited
-        let usage = server.stop(timeoutSeconds: settings.stopTimeoutSeconds)
+        var usage = server.stop(timeoutSeconds: settings.stopTimeoutSeconds)
+        if let cpuAtStart, let cpuAtEnd { usage.windowCPUSeconds = cpuAtEnd - cpuAtStart }
         var failure: String?
         if diedDuringRun {
             failure = "server died during the run (\(usage.exit))"

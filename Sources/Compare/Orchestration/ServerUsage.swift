@@ -26,6 +26,8 @@ public struct ServerUsage: Sendable, Equatable {
 
     public var userSeconds: Double
     public var systemSeconds: Double
+    /// CPU seconds (user + system) over the measured window only, when it could be sampled.
+    public var windowCPUSeconds: Double?
     /// ru_maxrss, which Linux reports in KiB.
     public var peakRSSKiB: Int
     public var exit: Exit

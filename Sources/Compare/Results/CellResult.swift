@@ -30,9 +30,12 @@ public struct CellResult: Sendable {
     /// `ok`, or `failed: REASON`, as the status column says.
     public var status: String { failure.map { "failed: " + $0 } ?? "ok" }
 
-    /// Server CPU (user + system) per valid response, in microseconds; nil without both figures.
+    /// Server CPU (user + system) in the measured window per valid response in it, in microseconds; nil
+    /// without both figures.
     public var serverCPUMicrosPerRequest: Double? {
-        guard let server, let requests = drive?.counters.requests, requests > 0 else { return nil }
-        return (server.userSeconds + server.systemSeconds) * 1e6 / Double(requests)
+        guard let cpu = server?.windowCPUSeconds, let requests = drive?.counters.requests, requests > 0 else {
+            return nil
+        }
+        return cpu * 1e6 / Double(requests)
     }
 }
