@@ -12,7 +12,9 @@ extension Bench {
                 For every model x client count x repetition, in an interleaved order, it starts `bench serve` as a
                 child process on a free port, drives it, stops it and records its CPU time and peak memory.
                 Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts:
-                ./plot.sh results/NAME. Ctrl-C keeps the cells finished so far and exits with status 130.
+                ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the
+                comparison goes on; the exit status is then 1. Ctrl-C keeps the cells finished so far, stops the
+                server, and exits with status 130.
                 """
         )
 
@@ -63,6 +65,7 @@ extension Bench {
             print(ComparisonTable.render(results), terminator: "")
             print("results: \(directory.path)/   charts: ./plot.sh \(directory.path)")
             if interrupted { throw ExitCode(130) }
+            if results.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
         }
 
         func compareSettings() throws -> CompareSettings {
