@@ -28,9 +28,10 @@ struct BenchProcess {
 
     /// Waits for the exit, at most `seconds` (then kills it and says so), and returns status, stdout, stderr.
     func finish(within seconds: Double) async throws -> (status: Int32, stdout: String, stderr: String) {
-        // Read both pipes while waiting, so a chatty child never blocks on a full pipe.
-        async let stdout = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+        // Read both pipes while waiting, so a chatty child never blocks on a full pipe. On threads of their own:
+        // a blocking read on Swift's cooperative pool (one thread per core) would starve every other test.
+        async let stdout = Self.readToEnd(output)
+        async let stderr = Self.readToEnd(errors)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
@@ -40,6 +41,12 @@ struct BenchProcess {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: await stdout, as: UTF8.self),
                 String(decoding: await stderr, as: UTF8.self))
+    }
+
+    private static func readToEnd(_ pipe: Pipe) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+        }
     }
 
     /// Process ids of every `bench serve` running now, to show that a comparison leaves none behind.

@@ -54,11 +54,11 @@ struct CompareCommandTests {
         #expect(!timeline.records.isEmpty && timeline.records.allSatisfy { Int($0["requests"]!)! >= 0 })
         #expect(try table("meta.csv").records.contains { $0["key"] == "somaxconn" })
         #expect(BenchProcess.runningServers().isSubset(of: before), "a bench serve was left running")
-        try plotsAreDrawn()
+        try await plotsAreDrawn()
     }
 
     /// plot.sh draws non-empty PNGs where gnuplot is installed, and says how to install it where it is not.
-    private func plotsAreDrawn() throws {
+    private func plotsAreDrawn() async throws {
         let plot = Process()
         plot.executableURL = URL(fileURLWithPath: "/bin/bash")
         plot.arguments = [packageRoot() + "/plot.sh", directory]
@@ -66,7 +66,11 @@ struct CompareCommandTests {
         plot.standardError = errors
         plot.standardOutput = Pipe()
         try plot.run()
-        plot.waitUntilExit()
+        // Polled, not waited on: a blocked thread of Swift's cooperative pool would stall the other suites. plot.sh
+        // prints a line per chart at most, far below a pipe's buffer, so reading after the exit is safe.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while plot.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!plot.isRunning, "plot.sh took over 60 s")
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let gnuplotInstalled = ["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].contains {
             FileManager.default.isExecutableFile(atPath: $0)
