@@ -111,6 +111,20 @@ import Testing
         #expect(throughput.currentMedian! < throughput.baselineMedian * 0.6)
     }
 
+    /// A run is normalized by the median of its floors, not each repetition by its own: a floor is a second of
+    /// single-threaded loopback traffic whose own noise (10-15% here) would otherwise be added to every figure.
+    /// So when only the order of the floors changes, nothing normalized changes at all.
+    @Test func floorsAreTheRunsMedianNotEachRepetitions() throws {
+        let rows = SummaryFixture().rows()
+        var shuffled = rows
+        let floors = rows.map { $0["floor_conns_per_s"]! }
+        for index in shuffled.indices { shuffled[index]["floor_conns_per_s"] = floors[(index + 5) % floors.count] }
+        let findings = try check.run(baseline: Baseline(rows: rows, source: "b"), current: shuffled)
+        for finding in findings {
+            #expect(finding.changePercent == 0, "\(finding.model) \(finding.metric)")
+        }
+    }
+
     /// A model whose every repetition failed now fails the check (exit 1), even when no model succeeded:
     /// that is the models' doing, not a usage problem.
     @Test(arguments: [["blocking"], ["blocking", "thread-pool", "event-loop"]])
