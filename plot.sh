@@ -42,7 +42,11 @@ function split_csv(line,    out, i, c, quoted, field, n) {
 }
 function median(list,    parts, n, i, j, v) {
     n = split(list, parts, " ")
-    for (i = 2; i <= n; i++) { v = parts[i] + 0; for (j = i - 1; j >= 1 && parts[j] + 0 > v; j--) parts[j + 1] = parts[j]; parts[j + 1] = v }
+    for (i = 2; i <= n; i++) {  # insertion sort: a handful of repetitions, and mawk has no asort
+        v = parts[i] + 0
+        for (j = i - 1; j >= 1 && parts[j] + 0 > v; j--) parts[j + 1] = parts[j]
+        parts[j + 1] = v
+    }
     return n % 2 ? parts[(n + 1) / 2] : (parts[n / 2] + parts[n / 2 + 1]) / 2
 }
 NR == 1 { n = split_csv($0, f); for (i = 1; i <= n; i++) col[f[i]] = i; next }
@@ -56,7 +60,8 @@ AWK
 series() {
     local name=$1 expr=$2
     csv "$dir/summary.csv" "
-f[col[\"status\"]] == \"ok\" { key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr) }
+f[col[\"status\"]] == \"ok\" {
+    key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr) }
 END { for (key in values) { split(key, k, SUBSEP); print k[2], median(values[key]) > \"$work/$name.\" k[1] } }"
     for file in "$work/$name".*; do [ -f "$file" ] && sort -n -o "$file" "$file"; done
 }
@@ -71,25 +76,33 @@ series p99 'f[col["total_p99_us"]] / 1000'
 series failures '(f[col["conns_attempted"]] > 0 ? 100 * f[col["failures_server"]] / f[col["conns_attempted"]] : 0)'
 
 common='set terminal pngcairo size 960,600 font "sans,11"; set grid; set key outside right top box;'
-# plot_lines OUTPUT NAME "title" "x label" "y label" "extra settings": one line per model from series NAME.
+# Charts against clients: log x, and a one-count comparison gets room around its count instead of an empty range.
+client_counts=$(csv "$dir/summary.csv" '{ print f[col["clients"]] }' | sort -un)
+against_clients="set logscale x; set xlabel 'concurrent clients (log scale)';"
+if [ "$(echo "$client_counts" | wc -l)" -eq 1 ]; then
+    against_clients+=" set xrange [$((client_counts / 2)):$((client_counts * 2))];"
+fi
+# plot_lines OUTPUT NAME "title" "y label" "extra settings": one line per model from series NAME, against clients.
 plot_lines() {
-    local output=$1 name=$2 title=$3 xlabel=$4 ylabel=$5 extra=$6 plots=""
+    local output=$1 name=$2 title=$3 ylabel=$4 extra=$5 plots=""
     for model in $models; do
         [ -f "$work/$name.$model" ] || continue
         plots+="${plots:+, }'$work/$name.$model' using 1:2 with linespoints lw 2 pt 7 title '$model'"
     done
     [ -n "$plots" ] || { echo "plot.sh: no ok rows for $output" >&2; return; }
-    gnuplot -e "$common set output '$dir/$output'; set title '$title'; set xlabel '$xlabel'; \
+    gnuplot -e "$common $against_clients set output '$dir/$output'; set title '$title'; \
         set ylabel '$ylabel'; $extra plot $plots"
     echo "$dir/$output"
 }
 
 plot_lines throughput.png throughput "Throughput by model ($protocol protocol, median of repetitions)" \
-    "concurrent clients (log scale)" "$rate_label" "set logscale x; set yrange [0:*]; set format y '%.0s%c';"
+    "$rate_label" "set yrange [0:*]; set format y '%.0s%c';"
 plot_lines p99.png p99 "p99 total latency by model ($protocol protocol)" \
-    "concurrent clients (log scale)" "p99 latency (ms, log scale)" "set logscale xy;"
+    "p99 latency (ms, log scale)" "set logscale y;"
+# No failures at all would make an empty y range: give it 0-1% then.
+failure_range=$(awk '$2 > 0 { found = 1 } END { print found ? "[0:*]" : "[0:1]" }' "$work"/failures.*)
 plot_lines failures.png failures "Failed connections by model ($protocol protocol)" \
-    "concurrent clients (log scale)" "failed connections (% of attempts)" "set logscale x; set yrange [0:*];"
+    "failed connections (% of attempts)" "set yrange $failure_range;"
 
 # Latency spectrum: one chart per client count, one line per model, the total latency of every repetition merged.
 for clients in $(csv "$dir/latency.csv" '{ print f[col["clients"]] }' | sort -un); do
@@ -123,7 +136,7 @@ for clients in $(csv "$dir/timeline.csv" '{ print f[col["clients"]] }' | sort -u
     [ -n "$plots" ] || continue
     gnuplot -e "$common set output '$dir/timeline-$clients.png'; \
         set title 'Requests per second over the run, $clients clients, repetition 1 ($protocol protocol)'; \
-        set xlabel 'second of the measured run'; set ylabel 'requests/s'; set yrange [0:*]; \
+        set xlabel 'second of the measured run'; set ylabel 'requests/s'; set xrange [0:*]; set yrange [0:*]; \
         set format y '%.0s%c'; plot $plots"
     echo "$dir/timeline-$clients.png"
 done

@@ -3,11 +3,16 @@ import Glibc
 #endif
 
 /// CLOCK_MONOTONIC in nanoseconds: the one clock every latency and schedule of the driver is read from, so
-/// threads of one process agree on start and end times.
-enum MonotonicClock {
-    static func nanos() -> UInt64 {
+/// threads of one process agree on start and end times (and the comparison's deadlines cannot be moved by a change
+/// of the wall clock).
+public enum MonotonicClock {
+    public static func nanos() -> UInt64 {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    public static func seconds() -> Double {
+        Double(nanos()) / 1e9
     }
 }

@@ -99,7 +99,8 @@ extension Bench {
         static func stamp(_ date: Date, compact: Bool) -> String {
             let formatter = ISO8601DateFormatter()
             formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.formatOptions = compact ? [.withYear, .withMonth, .withDay, .withTime, .withTimeZone] : [.withInternetDateTime]
+            formatter.formatOptions =
+                compact ? [.withYear, .withMonth, .withDay, .withTime, .withTimeZone] : [.withInternetDateTime]
             return formatter.string(from: date)
         }
 

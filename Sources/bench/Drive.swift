@@ -64,8 +64,9 @@ extension Bench {
             }
             let settings = try settings()
             let results = try csv.map {
-                try ResultsDirectory(path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false),
-                                     settings: [("command", CommandLine.arguments.joined(separator: " "))])
+                try ResultsDirectory(
+                    path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false),
+                    settings: [("command", CommandLine.arguments.joined(separator: " "))])
             }
             let showStatus = !quiet && (progress || isatty(STDERR_FILENO) == 1)
             let status: (@Sendable (LiveStatus) -> Void)? = showStatus ? Self.printStatus : nil

@@ -33,8 +33,8 @@ extension Bench {
 
         @Option(
             help: ArgumentHelp(
-                "Serving threads: workers (thread-pool, default \(ServerModel.threadPool.defaultThreads)) or event loops "
-                    + "(event-loop, default one per core); blocking has exactly 1."))
+                "Serving threads: workers (thread-pool, default \(ServerModel.threadPool.defaultThreads)) or "
+                    + "event loops (event-loop, default one per core); blocking has exactly 1."))
         var threads: Int?
 
         @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, in bytes.")
@@ -53,8 +53,8 @@ extension Bench {
         @Option(
             name: .customLong("queue-full"),
             help: ArgumentHelp(
-                "When the thread-pool queue is full: wait (the acceptor waits for room) or reject (the new connection is "
-                    + "closed at once)."))
+                "When the thread-pool queue is full: wait (the acceptor waits for room) or reject (the new "
+                    + "connection is closed at once)."))
         var queueFullPolicy = QueueFullPolicy.wait.rawValue
 
         @Option(name: .customLong("drain-timeout"), help: "Seconds a stop lets connections in progress finish.")

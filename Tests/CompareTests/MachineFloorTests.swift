@@ -18,7 +18,8 @@ import Glibc
                 let found = withUnsafeMutablePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(fd, $0, &length) == 0 }
                 }
-                return found && address.sin_family == sa_family_t(AF_INET) && in_port_t(bigEndian: address.sin_port) == port
+                return found && address.sin_family == sa_family_t(AF_INET)
+                    && in_port_t(bigEndian: address.sin_port) == port
             }
         }
     }

@@ -1,3 +1,5 @@
+import Driver
+
 #if canImport(Glibc)
 import Glibc
 #endif

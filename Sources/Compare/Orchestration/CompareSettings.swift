@@ -32,7 +32,8 @@ public struct CompareSettings: Sendable {
         [
             ("models", models.joined(separator: " ")), ("clients", clients.map(String.init).joined(separator: " ")),
             ("repetitions", String(repetitions)), ("protocol", load.wireProtocol.rawValue),
-            ("duration_s", String(Double(load.durationMicros) / 1e6)), ("warmup_s", String(Double(load.warmupMicros) / 1e6)),
+            ("duration_s", String(Double(load.durationMicros) / 1e6)),
+            ("warmup_s", String(Double(load.warmupMicros) / 1e6)),
             ("driver_threads", String(load.threads)), ("driver_processes", String(load.processes)),
             ("server_arguments", serverArguments.joined(separator: " ")), ("pin", String(pin)),
         ]

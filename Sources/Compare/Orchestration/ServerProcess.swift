@@ -1,3 +1,5 @@
+import Driver
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -132,7 +134,8 @@ public final class ServerProcess {
     public var hasExited: Bool {
         guard usage == nil else { return true }
         var info = siginfo_t()
-        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+        let peeked = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+        return peeked && info._sifields._sigchld.si_pid == pid
     }
 
     /// Sends SIGTERM (the graceful stop of `bench serve`), waits up to `timeoutSeconds`, then SIGKILL; reaps the

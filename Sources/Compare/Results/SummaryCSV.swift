@@ -84,7 +84,9 @@ public enum SummaryCSV {
         ]
         for (kind, histogram) in zip(latencyKinds, histograms) {
             guard let summary = histogram?.summary else { continue }
-            let values = [summary.p50Micros, summary.p90Micros, summary.p99Micros, summary.p999Micros, summary.maxMicros]
+            let values = [
+                summary.p50Micros, summary.p90Micros, summary.p99Micros, summary.p999Micros, summary.maxMicros,
+            ]
             for (percentile, value) in zip(percentiles, values) { row["\(kind)_\(percentile)_us"] = String(value) }
         }
         row["schedule_lag_max_us"] = metrics.scheduleLag.map { String($0.maxMicros) } ?? ""
