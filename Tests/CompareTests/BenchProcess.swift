@@ -49,13 +49,15 @@ struct BenchProcess {
         }
     }
 
-    /// Process ids of every `bench serve` running now, to show that a comparison leaves none behind.
+    /// Process ids of every `bench serve` of this build running now, to show that a comparison leaves none behind.
+    /// (Compare starts servers by the full path of its own executable; other builds' servers are not ours.)
     static func runningServers() -> Set<Int32> {
+        let executable = executable.path
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return Set(entries.compactMap(Int32.init).filter { pid in
             guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
             let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return words.count > 1 && words[0].hasSuffix("/bench") && words[1] == "serve"
+            return words.count > 1 && words[0] == executable && words[1] == "serve"
         })
     }
 }

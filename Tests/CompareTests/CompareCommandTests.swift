@@ -122,6 +122,13 @@ struct CompareCommandTests {
         {
             try await Task.sleep(for: .milliseconds(20))
         }
+        // The census sees this comparison's server (so its emptiness after the exit means something).
+        var seen = false
+        while !seen && ContinuousClock.now < deadline {
+            seen = !BenchProcess.runningServers().subtracting(before).isEmpty
+            if !seen { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(seen, "no bench serve of this build was found while the comparison ran")
         run.process.interrupt()
         let (status, _, stderr) = try await run.finish(within: 30)
         #expect(status == 130, "stderr: \(stderr)")

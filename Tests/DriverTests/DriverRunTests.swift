@@ -121,10 +121,12 @@ struct DriverRunTests {
         let server = try FaultServer(.greeting)
         defer { server.stop() }
         var load = settings(port: server.port)
-        load.rate = 1_000
+        load.rate = 200
         let result = await LoadRun.run(load)
-        // 1,000 starts/s for 1 s; the last few may still be open at the end.
-        #expect((950...1_000).contains(result.counters.requests))
+        // 200 starts/s for 1 s. Never ahead of the schedule; behind it only as far as a loaded machine (CI, other
+        // suites in parallel) holds the driver back, which the schedule lag then shows.
+        #expect(result.counters.requests <= 200)
+        #expect(result.counters.requests >= 100)
         #expect(result.metrics.uncorrectedLatency?.count == UInt64(result.counters.requests))
         #expect(result.metrics.scheduleLag?.count ?? 0 >= UInt64(result.counters.requests))
     }
@@ -140,7 +142,9 @@ struct DriverRunTests {
         #expect(result.counters.requests == 8)
         // Three think times of at least 80 ms between the four requests of each connection.
         #expect(result.elapsedMicros >= 3 * 80_000)
-        #expect(result.elapsedMicros < 3 * 120_000 + 200_000)
+        // And not wildly more (think read in the wrong unit would be 1,000 times longer); generous, because a loaded
+        // machine may delay any timer.
+        #expect(result.elapsedMicros < 3 * 120_000 + 2_000_000)
     }
 
     @Test func nothingListeningIsConnectRefused() async throws {
