@@ -5,8 +5,8 @@ struct SummaryRows: Sendable {
     struct Repetition: Sendable {
         /// The raw figure of each metric, in the units of its column.
         let figures: [Metric: Double]
-        /// The machine floor this repetition is normalized by, per second (connections or round trips, after the
-        /// protocol): the median of the floors measured over the whole run.
+        /// The machine floor measured right before this repetition, per second (connections or round trips,
+        /// after the protocol).
         let floorPerSecond: Double
 
         func normalized(_ metric: Metric) -> Double {
@@ -32,21 +32,16 @@ struct SummaryRows: Sendable {
         guard !readers.isEmpty else { throw .noSuccessfulRows(source) }
         settings = try CheckSettings(rows: readers)
         let floorColumn = Metric.floorColumn(for: settings.protocolName)
-        var measured: [(model: String, figures: [Metric: Double], floor: Double)] = []
+        var repetitions: [String: [Repetition]] = [:]
         for reader in readers {
             guard try reader.text("status") == "ok" else { continue }
             var figures: [Metric: Double] = [:]
             for metric in Metric.allCases {
                 figures[metric] = try reader.double(metric.column(for: settings.protocolName))
             }
-            measured.append((try reader.text("model"), figures, try reader.double(floorColumn, positive: true)))
-        }
-        // One floor for the whole run, the median of its measurements: a floor is a second of single-threaded
-        // loopback traffic whose own noise (10-15% here) would otherwise be added to every repetition it divides.
-        let floor = measured.isEmpty ? 1 : RegressionCheck.median(measured.map(\.floor))
-        var repetitions: [String: [Repetition]] = [:]
-        for row in measured {
-            repetitions[row.model, default: []].append(Repetition(figures: row.figures, floorPerSecond: floor))
+            let floor = try reader.double(floorColumn, positive: true)
+            repetitions[try reader.text("model"), default: []].append(
+                Repetition(figures: figures, floorPerSecond: floor))
         }
         self.repetitions = repetitions
     }

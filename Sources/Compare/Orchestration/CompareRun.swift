@@ -22,15 +22,11 @@ public struct CompareRun {
         let plan = ComparePlan(models: settings.models, clients: settings.clients, repetitions: settings.repetitions)
         let pinned = settings.pin && CPUAffinity.availableCores >= 2
         var results: [CellResult] = []
-        var floor: MachineFloor?
-        var floorRepetition = 0
         for cell in plan.cells {
             if Interrupt.requested { return (results, true) }
-            if cell.repetition != floorRepetition {
-                // Once per repetition, beside the cells it normalizes, so slow drift shows in both.
-                floor = try? MachineFloor.measure()
-                floorRepetition = cell.repetition
-            }
+            // Right before every cell: this machine has slow spells of a few seconds (both floors and every model
+            // about 45% slower), so a floor normalizes well only the cell next to it.
+            let floor = try? MachineFloor.measure(for: .milliseconds(200))
             if pinned { CPUAffinity.pinThisProcess(to: 0) }
             let result = await runCell(cell, pinServerTo: pinned ? 1 : nil, floor: floor)
             if Interrupt.requested { return (results, true) }
