@@ -12,7 +12,7 @@ extension Bench {
             discussion: """
                 The run repeats the baseline's work (its settings come from the baseline) at least 5 times,
                 interleaved across models. Throughput, p99 latency and server CPU per request regress only when
-                the change of the medians, normalized by the machine floor measured before each cell, is beyond
+                the change of the medians, normalized by the run's median machine floor, is beyond
                 --tolerance AND a Mann-Whitney U test over the repetitions says it is significant.
                 Exit status: 0 no regression, 1 regression (a table says which), 2 usage or baseline problem.
                 """

@@ -1,6 +1,6 @@
 /// Decides whether the current repetitions of each model regressed against the baseline.
 ///
-/// Each repetition's figures are first normalized by the machine floor measured right before it, so a
+/// Each repetition's figures are first normalized by the median machine floor of its run, so a
 /// machine that is uniformly slower today is not a regression. A metric then regresses only when both hold:
 /// the median moved beyond `tolerance` in the bad direction (a change big enough to matter), and the
 /// Mann-Whitney U test over the repetitions rejects "same distribution" at `alpha` (a change that is not

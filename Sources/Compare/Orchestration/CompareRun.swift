@@ -24,8 +24,8 @@ public struct CompareRun {
         var results: [CellResult] = []
         for cell in plan.cells {
             if Interrupt.requested { return (results, true) }
-            // Right before every cell: this machine has slow spells of a few seconds (both floors and every model
-            // about 45% slower), so a floor normalizes well only the cell next to it.
+            // Before every cell, so the floors sample the whole run evenly (this machine has slow spells of a few
+            // seconds in which everything runs about 45% slower); the check divides by their median.
             let floor = try? MachineFloor.measure(for: .milliseconds(200))
             if pinned { CPUAffinity.pinThisProcess(to: 0) }
             let result = await runCell(cell, pinServerTo: pinned ? 1 : nil, floor: floor)
