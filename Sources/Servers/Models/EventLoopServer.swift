@@ -1,4 +1,7 @@
 import Atomics
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -8,7 +11,8 @@ import Synchronization
 final class EventLoopServer: Server {
     private struct Running: Sendable {
         let group: MultiThreadedEventLoopGroup
-        let listener: any Channel
+        /// One listening channel per event loop (SO_REUSEPORT).
+        let listeners: [any Channel]
         /// One set per event loop plus one for the listener's accept errors.
         let counters: [CounterCells]
         let isClosingAll: ManagedAtomic<Bool>
@@ -38,12 +42,21 @@ final class EventLoopServer: Server {
                     isClosingAll: isClosingAll),
                 eventLoop: loop)
         }
-        let bootstrap = Self.bootstrap(group, configuration, acceptCounters, resources)
+        // One listener per loop on the same port (SO_REUSEPORT): the kernel spreads new connections over the loops,
+        // each loop accepts and serves its own without handing channels to another thread, and each listener has
+        // a backlog of its own. A connection storm is then accepted by every core instead of one.
+        var listeners: [any Channel] = []
         do {
-            let listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-            let started = Running(group: group, listener: listener, counters: counters, isClosingAll: isClosingAll)
+            var port = configuration.port
+            for loop in group.makeIterator() {
+                let listener = try await Self.bootstrap(loop, configuration, acceptCounters, resources)
+                    .bind(host: configuration.host, port: port).get()
+                listeners.append(listener)
+                port = listener.localAddress?.port ?? port
+            }
+            let started = Running(group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll)
             running.withLock { $0 = started }
-            return ServerAddress(host: configuration.host, port: listener.localAddress?.port ?? configuration.port)
+            return ServerAddress(host: configuration.host, port: port)
         } catch {
             try? await group.shutdownGracefully()
             let place = "cannot bind \(configuration.host):\(configuration.port)"
@@ -54,13 +67,16 @@ final class EventLoopServer: Server {
     }
 
     private static func bootstrap(
-        _ group: MultiThreadedEventLoopGroup,
+        _ loop: any EventLoop,
         _ configuration: ServerConfiguration,
         _ acceptCounters: CounterCells,
         _ resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>]
     ) -> ServerBootstrap {
-        ServerBootstrap(group: group)
+        ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
+            // Every listener of this server shares the port (see start()). A second server that also sets it could
+            // share the port too; one that does not gets "address in use", as with the other models.
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             // SO_REUSEADDR, for the reason ListeningSocket gives. (ServerBootstrap already sets TCP_NODELAY, which
             // accepted sockets inherit.)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -91,7 +107,7 @@ final class EventLoopServer: Server {
 
     func stop() async {
         guard let running = running.withLock({ $0 }), !stopped.exchange(true, ordering: .relaxed) else { return }
-        try? await running.listener.close()
+        for listener in running.listeners { try? await listener.close() }
         _ = await Drain.wait(upTo: configuration.drainTimeout) {
             let snapshot = running.counters.reduce(0) { $0 + $1.value(.connections) - $1.value(.closed) }
             return snapshot == 0
