@@ -83,21 +83,12 @@ extension Bench {
 
         /// Runs the comparison and returns its summary rows; its files go to `--out` or a temporary directory.
         func measure(_ settings: CompareSettings) async throws -> [[String: String]] {
-            let facts = MachineFacts.read()
-            let started = Date()
-            let path = out ?? "/tmp/bench-check-" + Compare.stamp(started, compact: true)
-            let directory = try ResultsDirectory(
-                path: path, facts: facts, runUTC: Compare.stamp(started, compact: false),
-                settings: settings.metaEntries)
-            let cells = settings.models.count * settings.clients.count * settings.repetitions
-            let run = CompareRun(settings: settings, executable: Compare.executable)
-            let (results, interrupted) = try await run.run { result, all in
-                try directory.write(all)
-                FileHandle.standardError.write(Data(Compare.progressLine(result, index: all.count, of: cells).utf8))
+            let (results, interrupted, directory) = try await Compare.runRecorded(settings) {
+                out ?? "/tmp/bench-check-" + $0
             }
             if interrupted { throw ExitCode(130) }
-            FileHandle.standardError.write(Data("files: \(path)/\n".utf8))
-            return results.map { SummaryCSV.row($0, facts: facts, runUTC: directory.meta[0].value) }
+            FileHandle.standardError.write(Data("files: \(directory.path)/\n".utf8))
+            return results.map { SummaryCSV.row($0, facts: directory.facts, runUTC: directory.runUTC) }
         }
 
         /// The work of a baseline, run again: every setting it records, and at least 5 repetitions.

@@ -50,18 +50,9 @@ extension Bench {
             let settings = try compareSettings()
             if let problem = settings.load.problem(descriptorLimit: limit) { throw ValidationError(problem) }
             Interrupt.install()
-            let facts = MachineFacts.read()
-            let started = Date()
-            let directory = try ResultsDirectory(
-                path: out ?? "results/" + Self.stamp(started, compact: true), facts: facts,
-                runUTC: Self.stamp(started, compact: false), settings: settings.metaEntries)
-            let cells = settings.models.count * settings.clients.count * settings.repetitions
-            let run = CompareRun(settings: settings, executable: Self.executable)
-            let (results, interrupted) = try await run.run { result, all in
-                try directory.write(all)
-                FileHandle.standardError.write(Data(Self.progressLine(result, index: all.count, of: cells).utf8))
+            let (results, interrupted, directory) = try await Self.runRecorded(settings) {
+                out ?? "results/" + $0
             }
-            try directory.write(results)
             print(ComparisonTable.render(results), terminator: "")
             print("results: \(directory.path)/   charts: ./plot.sh \(directory.path)")
             if interrupted { throw ExitCode(130) }
@@ -90,6 +81,25 @@ extension Bench {
             return CompareSettings(
                 models: names, clients: counts, repetitions: repetitions, load: settings,
                 serverArguments: serverArguments, pin: pin)
+        }
+
+        /// Runs a comparison (`bench compare`, `bench check`): the files under the directory `path(stamp)` are
+        /// rewritten after each cell, and a progress line goes to stderr.
+        static func runRecorded(_ settings: CompareSettings, path: (_ stamp: String) -> String) async throws -> (
+            results: [CellResult], interrupted: Bool, directory: ResultsDirectory
+        ) {
+            let started = Date()
+            let directory = try ResultsDirectory(
+                path: path(stamp(started, compact: true)), facts: MachineFacts.read(),
+                runUTC: stamp(started, compact: false), settings: settings.metaEntries)
+            let cells = settings.models.count * settings.clients.count * settings.repetitions
+            let run = CompareRun(settings: settings, executable: executable)
+            let (results, interrupted) = try await run.run { result, all in
+                try directory.write(all)
+                FileHandle.standardError.write(Data(progressLine(result, index: all.count, of: cells).utf8))
+            }
+            try directory.write(results)  // again, so a run stopped before its first cell still leaves its files
+            return (results, interrupted, directory)
         }
 
         static var executable: String {

@@ -4,8 +4,8 @@ public struct ResultsDirectory: Sendable {
     public let path: String
     /// The machine facts and settings of the run, for meta.csv, in order.
     public let meta: [(key: String, value: String)]
-    let facts: MachineFacts
-    let runUTC: String
+    public let facts: MachineFacts
+    public let runUTC: String
 
     /// Creates the directory (and its parents) if needed.
     public init(path: String, facts: MachineFacts, runUTC: String, settings: [(key: String, value: String)])
