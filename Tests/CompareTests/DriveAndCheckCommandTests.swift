@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Compare
+@testable import Driver
 
 /// `bench drive --csv` and `bench check`'s usage answers, through the real executable.
 @Suite(.timeLimit(.minutes(1)))
@@ -27,23 +28,12 @@ struct DriveAndCheckCommandTests {
         #expect(abs(printedRate - Double(row["requests_per_s"]!)!) <= 0.05)
         let requests = Int(row["requests"]!)!
         #expect(requests > 0)
-        #expect(stdout.contains("; \(Self.grouped(requests)) requests in"), "\(stdout)")
+        #expect(stdout.contains("; \(requests.grouped) requests in"), "\(stdout)")
         #expect(Int(row["fail_bad_response"]!) == 0)
         for file in ["latency.csv", "timeline.csv", "meta.csv"] {
             let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
             #expect(try !CSVReader.parse(text).records.isEmpty, "\(file)")
         }
-    }
-
-    /// 1234567 as the summary prints it: 1,234,567.
-    static func grouped(_ value: Int) -> String {
-        var digits = Array(String(value))
-        var index = digits.count - 3
-        while index > 0 {
-            digits.insert(",", at: index)
-            index -= 3
-        }
-        return String(digits)
     }
 
     @Test(arguments: [

@@ -47,7 +47,7 @@ public struct RegressionCheck: Sendable {
         model: String, metric: Metric, protocolName: String,
         _ before: [SummaryRows.Repetition], _ now: [SummaryRows.Repetition]
     ) -> Finding {
-        let baselineMedian = Self.median(before.map { $0.figures[metric]! })
+        let baselineMedian = before.map { $0.figures[metric]! }.median!
         guard !now.isEmpty else {
             return Finding(
                 model: model, metric: metric, unit: metric.unit(for: protocolName), baselineMedian: baselineMedian,
@@ -55,7 +55,7 @@ public struct RegressionCheck: Sendable {
         }
         let normalizedBefore = before.map { $0.normalized(metric) }
         let normalizedNow = now.map { $0.normalized(metric) }
-        let change = Self.relativeChange(from: Self.median(normalizedBefore), to: Self.median(normalizedNow))
+        let change = Self.relativeChange(from: normalizedBefore.median!, to: normalizedNow.median!)
         let pValue = MannWhitney.test(normalizedBefore, normalizedNow).pValue
         let worse = metric.higherIsBetter ? change < -tolerance : change > tolerance
         let better = metric.higherIsBetter ? change > tolerance : change < -tolerance
@@ -67,19 +67,12 @@ public struct RegressionCheck: Sendable {
             }
         return Finding(
             model: model, metric: metric, unit: metric.unit(for: protocolName), baselineMedian: baselineMedian,
-            currentMedian: Self.median(now.map { $0.figures[metric]! }), changePercent: change * 100,
+            currentMedian: now.map { $0.figures[metric]! }.median, changePercent: change * 100,
             pValue: pValue, verdict: verdict)
     }
 
     /// `new / old - 1`; from a zero baseline any rise is infinite and no rise is no change.
     private static func relativeChange(from old: Double, to new: Double) -> Double {
         old == 0 ? (new == 0 ? 0 : .infinity) : new / old - 1
-    }
-
-    /// The middle value, or the mean of the two middle values of an even count.
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

@@ -45,7 +45,7 @@ struct SummaryRows: Sendable {
         // tried and measured: a short floor is noisy (one read 1,900 conn/s amid 20,000-35,000), and a slow spell
         // of this machine does not hit a cell and the floor 0.4 s before it alike, so 2 of 7 unchanged runs
         // failed; with the median, 10 of 10 passed.
-        let floor = measured.isEmpty ? 1 : RegressionCheck.median(measured.map(\.floor))
+        let floor = measured.map(\.floor).median ?? 1
         var repetitions: [String: [Repetition]] = [:]
         for row in measured {
             repetitions[row.model, default: []].append(Repetition(figures: row.figures, floorPerSecond: floor))

@@ -35,11 +35,16 @@ public struct MachineFacts: Sendable {
 
     /// One value from /proc, tabs folded to spaces ("32768 60999"), or "unknown".
     static func procValue(_ path: String) -> String {
-        guard let file = fopen(path, "r") else { return "unknown" }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return "unknown" }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let text = firstLine(ofFile: path) else { return "unknown" }
         return text.split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "\n" }).joined(separator: " ")
+    }
+
+    /// The first line of a small file (up to 1 KiB, as /proc files such as PID/stat are), or nil.
+    static func firstLine(ofFile path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -115,11 +115,7 @@ public final class ServerProcess {
     /// CPU seconds (user + system, all threads) the server has used so far, from /proc/PID/stat, or nil once it
     /// is gone. Sampled at the edges of the measured window, so CPU per request leaves out start-up and warmup.
     public func cpuSeconds() -> Double? {
-        guard usage == nil, let file = fopen("/proc/\(pid)/stat", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard usage == nil, let line = MachineFacts.firstLine(ofFile: "/proc/\(pid)/stat") else { return nil }
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime
         // and stime are fields 14 and 15, in clock ticks.
         guard let close = line.lastIndex(of: ")") else { return nil }

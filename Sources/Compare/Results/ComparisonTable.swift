@@ -10,8 +10,8 @@ public enum ComparisonTable {
 
     public static func render(_ results: [CellResult]) -> String {
         var lines = [header]
-        if let floor = median(results.compactMap { $0.floor?.connectionsPerSecond }),
-            let round = median(results.compactMap { $0.floor?.requestsPerSecond })
+        if let floor = results.compactMap { $0.floor?.connectionsPerSecond }.median,
+            let round = results.compactMap { $0.floor?.requestsPerSecond }.median
         {
             lines.append([
                 "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-",
@@ -21,14 +21,14 @@ public enum ComparisonTable {
             let ok = group.filter { $0.failure == nil }
             let drives = ok.compactMap(\.drive)
             func latency(_ percentile: Double) -> String {
-                millis(median(drives.map { Double($0.metrics.totalLatency.micros(atPercentile: percentile)) }))
+                millis(drives.map { Double($0.metrics.totalLatency.micros(atPercentile: percentile)) }.median)
             }
             lines.append([
                 group[0].cell.model, String(group[0].cell.clients), "\(ok.count)/\(group.count)",
-                number(median(drives.map(\.connectionsPerSecond))), number(median(drives.map(\.requestsPerSecond))),
+                number(drives.map(\.connectionsPerSecond).median), number(drives.map(\.requestsPerSecond).median),
                 latency(50), latency(99), latency(99.9), failures(group),
-                median(ok.compactMap(\.serverCPUMicrosPerRequest)).map { SummaryCSV.decimal($0, places: 1) } ?? "-",
-                median(ok.compactMap { $0.server.map { Double($0.peakRSSKiB) / 1024 } }).map {
+                ok.compactMap(\.serverCPUMicrosPerRequest).median.map { SummaryCSV.decimal($0, places: 1) } ?? "-",
+                ok.compactMap { $0.server.map { Double($0.peakRSSKiB) / 1024 } }.median.map {
                     SummaryCSV.decimal($0, places: 1)
                 } ?? "-",
             ])
@@ -56,13 +56,6 @@ public enum ComparisonTable {
         for drive in group.compactMap(\.drive) { counts.merge(drive.counters.failures) }
         let seen = FailureKind.allCases.filter { counts[$0] > 0 }.map { "\($0.label) \(counts[$0])" }
         return seen.isEmpty ? "none" : seen.joined(separator: ", ")
-    }
-
-    public static func median(_ values: [Double]) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     static func number(_ value: Double?) -> String {
