@@ -35,8 +35,6 @@ import Glibc
         // Two phases of 200 ms each, plus one untimed operation each; a loaded CI machine gets some slack.
         #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(3))
         #expect(measured.connectionsPerSecond > 100 && measured.requestsPerSecond > 100)
-        // A round trip on an open connection is cheaper than opening and closing a whole connection.
-        #expect(measured.requestsPerSecond > measured.connectionsPerSecond)
         #expect(abs(measured.connectionMicros * measured.connectionsPerSecond - 1_000_000) < 1e-6)
         #expect(port != 0)
         #expect(try sockets(onPort: port).isEmpty)
