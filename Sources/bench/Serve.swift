@@ -48,7 +48,7 @@ extension Bench {
         var readTimeoutSeconds = 5.0
 
         @Option(name: .customLong("queue-capacity"), help: "Connections the thread-pool acceptor may queue.")
-        var queueCapacity = 1024
+        var queueCapacity = ServerConfiguration.defaultQueueCapacity
 
         @Option(
             name: .customLong("queue-full"),

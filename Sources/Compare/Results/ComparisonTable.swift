@@ -10,8 +10,8 @@ public enum ComparisonTable {
 
     public static func render(_ results: [CellResult]) -> String {
         var lines = [header]
-        if let floor = results.compactMap { $0.floor?.connectionsPerSecond }.median,
-            let round = results.compactMap { $0.floor?.requestsPerSecond }.median
+        if let floor = results.compactMap({ $0.floor?.connectionsPerSecond }).median,
+            let round = results.compactMap({ $0.floor?.requestsPerSecond }).median
         {
             lines.append([
                 "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-",
