@@ -8,7 +8,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var host: String
     /// The port to listen on; 0 lets the kernel choose a free one (``Server/start()`` returns it).
     public var port: Int
-    /// Length of the kernel's queue of connections not yet accepted (the kernel caps it at net.core.somaxconn).
+    /// Length of the kernel's queue of connections not yet accepted, per listening socket (the kernel caps it at
+    /// net.core.somaxconn).
     public var backlog: Int
     /// Threads that serve connections; nil means the model's ``ServerModel/defaultThreads``.
     public var threads: Int?

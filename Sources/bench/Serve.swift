@@ -28,7 +28,7 @@ extension Bench {
         @Option(help: "Port to listen on; 0 picks a free one (printed in the listening line).")
         var port = WireDefaults.port
 
-        @Option(help: "Listen backlog (the kernel caps it at net.core.somaxconn).")
+        @Option(help: "Listen backlog of each listening socket (the kernel caps it at net.core.somaxconn).")
         var backlog = ServerConfiguration.defaultBacklog
 
         @Option(
