@@ -36,7 +36,7 @@ extension Bench {
         @Option(name: .customLong("server-threads"), help: "bench serve --threads for every model that takes it.")
         var serverThreads: Int?
 
-        @Option(name: .customLong("backlog"), help: "bench serve --backlog for every model.")
+        @Option(name: .customLong("backlog"), help: "bench serve --backlog (per listening socket) for every model.")
         var backlog: Int?
 
         @OptionGroup(title: "Load (as bench drive)") var load: LoadOptions

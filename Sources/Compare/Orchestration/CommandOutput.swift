@@ -10,7 +10,9 @@ enum CommandOutput {
     static func firstLine(_ command: [String], timeoutSeconds: Double = 5) -> String? {
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return nil }
-        _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+        // Neither end may stay open in the command under another number than its stdout: then the end of output
+        // would wait for every process that inherited it, not for the command's own stdout.
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -34,11 +36,16 @@ enum CommandOutput {
             guard count > 0 else { break }
             output += chunk[0..<count]
         }
+        // End of output comes when the command closes its stdout, which may be a moment before it exits (`swift
+        // --version` often was, and came out "unknown"): its exit is waited for, up to the same deadline.
         var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) != pid {
-            kill(pid, SIGKILL)
-            waitpid(pid, &status, 0)
-            return nil
+        while waitpid(pid, &status, WNOHANG) != pid {
+            guard MonotonicClock.seconds() < deadline else {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return nil
+            }
+            usleep(1_000)
         }
         guard status == 0 else { return nil }
         let line = output.prefix { $0 != UInt8(ascii: "\n") }
