@@ -53,10 +53,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// not have their SYNs dropped (which costs them a one-second retransmission); the same for every model.
     public static let defaultBacklog = 4096
 
-    /// 12,288: with the kernel's queue of 4,096 the thread-pool model holds 16,384 connections waiting for a worker,
-    /// as the event loop's listeners hold 16,384 per loop. A closed-loop load has all its clients pending at once
-    /// when the server is the slower side; a queue of 1,024 filled in ordinary runs of 10,000 clients, the acceptor
-    /// then waited for room, and what the kernel's queue could not hold became SYN retries. A slot is 4 bytes.
+    /// 12,288: a closed-loop load has all its clients waiting at once when the server is the slower side, and a
+    /// queue of 1,024 filled in ordinary runs of 10,000 clients; the acceptor then waited for room instead of
+    /// taking from its listeners (``ListenerSet``). A slot is 4 bytes.
     public static let defaultQueueCapacity = 12_288
 
     /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the

@@ -99,7 +99,9 @@ struct DriverRunTests {
         // Each client times out after 0.3 s (checked every 0.1 s) and is replaced, over 1 s.
         #expect(result.counters.failures[.readTimeout] >= load.clients)
         #expect(result.counters.requests == 0)
-        #expect(seconds < 1.0 + 0.3 + 1.0, "duration + timeout + 1 s")
+        // A hang would never end; the slack is for a loaded machine (the whole suite runs in parallel on 2 cores,
+        // and 1 s of slack failed about one suite run in five in a slow spell).
+        #expect(seconds < 1.0 + 0.3 + 3.0, "duration + timeout + 3 s")
     }
 
     @Test func aServerKilledMidRunGivesCountedFailuresAndAFinishedRun() async throws {

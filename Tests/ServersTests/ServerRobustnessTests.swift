@@ -48,8 +48,14 @@ extension ServerTests {
         // Threads name themselves as they start, which may be just after start() returns.
         let threads = model == .threadPool ? 5 : configuration.threads!  // the acceptor and 4 workers, or 4 loops
         #expect(await eventually { ProcessCensus(port: port).serverThreads == threads }, "\(ProcessCensus(port: port))")
-        // The event loop listens several times per loop (SO_REUSEPORT); the others once.
-        let listeners = model == .eventLoop ? EventLoopServer.listenersPerLoop * configuration.threads! : 1
+        // The event loop listens several times per loop and the thread pool several times (SO_REUSEPORT); the
+        // blocking model once.
+        let listeners =
+            switch model {
+            case .blocking: 1
+            case .threadPool: ThreadPoolServer.listeners
+            case .eventLoop: EventLoopServer.listenersPerLoop * configuration.threads!
+            }
         #expect(ProcessCensus(port: port).serverSockets == listeners, "the listeners")
         // One client fully served, and one left mid-header, which only the drain timeout ends.
         let served = try TestClient(port: port)

@@ -12,6 +12,10 @@ final class ThreadPoolServer: Server {
     /// switches on a 2-core machine; far fewer lets a handful of slow clients occupy the whole pool.
     static let defaultWorkers = 64
 
+    /// Listening sockets the acceptor takes from: with four, the kernel holds 16,384 clients while the acceptor is
+    /// not running (``ListenerSet``), and the queue holds ``ServerConfiguration/defaultQueueCapacity`` more.
+    static let listeners = 4
+
     private let configuration: ServerConfiguration
     private let run = Mutex<ThreadedRun?>(nil)
 
@@ -26,7 +30,8 @@ final class ThreadPoolServer: Server {
         // Closing the queue wakes an acceptor waiting for room and lets idle workers leave once it is empty;
         // discarding it, when the drain timeout has passed, closes the connections no worker has reached.
         let run = try await ThreadedRun.start(
-            configuration, threadCount: workers + 1, wake: queue.close, force: queue.discardQueued
+            configuration, threadCount: workers + 1, listeners: Self.listeners, wake: queue.close,
+            force: queue.discardQueued
         ) { run in
             // Index 0 is the acceptor's, 1...workers the workers'.
             try run.spawn("srv-acceptor") { Self.accept(run: run, into: queue, policy: configuration.queueFullPolicy) }

@@ -2,8 +2,18 @@
 import Glibc
 #endif
 
-/// A blocking TCP listening socket: the front door of the blocking and thread-pool models.
+/// A TCP listening socket: the front door of the blocking and thread-pool models (see ``ListenerSet``).
 final class ListeningSocket: Sendable {
+    /// What one ``acceptOnce(counters:isStopping:)`` got.
+    enum Accepted {
+        case connection(Int32)
+        /// A stop has begun: accept no more.
+        case stopping
+        /// Nothing this time: a socket shared with others found its queue empty, the call was interrupted, or a
+        /// failure was counted (and waited out).
+        case none
+    }
+
     let descriptor: Int32
     /// The address it listens on, with port 0 resolved.
     let address: ServerAddress
@@ -11,7 +21,9 @@ final class ListeningSocket: Sendable {
     /// How long `accept` backs off after a failure such as running out of descriptors.
     private static let backoffMicros: UInt32 = 10_000
 
-    init(host: String, port: Int, backlog: Int) throws {
+    /// `sharingPort`: one of several sockets on the same port (SO_REUSEPORT), which the kernel spreads new
+    /// connections over; such a socket never blocks in `accept`, as one thread takes from all of them.
+    init(host: String, port: Int, backlog: Int, sharingPort: Bool = false) throws {
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
@@ -26,6 +38,10 @@ final class ListeningSocket: Sendable {
             // still linger in TIME_WAIT.
             var one: Int32 = 1
             setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            if sharingPort {
+                setsockopt(descriptor, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+                _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+            }
             let bound = withUnsafePointer(to: &socketAddress) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -48,31 +64,30 @@ final class ListeningSocket: Sendable {
         address = ServerAddress(host: host, port: Int(UInt16(bigEndian: socketAddress.sin_port)))
     }
 
-    /// The next connection, counted, or nil once `isStopping` holds (``shutdown()`` wakes a thread blocked here).
+    /// One accept: a connection, counted; `.stopping` once `isStopping` holds (``shutdown()`` wakes a thread
+    /// blocked here); or `.none`.
     ///
-    /// A failure never ends the loop. It is counted, and unless the client merely gave up while queued
-    /// (ECONNABORTED) the thread backs off for 10 ms: out of descriptors (EMFILE, ENFILE) or kernel memory, retrying
-    /// at once would spin on a backlog that stays readable, while a pause lets the connections being served finish
-    /// and give descriptors back.
-    func accept(counters: CounterCells, isStopping: () -> Bool) -> Int32? {
-        while true {
-            let connection = Glibc.accept(descriptor, nil, nil)
-            let code = errno
-            if isStopping() {
-                if connection >= 0 { Glibc.close(connection) }
-                return nil
-            }
-            if connection >= 0 {
-                // Close-on-exec, for the listener's reason: a child holding a copy would keep the connection open
-                // after the server closes it. A separate call, since Swift's Glibc module hides the GNU accept4.
-                _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-                counters.add(.connections)
-                return connection
-            }
-            if code == EINTR { continue }
-            counters.add(.acceptErrors)
-            if code != ECONNABORTED { usleep(Self.backoffMicros) }
+    /// A failure is counted, and unless the client merely gave up while queued (ECONNABORTED) the thread backs off
+    /// for 10 ms: out of descriptors (EMFILE, ENFILE) or kernel memory, retrying at once would spin on a backlog that
+    /// stays readable, while a pause lets the connections being served finish and give descriptors back.
+    func acceptOnce(counters: CounterCells, isStopping: () -> Bool) -> Accepted {
+        let connection = Glibc.accept(descriptor, nil, nil)
+        let code = errno
+        if isStopping() {
+            if connection >= 0 { Glibc.close(connection) }
+            return .stopping
         }
+        if connection >= 0 {
+            // Close-on-exec, for the listener's reason: a child holding a copy would keep the connection open
+            // after the server closes it. A separate call, since Swift's Glibc module hides the GNU accept4.
+            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+            counters.add(.connections)
+            return .connection(connection)
+        }
+        if code == EINTR || code == EAGAIN || code == EWOULDBLOCK { return .none }
+        counters.add(.acceptErrors)
+        if code != ECONNABORTED { usleep(Self.backoffMicros) }
+        return .none
     }
 
     /// Called by a stopping server: on Linux, shutting a listening socket down wakes every thread blocked in
@@ -81,7 +96,7 @@ final class ListeningSocket: Sendable {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
-    /// Called by a stopped server once no thread can be in ``accept(counters:isStopping:)`` any more.
+    /// Called by a stopped server once no thread can be in ``acceptOnce(counters:isStopping:)`` any more.
     func close() {
         Glibc.close(descriptor)
     }

@@ -1,10 +1,10 @@
 import Atomics
 import Synchronization
 
-/// A running blocking or thread-pool server: its listener, its threads, each thread's counters and connection slot,
+/// A running blocking or thread-pool server: its listeners, its threads, each thread's counters and connection slot,
 /// and the one way to end them all.
 final class ThreadedRun: Sendable {
-    let listener: ListeningSocket
+    let listener: ListenerSet
     /// One set per thread, summed for a snapshot.
     let counters: [CounterCells]
     /// One per thread: the connection it is serving, if any.
@@ -16,19 +16,19 @@ final class ThreadedRun: Sendable {
     private let wake: @Sendable () -> Void
     private let force: @Sendable () -> Void
 
-    /// Listens as `configuration` says, then lets `spawnThreads` start the model's threads on the new run; if that
+    /// Listens as `configuration` says, on `listeners` sockets, then lets `spawnThreads` start the model's threads on the new run; if that
     /// fails, stops what was started before it rethrows. `wake` and `force` are the model's part of a stop: `wake`
     /// runs right after the listener closes, for threads that wait on something other than `accept`; `force` runs
     /// when the drain timeout has passed, to end the model's own waits (a queue).
     static func start(
         _ configuration: ServerConfiguration,
         threadCount: Int,
+        listeners: Int = 1,
         wake: @escaping @Sendable () -> Void = {},
         force: @escaping @Sendable () -> Void = {},
         spawnThreads: (ThreadedRun) throws -> Void
     ) async throws -> ThreadedRun {
-        let listener = try ListeningSocket(
-            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let listener = try ListenerSet(configuration, count: listeners)
         let run = ThreadedRun(listener: listener, threadCount: threadCount, wake: wake, force: force)
         do {
             try spawnThreads(run)
@@ -40,7 +40,7 @@ final class ThreadedRun: Sendable {
     }
 
     private init(
-        listener: ListeningSocket, threadCount: Int, wake: @escaping @Sendable () -> Void,
+        listener: ListenerSet, threadCount: Int, wake: @escaping @Sendable () -> Void,
         force: @escaping @Sendable () -> Void
     ) {
         self.listener = listener
