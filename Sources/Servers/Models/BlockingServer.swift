@@ -18,13 +18,13 @@ final class BlockingServer: Server {
             try run.spawn("srv-blocking") {
                 let worker = ConnectionWorker(
                     configuration: configuration, pool: pool, counters: run.counters[0], slot: run.slots[0])
-                while let connection = run.listener.accept(counters: run.counters[0], isStopping: { run.isStopping }) {
+                while let connection = run.listeners.accept(counters: run.counters[0], isStopping: { run.isStopping }) {
                     worker.serve(connection)
                 }
             }
         }
         self.run.withLock { $0 = run }
-        return run.listener.address
+        return run.listeners.address
     }
 
     func stop() async {

@@ -26,8 +26,8 @@ final class EventLoopServer: Server {
     /// working at the same pace drift apart like a random walk, and a client the faster loop serves comes back to
     /// the slower one half the time. Sampled with `ss -ltn` under 10,000 clients on 2 cores: with two listeners per
     /// loop, one loop's queues stood at 4,045 and 3,659 while the other's emptied, and connections timed out; with
-    /// four per loop, no queue passed 2,200 and no connection timed out. Against one listener per loop, over 5 paired runs: no
-    /// failures instead of some in every run, p99 halved, median throughput 10% lower (runs varied by 25%).
+    /// four per loop, no queue passed 2,200 and no connection timed out. Against one listener per loop, over 5 paired
+    /// runs: no failures instead of some in every run, p99 halved, median throughput 10% lower (runs varied by 25%).
     static let listenersPerLoop = 4
 
     private let configuration: ServerConfiguration

@@ -46,12 +46,12 @@ final class ThreadPoolServer: Server {
             }
         }
         self.run.withLock { $0 = run }
-        return run.listener.address
+        return run.listeners.address
     }
 
     private static func accept(run: ThreadedRun, into queue: ConnectionQueue, policy: QueueFullPolicy) {
         let counters = run.counters[0]
-        while let connection = run.listener.accept(counters: counters, isStopping: { run.isStopping }) {
+        while let connection = run.listeners.accept(counters: counters, isStopping: { run.isStopping }) {
             switch queue.enqueue(connection, waitWhenFull: policy == .wait) {
             case .queued:
                 break

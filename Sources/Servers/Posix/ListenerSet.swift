@@ -41,19 +41,23 @@ final class ListenerSet: Sendable {
     /// The next connection, counted, or nil once `isStopping` holds (``shutdown()`` wakes a thread waiting here).
     /// Failures are counted and never end the loop (``ListeningSocket/acceptOnce(counters:isStopping:)``).
     func accept(counters: CounterCells, isStopping: () -> Bool) -> Int32? {
-        var waiting = sockets.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
         while true {
             for _ in sockets.indices {
                 let socket = sockets[cursor.loadThenWrappingIncrement(ordering: .relaxed) % sockets.count]
                 switch socket.acceptOnce(counters: counters, isStopping: isStopping) {
                 case .connection(let connection): return connection
                 case .stopping: return nil
-                case .none: continue
+                case .nothing: continue
                 }
             }
             // Every queue was empty (a lone blocking socket gets here only after a failure). A shut-down socket
-            // polls as hung up, so a stop wakes this wait.
-            _ = poll(&waiting, nfds_t(waiting.count), -1)
+            // polls as hung up, so a stop wakes this wait. On the stack: accepting allocates nothing.
+            withUnsafeTemporaryAllocation(of: pollfd.self, capacity: sockets.count) { waiting in
+                for (index, socket) in sockets.enumerated() {
+                    waiting[index] = pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)
+                }
+                _ = poll(waiting.baseAddress, nfds_t(waiting.count), -1)
+            }
         }
     }
 

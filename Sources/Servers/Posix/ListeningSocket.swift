@@ -11,7 +11,7 @@ final class ListeningSocket: Sendable {
         case stopping
         /// Nothing this time: a socket shared with others found its queue empty, the call was interrupted, or a
         /// failure was counted (and waited out).
-        case none
+        case nothing
     }
 
     let descriptor: Int32
@@ -65,7 +65,7 @@ final class ListeningSocket: Sendable {
     }
 
     /// One accept: a connection, counted; `.stopping` once `isStopping` holds (``shutdown()`` wakes a thread
-    /// blocked here); or `.none`.
+    /// blocked here); or `.nothing`.
     ///
     /// A failure is counted, and unless the client merely gave up while queued (ECONNABORTED) the thread backs off
     /// for 10 ms: out of descriptors (EMFILE, ENFILE) or kernel memory, retrying at once would spin on a backlog that
@@ -84,10 +84,10 @@ final class ListeningSocket: Sendable {
             counters.add(.connections)
             return .connection(connection)
         }
-        if code == EINTR || code == EAGAIN || code == EWOULDBLOCK { return .none }
+        if code == EINTR || code == EAGAIN || code == EWOULDBLOCK { return .nothing }
         counters.add(.acceptErrors)
         if code != ECONNABORTED { usleep(Self.backoffMicros) }
-        return .none
+        return .nothing
     }
 
     /// Called by a stopping server: on Linux, shutting a listening socket down wakes every thread blocked in

@@ -4,7 +4,7 @@ import Synchronization
 /// A running blocking or thread-pool server: its listeners, its threads, each thread's counters and connection slot,
 /// and the one way to end them all.
 final class ThreadedRun: Sendable {
-    let listener: ListenerSet
+    let listeners: ListenerSet
     /// One set per thread, summed for a snapshot.
     let counters: [CounterCells]
     /// One per thread: the connection it is serving, if any.
@@ -16,10 +16,10 @@ final class ThreadedRun: Sendable {
     private let wake: @Sendable () -> Void
     private let force: @Sendable () -> Void
 
-    /// Listens as `configuration` says, on `listeners` sockets, then lets `spawnThreads` start the model's threads on the new run; if that
-    /// fails, stops what was started before it rethrows. `wake` and `force` are the model's part of a stop: `wake`
-    /// runs right after the listener closes, for threads that wait on something other than `accept`; `force` runs
-    /// when the drain timeout has passed, to end the model's own waits (a queue).
+    /// Listens as `configuration` says on `listeners` sockets, then lets `spawnThreads` start the model's threads on
+    /// the new run; if that fails, stops what was started before it rethrows. `wake` and `force` are the model's part
+    /// of a stop: `wake` runs right after the listeners close, for threads that wait on something other than
+    /// `accept`; `force` runs when the drain timeout has passed, to end the model's own waits (a queue).
     static func start(
         _ configuration: ServerConfiguration,
         threadCount: Int,
@@ -28,8 +28,9 @@ final class ThreadedRun: Sendable {
         force: @escaping @Sendable () -> Void = {},
         spawnThreads: (ThreadedRun) throws -> Void
     ) async throws -> ThreadedRun {
-        let listener = try ListenerSet(configuration, count: listeners)
-        let run = ThreadedRun(listener: listener, threadCount: threadCount, wake: wake, force: force)
+        let run = ThreadedRun(
+            listeners: try ListenerSet(configuration, count: listeners), threadCount: threadCount, wake: wake,
+            force: force)
         do {
             try spawnThreads(run)
         } catch {
@@ -40,10 +41,10 @@ final class ThreadedRun: Sendable {
     }
 
     private init(
-        listener: ListenerSet, threadCount: Int, wake: @escaping @Sendable () -> Void,
+        listeners: ListenerSet, threadCount: Int, wake: @escaping @Sendable () -> Void,
         force: @escaping @Sendable () -> Void
     ) {
-        self.listener = listener
+        self.listeners = listeners
         counters = (0..<threadCount).map { _ in CounterCells() }
         slots = (0..<threadCount).map { _ in ConnectionSlot() }
         self.wake = wake
@@ -72,10 +73,10 @@ final class ThreadedRun: Sendable {
 
     /// Stops accepting, lets the threads finish their connections for up to `drainTimeout`, then forces the rest:
     /// every slot's connection is shut down, and the model's `force` runs. Returns once every thread has been joined
-    /// and the listener closed; a second call returns at once.
+    /// and the listeners closed; a second call returns at once.
     func stop(drainTimeout: Duration) async {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        listener.shutdown()
+        listeners.shutdown()
         wake()
         let drained = await Drain.wait(upTo: drainTimeout) { running.load(ordering: .acquiring) == 0 }
         if !drained {
@@ -85,6 +86,6 @@ final class ThreadedRun: Sendable {
         // Every thread has ended or is about to: nothing it could block in is left unwoken, so these joins block
         // this task's thread for moments at most.
         for thread in threads.withLock({ $0 }) { thread.join() }
-        listener.close()
+        listeners.close()
     }
 }
