@@ -58,7 +58,7 @@ extension LoadWorker {
                 var error: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(slots[slot].fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                if error != 0 { return fail(slot, ConnectCall.handshakeFailure(error), now: now) }
+                if let kind = ConnectCall.handshakeFailure(error) { return fail(slot, kind, now: now) }
             }
             established(slot, now: now)
             guard slots[slot].phase == .open else { return }

@@ -129,11 +129,25 @@ struct LoadWorker {
         return (metrics, Int(end > measureStartNanos ? (end - measureStartNanos) / 1_000 : 0))
     }
 
-    /// Every 100 ms: connections whose wait ran past its deadline fail as timeouts (refclient scans alike).
+    /// Every 100 ms: connections whose wait ran past its deadline fail as timeouts (refclient scans alike). A socket
+    /// that already has news is not one: its event waits in epoll behind others, the lateness is the driver's, and
+    /// it gets a fresh deadline instead.
     private mutating func expireDeadlines(now: UInt64) {
         for slot in slots.indices where slots[slot].deadlineNanos < now && slots[slot].phase != .idle {
-            fail(slot, slots[slot].phase == .connecting ? .connectTimeout : .readTimeout, now: now)
+            let connecting = slots[slot].phase == .connecting
+            if Self.hasNews(slots[slot].fd, connecting: connecting) {
+                slots[slot].deadlineNanos = now + timeoutNanos
+            } else {
+                fail(slot, connecting ? .connectTimeout : .readTimeout, now: now)
+            }
         }
+    }
+
+    /// Whether the handshake has ended (connecting) or bytes or an end of stream have arrived (open), without waiting;
+    /// errors and hang-ups count too, as poll reports them whatever was asked.
+    static func hasNews(_ fd: Int32, connecting: Bool) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(connecting ? POLLOUT : POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 1
     }
 
     // MARK: Timers

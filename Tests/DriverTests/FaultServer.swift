@@ -33,24 +33,9 @@ final class FaultServer: Sendable {
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 4096) == 0
-                    && getsockname(listener, $0, &length) == 0
-            }
-        }
-        guard bound else { throw SetupError.listen(errno) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try LoopbackSocket.listen(backlog: 4096)
         pthread_detach(ThreadGroup.spawn { [self] in acceptLoop() })
     }
-
-    enum SetupError: Error { case listen(Int32) }
 
     /// Stops accepting and closes the listener: later connects are refused, as with a killed server.
     func stop() {
