@@ -5,7 +5,7 @@
 #   failures.png         failed connections (% of attempts) vs clients
 #   latency-CLIENTS.png  latency spectrum per client count (x = 1/(1-p), as HdrHistogram plots it)
 #   timeline-CLIENTS.png requests per second over the run, repetition 1
-# Figures over repetitions are medians.
+# Figures over repetitions are medians, but for failures: those are summed over them, as in bench compare's table.
 set -euo pipefail
 
 usage() { echo "usage: ./plot.sh results/NAME   (a directory written by bench compare)" >&2; exit 2; }
@@ -55,14 +55,18 @@ AWK
 )$2" "$1"
 }
 
-# One data file per model: "clients value" lines, the median over repetitions of the value an awk expression
-# computes from a summary row (rows whose status is not ok are left out).
+# One data file per model: "clients value" lines from the summary rows whose status is ok. With one awk
+# expression over a row: its median over the repetitions. With two: 100 x the sum of the first over the sum of
+# the second, over all repetitions, so that failures in one repetition of three are not hidden by a median.
 series() {
-    local name=$1 expr=$2
+    local name=$1 expr=$2 per=${3:-0} pooled=$(($# == 3))
     csv "$dir/summary.csv" "
 f[col[\"status\"]] == \"ok\" {
-    key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr) }
-END { for (key in values) { split(key, k, SUBSEP); print k[2], median(values[key]) > \"$work/$name.\" k[1] } }"
+    key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr)
+    sums[key] += ($expr); totals[key] += ($per) }
+END { for (key in values) { split(key, k, SUBSEP)
+    value = $pooled ? (totals[key] > 0 ? 100 * sums[key] / totals[key] : 0) : median(values[key])
+    print k[2], value > \"$work/$name.\" k[1] } }"
     for file in "$work/$name".*; do [ -f "$file" ] && sort -n -o "$file" "$file"; done
 }
 
@@ -73,7 +77,7 @@ rate_label=$([ "$protocol" = greeting ] && echo "connections/s" || echo "request
 
 series throughput "f[col[\"$rate_column\"]]"
 series p99 'f[col["total_p99_us"]] / 1000'
-series failures '(f[col["conns_attempted"]] > 0 ? 100 * f[col["failures_server"]] / f[col["conns_attempted"]] : 0)'
+series failures 'f[col["failures_server"]]' 'f[col["conns_attempted"]]'
 
 common='set terminal pngcairo size 960,600 font "sans,11"; set grid; set key outside right top box;'
 # Charts against clients: log x, and a one-count comparison gets room around its count instead of an empty range.
@@ -101,7 +105,7 @@ plot_lines p99.png p99 "p99 total latency by model ($protocol protocol)" \
     "p99 latency (ms, log scale)" "set logscale y;"
 # No failures at all would make an empty y range: give it 0-1% then.
 failure_range=$(awk '$2 > 0 { found = 1 } END { print found ? "[0:*]" : "[0:1]" }' "$work"/failures.*)
-plot_lines failures.png failures "Failed connections by model ($protocol protocol)" \
+plot_lines failures.png failures "Failed connections by model ($protocol protocol, all repetitions)" \
     "failed connections (% of attempts)" "set yrange $failure_range;"
 
 # Latency spectrum: one chart per client count, one line per model, the total latency of every repetition merged.
