@@ -101,7 +101,7 @@ struct ConnectCall {
         // EPIPE is a reset that came after the server's FIN: its data and the FIN are queued, and reads see them as
         // a plain reader would. At 10,000 clients the server's time-wait table fills (tcp_max_tw_buckets), its
         // kernel forgets a closed connection at once and answers our next segment with a reset; the driver called
-        // those "connect refused" (thread-pool: 54 to 1,370 a run in 6 of 23 runs of 10 s).
+        // those "connect refused" (thread-pool: 7 to 1,370 a run in 10 of 23 runs of 10 s).
         case 0, EPIPE: nil
         case ETIMEDOUT: .connectTimeout
         case ECONNRESET: .connectionReset

@@ -10,9 +10,9 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Compare a short standard run with a committed baseline; fail when a model got slower.",
             discussion: """
-                The run repeats the baseline's work (its settings come from the baseline) at least 5 times,
-                interleaved across models. Throughput, p99 latency and server CPU per request regress only when
-                the change of the medians, normalized by the run's median machine floor, is beyond
+                The run repeats the baseline's work (its settings come from the baseline) at least 5 times, \
+                interleaved across models. Throughput, p99 latency and server CPU per request regress only when \
+                the change of the medians, normalized by the run's median machine floor, is beyond \
                 --tolerance AND a Mann-Whitney U test over the repetitions says it is significant.
                 Exit status: 0 no regression, 1 regression (a table says which), 2 usage or baseline problem.
                 """

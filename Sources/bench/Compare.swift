@@ -9,11 +9,11 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Run every server model side by side under the same load; print a table, write results/NAME/.",
             discussion: """
-                For every model x client count x repetition, in an interleaved order, it starts `bench serve` as a
+                For every model x client count x repetition, in an interleaved order, it starts `bench serve` as a \
                 child process on a free port, drives it, stops it and records its CPU time and peak memory.
-                Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts:
-                ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the
-                comparison goes on; the exit status is then 1. Ctrl-C keeps the cells finished so far, stops the
+                Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts: \
+                ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the \
+                comparison goes on; the exit status is then 1. Ctrl-C keeps the cells finished so far, stops the \
                 server, and exits with status 130.
                 """
         )
