@@ -130,24 +130,27 @@ struct LoadWorker {
     }
 
     /// Every 100 ms: connections whose wait ran past its deadline fail as timeouts (refclient scans alike). A socket
-    /// that already has news is not one: its event waits in epoll behind others, the lateness is the driver's, and
-    /// it gets a fresh deadline instead.
+    /// the kernel already has news for is not one: its event waits in epoll behind others, the lateness is the
+    /// driver's, so the news is handled now (its epoll event, if still due, then finds nothing new).
     private mutating func expireDeadlines(now: UInt64) {
         for slot in slots.indices where slots[slot].deadlineNanos < now && slots[slot].phase != .idle {
             let connecting = slots[slot].phase == .connecting
-            if Self.hasNews(slots[slot].fd, connecting: connecting) {
-                slots[slot].deadlineNanos = now + timeoutNanos
+            let news = Self.news(slots[slot].fd, connecting: connecting)
+            if news != 0 {
+                handle(slot: slot, events: news, now: now)
             } else {
                 fail(slot, connecting ? .connectTimeout : .readTimeout, now: now)
             }
         }
     }
 
-    /// Whether the handshake has ended (connecting) or bytes or an end of stream have arrived (open), without waiting;
-    /// errors and hang-ups count too, as poll reports them whatever was asked.
-    static func hasNews(_ fd: Int32, connecting: Bool) -> Bool {
-        var entry = pollfd(fd: fd, events: Int16(connecting ? POLLOUT : POLLIN), revents: 0)
-        return poll(&entry, 1, 0) == 1
+    /// What the kernel holds for a connection, without waiting, as epoll event bits (poll's have the same values on
+    /// Linux): the handshake's end (connecting) or bytes and the end of stream (open), and errors and hang-ups
+    /// whatever was asked; 0 for nothing.
+    static func news(_ fd: Int32, connecting: Bool) -> UInt32 {
+        let asked = connecting ? Epoll.writable : Epoll.readable | Epoll.readHangUp
+        var entry = pollfd(fd: fd, events: Int16(asked), revents: 0)
+        return poll(&entry, 1, 0) == 1 ? UInt32(UInt16(bitPattern: entry.revents)) : 0
     }
 
     // MARK: Timers

@@ -61,11 +61,11 @@ struct ConnectionNewsTests {
         let held = try LoopbackSocket.startConnect(to: port)
         defer { close(held) }
         try #require(LoopbackSocket.wait(held, for: Int32(POLLOUT)) & Int32(POLLOUT) != 0)
-        #expect(LoadWorker.hasNews(held, connecting: true))
+        #expect(LoadWorker.news(held, connecting: true) == Epoll.writable)
         try #require(LoopbackSocket.wait(listener, for: Int32(POLLIN)) & Int32(POLLIN) != 0)  // the queue is full
         let waiting = try LoopbackSocket.startConnect(to: port)
         defer { close(waiting) }
-        #expect(!LoadWorker.hasNews(waiting, connecting: true))
+        #expect(LoadWorker.news(waiting, connecting: true) == 0)
     }
 
     /// On an open connection, bytes or an end of stream waiting to be read are news; silence is not.
@@ -73,15 +73,15 @@ struct ConnectionNewsTests {
         let (client, server) = try LoopbackSocket.connectedPair()
         defer { close(client) }
         try #require(LoopbackSocket.wait(client, for: Int32(POLLOUT)) & Int32(POLLOUT) != 0)
-        #expect(!LoadWorker.hasNews(client, connecting: false))
+        #expect(LoadWorker.news(client, connecting: false) == 0)
         #expect(send(server, "x", 1, Int32(MSG_NOSIGNAL)) == 1)
         try #require(LoopbackSocket.wait(client, for: Int32(POLLIN)) != 0)
-        #expect(LoadWorker.hasNews(client, connecting: false))
+        #expect(LoadWorker.news(client, connecting: false) == Epoll.readable)
         var byte: UInt8 = 0
         #expect(read(client, &byte, 1) == 1)
-        #expect(!LoadWorker.hasNews(client, connecting: false))
+        #expect(LoadWorker.news(client, connecting: false) == 0)
         close(server)
         try #require(LoopbackSocket.wait(client, for: Int32(POLLIN)) != 0)
-        #expect(LoadWorker.hasNews(client, connecting: false))
+        #expect(LoadWorker.news(client, connecting: false) == Epoll.readable | Epoll.readHangUp)
     }
 }
