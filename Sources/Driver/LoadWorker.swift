@@ -132,7 +132,7 @@ struct LoadWorker {
     /// Every 100 ms: connections whose wait ran past its deadline fail as timeouts (refclient scans alike). A socket
     /// the kernel already has news for is not one: its event waits in epoll behind others, the lateness is the
     /// driver's, so the news is handled now (its epoll event, if still due, then finds nothing new).
-    private mutating func expireDeadlines(now: UInt64) {
+    mutating func expireDeadlines(now: UInt64) {
         for slot in slots.indices where slots[slot].deadlineNanos < now && slots[slot].phase != .idle {
             let connecting = slots[slot].phase == .connecting
             let news = Self.news(slots[slot].fd, connecting: connecting)
@@ -144,13 +144,15 @@ struct LoadWorker {
         }
     }
 
-    /// What the kernel holds for a connection, without waiting, as epoll event bits (poll's have the same values on
-    /// Linux): the handshake's end (connecting) or bytes and the end of stream (open), and errors and hang-ups
-    /// whatever was asked; 0 for nothing.
+    /// What the kernel holds for a connection, without waiting, as the epoll event bits ``handle(slot:events:now:)``
+    /// takes (poll's have the same values on Linux): the handshake's end (connecting), bytes and the end of stream,
+    /// errors and hang-ups; 0 for nothing.
     static func news(_ fd: Int32, connecting: Bool) -> UInt32 {
-        let asked = connecting ? Epoll.writable : Epoll.readable | Epoll.readHangUp
+        let asked = (connecting ? Epoll.writable : 0) | Epoll.readable | Epoll.readHangUp
         var entry = pollfd(fd: fd, events: Int16(asked), revents: 0)
-        return poll(&entry, 1, 0) == 1 ? UInt32(UInt16(bitPattern: entry.revents)) : 0
+        guard poll(&entry, 1, 0) == 1 else { return 0 }
+        // Not POLLNVAL: a descriptor that is not open is no news, and the slot then fails as it should.
+        return UInt32(UInt16(bitPattern: entry.revents)) & (asked | Epoll.error | Epoll.hangUp)
     }
 
     // MARK: Timers

@@ -19,7 +19,11 @@ enum LoopbackSocket {
                 bind(fd, $0, length) == 0 && Glibc.listen(fd, backlog) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard bound else { throw Failure(call: "listen", errno: errno) }
+        guard bound else {
+            let error = errno
+            close(fd)
+            throw Failure(call: "listen", errno: error)
+        }
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
@@ -41,8 +45,11 @@ enum LoopbackSocket {
         let (listener, port) = try listen(backlog: 1)
         defer { close(listener) }
         let client = try startConnect(to: port)
-        let server = accept(listener, nil, nil)
-        guard server >= 0 else { throw Failure(call: "accept", errno: errno) }
+        let server = wait(listener, for: Int32(POLLIN)) != 0 ? accept(listener, nil, nil) : -1
+        guard server >= 0 else {
+            close(client)
+            throw Failure(call: "accept", errno: errno)
+        }
         return (client, server)
     }
 
