@@ -30,7 +30,7 @@ var targets: [Target] = [
     .testTarget(name: "WireTests", dependencies: ["Wire"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
     .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire"]),
-    .testTarget(name: "DriverTests", dependencies: ["Driver", "Servers", "Metrics", "Wire"]),
+    .testTarget(name: "DriverTests", dependencies: ["Driver", "Compare", "Servers", "Metrics", "Wire"]),
     .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics"]),
 ]
 

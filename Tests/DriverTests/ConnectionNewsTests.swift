@@ -1,6 +1,7 @@
 import Testing
 import Wire
 
+@testable import Compare
 @testable import Driver
 
 #if canImport(Glibc)
@@ -100,11 +101,11 @@ struct ConnectionNewsTests {
         // Backlog 0 holds one connection; the listener never accepts, so later SYNs are dropped.
         let (listener, port) = try LoopbackSocket.listen(backlog: 0)
         defer { close(listener) }
-        let held = try LoopbackSocket.startConnect(to: port)
+        let held = try LoopbackSocket.connect(port: port, blocking: false)
         defer { close(held) }
         try #require(LoopbackSocket.wait(listener, for: Int32(POLLIN)) != 0)  // the queue is full
 
-        hand(try LoopbackSocket.startConnect(to: port), to: &worker)
+        hand(try LoopbackSocket.connect(port: port, blocking: false), to: &worker)
         worker.expireDeadlines(now: MonotonicClock.nanos())
         #expect(worker.metrics.counters.failures[.connectTimeout] == 1)
         #expect(worker.metrics.counters.failures.total == 1)

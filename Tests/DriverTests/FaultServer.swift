@@ -1,6 +1,7 @@
 import Synchronization
 import Wire
 
+@testable import Compare
 @testable import Driver
 
 #if canImport(Glibc)
@@ -33,7 +34,8 @@ final class FaultServer: Sendable {
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
-        (listener, port) = try LoopbackSocket.listen(backlog: 4096)
+        let (listener, port) = try LoopbackSocket.listen(backlog: 4096)
+        (self.listener, self.port) = (listener, Int(UInt16(bigEndian: port)))
         pthread_detach(ThreadGroup.spawn { [self] in acceptLoop() })
     }
 

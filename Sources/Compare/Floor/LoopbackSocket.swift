@@ -10,10 +10,11 @@ public struct FloorError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Blocking TCP sockets on 127.0.0.1, the plain system calls the machine floor times.
+/// TCP sockets on 127.0.0.1, the plain system calls the machine floor times (the driver's tests set connections
+/// up with them too).
 enum LoopbackSocket {
     /// A listening socket on 127.0.0.1 at a free port, and that port (network byte order).
-    static func listen() throws -> (fd: Int32, port: in_port_t) {
+    static func listen(backlog: Int32 = 8) throws -> (fd: Int32, port: in_port_t) {
         let fd = try open()
         var address = loopback(port: 0)  // port 0: the kernel picks a free one, so runs never collide
         let bound = withUnsafePointer(to: &address) {
@@ -21,9 +22,9 @@ enum LoopbackSocket {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        // A backlog of a few: the client connects and the same thread accepts right after, so at most one
-        // connection ever waits; the kernel completes the handshake without accept, so connect returns first.
-        guard bound == 0, Glibc.listen(fd, 8) == 0 else {
+        // The floor's backlog is a few: the client connects and the same thread accepts right after, so at most
+        // one connection ever waits; the kernel completes the handshake without accept, so connect returns first.
+        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
             let error = FloorError("bind/listen")
             close(fd)
             throw error
@@ -40,16 +41,17 @@ enum LoopbackSocket {
         return (fd, address.sin_port)
     }
 
-    /// A socket connected to 127.0.0.1 at `port` (network byte order).
-    static func connect(port: in_port_t) throws -> Int32 {
-        let fd = try open()
+    /// A socket connected to 127.0.0.1 at `port` (network byte order); non-blocking, one whose handshake may still
+    /// be going on in the kernel.
+    static func connect(port: in_port_t, blocking: Bool = true) throws -> Int32 {
+        let fd = try open(blocking: blocking)
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
+        guard connected == 0 || (!blocking && errno == EINPROGRESS) else {
             let error = FloorError("connect")
             close(fd)
             throw error
@@ -95,10 +97,11 @@ enum LoopbackSocket {
         }
     }
 
-    private static func open() throws -> Int32 {
+    private static func open(blocking: Bool = true) throws -> Int32 {
         // SOCK_CLOEXEC: bench compare measures the floor in the process that starts the server children;
         // without it a child started meanwhile would inherit, and hold open, these sockets.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let flags = SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | (blocking ? 0 : SOCK_NONBLOCK.rawValue)
+        let fd = socket(AF_INET, Int32(flags), 0)
         guard fd >= 0 else { throw FloorError("socket") }
         return fd
     }
