@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers of ../shared/DESIGN.md, one module each; dependencies point down only:
-// bench -> Compare -> Driver, Servers -> Metrics, Wire.
+// bench -> Compare -> Driver, Servers -> Metrics, Wire, SystemCalls.
 var targets: [Target] = [
+    .target(name: "SystemCalls"),
     .target(name: "Wire"),
     .target(
         name: "Metrics",
@@ -12,26 +13,26 @@ var targets: [Target] = [
     .target(
         name: "Servers",
         dependencies: [
-            "Wire",
+            "Wire", "SystemCalls",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]
     ),
-    .target(name: "Driver", dependencies: ["Wire", "Metrics"]),
-    .target(name: "Compare", dependencies: ["Driver", "Metrics", "Servers"]),
+    .target(name: "Driver", dependencies: ["Wire", "Metrics", "SystemCalls"]),
+    .target(name: "Compare", dependencies: ["Driver", "Metrics", "Servers", "SystemCalls", "Wire"]),
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Compare", "Driver", "Servers", "Metrics", "Wire",
+            "Compare", "Driver", "Servers", "Metrics", "Wire", "SystemCalls",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
     .testTarget(name: "WireTests", dependencies: ["Wire"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-    .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire"]),
-    .testTarget(name: "DriverTests", dependencies: ["Driver", "Compare", "Servers", "Metrics", "Wire"]),
-    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics"]),
+    .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire", "SystemCalls"]),
+    .testTarget(name: "DriverTests", dependencies: ["Driver", "Compare", "Servers", "Metrics", "Wire", "SystemCalls"]),
+    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics", "SystemCalls"]),
 ]
 
 // The loopback floor in Google Benchmark (C++) needs libbenchmark-dev, which a plain machine lacks, so it

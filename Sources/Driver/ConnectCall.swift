@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Metrics
+import SystemCalls
 
 /// The system calls that open one client connection, and the mapping from their errno values to failure kinds.
 /// Everything here is a plain function over a prepared address: nothing allocates, so a worker can open
@@ -19,48 +20,37 @@ struct ConnectCall {
         case failed(FailureKind)
     }
 
-    private var destination: sockaddr_in
-    /// Source addresses to spread over (127.0.0.2 ...), in network order; empty to let the kernel choose.
-    private let sources: [UInt32]
+    private let destination: SocketAddress
+    /// Source addresses to spread over (127.0.0.2 ...); empty to let the kernel choose.
+    private let sources: [SocketAddress]
     private var nextSource: Int
 
     /// - Parameters:
-    ///   - sourceAddresses: loopback sources to spread over; used only when the target is a loopback address.
+    ///   - host: a numeric IPv4 or IPv6 address (names are resolved before the run).
+    ///   - sourceAddresses: loopback sources to spread over; used only when the target is an IPv4 loopback address.
     ///   - firstSource: where this worker starts in the list, so workers do not all begin on 127.0.0.2.
     init?(host: String, port: Int, sourceAddresses: Int, firstSource: Int) {
-        destination = sockaddr_in()
-        destination.sin_family = sa_family_t(AF_INET)
-        destination.sin_port = in_port_t(UInt16(truncatingIfNeeded: port)).bigEndian
-        guard inet_pton(AF_INET, host, &destination.sin_addr) == 1 else { return nil }
-        // Ephemeral ports (about 28,000) run out at 10,000 clients: each source address brings its own set.
-        let isLoopback = UInt32(bigEndian: destination.sin_addr.s_addr) >> 24 == 127
-        let count = isLoopback ? sourceAddresses : 0
-        sources = (0..<count).map { UInt32(0x7F00_0002 + $0).bigEndian }
+        guard let destination = SocketAddress(numericHost: host, port: port) else { return nil }
+        self.destination = destination
+        // Ephemeral ports (about 28,000) run out at 10,000 clients: each source address brings its own set. IPv6 has
+        // one loopback address, so there is nothing to spread over.
+        let count = destination.ipv4.map { $0 >> 24 == 127 } == true ? sourceAddresses : 0
+        sources = (0..<count).map { SocketAddress(numericHost: "127.0.0.\(2 + $0 % 253)", port: 0)! }
         nextSource = count == 0 ? 0 : firstSource % count
-    }
-
-    static func isIPv4(_ host: String) -> Bool {
-        var address = in_addr()
-        return inet_pton(AF_INET, host, &address) == 1
     }
 
     /// socket(), bind to the next source address, connect(): the start of one client.
     mutating func start() -> Outcome {
         // Non-blocking so one thread can hold thousands of handshakes; CLOEXEC so worker processes we spawn
         // do not inherit connections.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-            | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = destination.makeSocket(nonBlocking: true)
         guard fd >= 0 else { return .failed(Self.setupFailure(errno)) }
         if !sources.isEmpty && !bindSource(fd) {
             let error = errno
             close(fd)
             return .failed(Self.setupFailure(error))
         }
-        let result = withUnsafePointer(to: &destination) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let result = destination.withSockaddr { connect(fd, $0, $1) }
         if result == 0 || errno == EINPROGRESS { return .started(fd) }
         let error = errno
         close(fd)
@@ -71,15 +61,9 @@ struct ConnectCall {
         var one: Int32 = 1
         // Without this, bind() picks a port for the source address alone and ports run out as before.
         setsockopt(fd, Int32(IPPROTO_IP), Self.bindAddressNoPort, &one, socklen_t(MemoryLayout<Int32>.size))
-        var source = sockaddr_in()
-        source.sin_family = sa_family_t(AF_INET)
-        source.sin_addr.s_addr = sources[nextSource]
+        let source = sources[nextSource]
         nextSource = nextSource + 1 == sources.count ? 0 : nextSource + 1
-        return withUnsafePointer(to: &source) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
+        return source.withSockaddr { bind(fd, $0, $1) } == 0
     }
 
     // MARK: errno to failure kind

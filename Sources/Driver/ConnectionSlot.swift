@@ -35,6 +35,7 @@ struct ConnectionSlot {
     /// Request headers in this slot's region of the output buffer not yet accepted by send().
     var outStart = 0
     var outEnd = 0
+    /// Every request of the connection is out: the request protocol half-closed, HTTP asked the server to close.
     var halfClosed = false
 
     init(session: ClientSession) {

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import SystemCalls
 
 /// Runs a load: `threads` event loops in this process, or `processes` copies of the executable each running
 /// its share, merged exactly into one ``DriveResult``. Callers (`bench drive`, `bench compare`, tests) start here.
@@ -17,14 +18,14 @@ public enum LoadRun {
         workerCommand: WorkerCommand? = nil
     ) async -> DriveResult {
         await withCheckedContinuation { continuation in
-            let supervisor = ThreadGroup.spawn {
+            let supervisor = ThreadGroup.spawn("drv-supervisor") {
                 if settings.processes > 1, let workerCommand {
                     continuation.resume(returning: WorkerProcesses.run(settings, command: workerCommand))
                 } else {
                     continuation.resume(returning: runInProcess(settings, processIndex: 0, status: status))
                 }
             }
-            pthread_detach(supervisor)
+            supervisor.detach()
         }
     }
 

@@ -1,3 +1,4 @@
+import SystemCalls
 import Wire
 
 /// Everything that shapes a run: where to, which protocol, how many clients, for how long. `bench drive` and
@@ -35,12 +36,36 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var burst = false
     /// Loopback targets: source addresses 127.0.0.2 ... 127.0.0.(1+n) to spread over; 0 binds none.
     public var sourceAddresses = 16
+    /// HTTP: the request target, `{size}` standing for each request's n.
+    public var path = "/bytes/\(HTTPRequestTemplate.sizePlaceholder)"
+    /// HTTP: `Name: value` fields sent with every request.
+    public var fields: [String] = []
+    /// HTTP: the Host field's value as the target was named (`localhost:8080`); nil for `host:port`.
+    public var authority: String?
+    /// HTTP: whether a 2xx body must be exactly n bytes; nil for "when the path asks for `/bytes/{size}`", the
+    /// harness's own path.
+    public var checksLength: Bool?
 
     /// Initial connections start at this total rate unless `burst` is set: below what a server can accept, so a
     /// listen queue of 4,096 (somaxconn) never overflows into 1 s / 3 s SYN retries by accident.
     public static let pacedStartsPerSecond = 20_000.0
 
     public init() {}
+
+    /// The requests HTTP clients send.
+    public var httpTemplate: HTTPRequestTemplate {
+        let address = SocketAddress(numericHost: host, port: port)
+        return HTTPRequestTemplate(path: path, authority: authority ?? address?.description ?? "\(host):\(port)",
+                                   fields: fields)
+    }
+
+    /// Whether HTTP bodies are checked against the size asked for.
+    public var checksBodyLength: Bool {
+        checksLength ?? path.hasPrefix("/bytes/" + HTTPRequestTemplate.sizePlaceholder)
+    }
+
+    /// Whether each connection makes requests (every protocol but the greeting).
+    public var makesRequests: Bool { wireProtocol != .greeting }
 
     public var isOpenLoop: Bool { rate != nil }
     public var isCountMode: Bool { connections != nil }
@@ -52,8 +77,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
 
     /// A sentence saying what is wrong with these settings, or nil when they can run with `descriptorLimit`.
     public func problem(descriptorLimit: Int = .max) -> String? {
-        if !ConnectCall.isIPv4(host) {
-            return "--host takes an IPv4 address such as 127.0.0.1, got '\(host)'"
+        if SocketAddress(numericHost: host, port: port) == nil {
+            return "--host takes an IPv4 or IPv6 address such as 127.0.0.1 or ::1 (names are resolved first), "
+                + "got '\(host)'"
         }
         if !(1...65535).contains(port) {
             return "--port takes 1 to 65535, got \(port)"
@@ -63,9 +89,19 @@ public struct LoadSettings: Codable, Sendable, Equatable {
                 + "each event loop needs a client"
         }
         if wireProtocol == .greeting && (pipeline != 1 || requestsPerConnection != 1) {
-            return "--pipeline and --requests apply to --protocol request; a greeting is one frame per connection"
+            return "--pipeline and --requests apply to --protocol request and http; a greeting is one frame per "
+                + "connection"
         }
-        if pipeline > requestsPerConnection && wireProtocol == .request {
+        if wireProtocol == .http {
+            if !path.hasPrefix("/") { return "--path takes a path that starts with /, got '\(path)'" }
+            if path.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) {
+                return "--path must not hold spaces or control characters (percent-encode them), got '\(path)'"
+            }
+            for field in fields {
+                if let problem = HTTPRequestTemplate.problem(with: field) { return "--header " + problem }
+            }
+        }
+        if pipeline > requestsPerConnection && makesRequests {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
         }
         if let rate, !(rate >= 1) {

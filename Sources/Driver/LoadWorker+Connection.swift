@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Metrics
+import SystemCalls
 import Wire
 
 /// The life of one connection on a worker: start, handshake, requests out, responses in, verdict, replacement.
@@ -82,7 +83,7 @@ extension LoadWorker {
         // The greeting is owed at once; the request protocol waits on the server only once a request is out.
         slots[slot].deadlineNanos = settings.wireProtocol == .greeting ? now + timeoutNanos : .max
         slots[slot].nextSendNanos = now
-        if settings.wireProtocol == .request {
+        if settings.makesRequests {
             // Writability is only news after a send() found the buffer full (flush re-arms it then). Left in the
             // interest set it costs kernel work on every response (measured against refserver, n=16, one thread:
             // 0.78x -> 0.96x refclient's requests/s). One epoll_ctl per connection buys that back.
@@ -93,14 +94,19 @@ extension LoadWorker {
 
     // MARK: Finishing
 
-    /// The server closed its side: the session gives the verdict.
+    /// The server closed its side: the session gives the verdict (and an HTTP body framed by the end of the stream
+    /// ends here).
     mutating func ended(_ slot: Int, now: UInt64) {
-        switch slots[slot].session.receiveEnd() {
+        let (event, ending) = slots[slot].session.receiveEnd()
+        if case .response(let outcome)? = event, settings.makesRequests { answered(slot, outcome, now: now) }
+        switch ending {
         case .complete where settings.wireProtocol == .greeting:
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
             recordResponse(slot, sent: slots[slot].connectNanos, intended: slots[slot].intendedNanos, now: now)
             completed(slot, now: now)
-        case .complete where slots[slot].done == settings.requestsPerConnection:
+        case .complete where slots[slot].done == settings.requestsPerConnection || slots[slot].session.serverCloses:
+            // An HTTP server may close a keep-alive connection early if it says so (nginx does after 1,000
+            // requests): the connection is whole, and the next one goes on with the load.
             completed(slot, now: now)
         case .complete, .closedEarly:
             fail(slot, .closedEarly, now: now)
@@ -150,6 +156,21 @@ extension LoadWorker {
         metrics.totalLatency.record(micros: total)
         metrics.uncorrectedLatency?.record(micros: Self.micros(from: sent, to: now))
         metrics.timeline.recordRequest(second: second(now), latencyMicros: total)
+    }
+
+    /// The oldest outstanding response of a slot is whole: timed when valid, counted by kind when an HTTP error.
+    mutating func answered(_ slot: Int, _ outcome: ClientSession.Outcome, now: UInt64) {
+        let ring = slot * settings.pipeline + slots[slot].done % settings.pipeline
+        switch outcome {
+        case .valid:
+            recordResponse(slot, sent: sentNanos[ring],
+                intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now)
+        case .clientError:
+            count(.httpClientError, now: now)
+        case .serverError:
+            count(.httpServerError, now: now)
+        }
+        slots[slot].done += 1
     }
 
     mutating func recordLag(intended: UInt64, now: UInt64) {

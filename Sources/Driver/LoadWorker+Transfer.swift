@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Metrics
+import SystemCalls
 import Wire
 
 /// Bytes on an established connection: request headers out (pipelined, paced by think time or the open-loop
@@ -32,14 +33,14 @@ extension LoadWorker {
             }
             if slots[slot].outStart > 0 { compactOutput(slot) }
             let size = drawSize()
-            let region = slot * depth * RequestHeader.length
-            RequestHeader.write(size, into: UnsafeMutableRawBufferPointer(
-                rebasing: output[(region + slots[slot].outEnd)..<(region + depth * RequestHeader.length)]))
-            slots[slot].outEnd += RequestHeader.length
+            let region = slot * depth * requestCapacity
+            let room = UnsafeMutableRawBufferPointer(
+                rebasing: output[(region + slots[slot].outEnd)..<(region + depth * requestCapacity)])
+            let last = slots[slot].sent + 1 == settings.requestsPerConnection
+            slots[slot].outEnd += slots[slot].session.writeRequest(size, last: last, into: room)
             let ring = slot * depth + slots[slot].sent % depth
             sentNanos[ring] = sentAt
             if settings.isOpenLoop { intendedNanos[ring] = intended }
-            slots[slot].session.sent(requestOf: size)
             slots[slot].sent += 1
             wrote = true
         }
@@ -48,10 +49,11 @@ extension LoadWorker {
         return flush(slot, now: now)
     }
 
-    /// send()s the pending headers; after the last request of the connection, half-closes (shutdown write) so
-    /// the server knows to answer what it has and close. Returns false when the connection failed.
+    /// send()s the pending requests; after the last request of the connection, half-closes (shutdown write) so the
+    /// server knows to answer what it has and close (HTTP: the last request asked it to close instead, as a client
+    /// of HTTP does). Returns false when the connection failed.
     mutating func flush(_ slot: Int, now: UInt64) -> Bool {
-        let region = slot * settings.pipeline * RequestHeader.length
+        let region = slot * settings.pipeline * requestCapacity
         while slots[slot].outStart < slots[slot].outEnd {
             let pending = slots[slot].outEnd - slots[slot].outStart
             // MSG_NOSIGNAL: a server that reset the connection must give EPIPE, not kill the driver.
@@ -73,14 +75,14 @@ extension LoadWorker {
         slots[slot].outEnd = 0
         if slots[slot].sent == settings.requestsPerConnection && !slots[slot].halfClosed {
             slots[slot].halfClosed = true
-            shutdown(slots[slot].fd, Int32(SHUT_WR))
+            if settings.wireProtocol == .request { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
         }
         return true
     }
 
-    /// Moves unsent header bytes to the start of the slot's region (rare: only after a partial send()).
+    /// Moves unsent request bytes to the start of the slot's region (rare: only after a partial send()).
     private mutating func compactOutput(_ slot: Int) {
-        let region = output.baseAddress! + slot * settings.pipeline * RequestHeader.length
+        let region = output.baseAddress! + slot * settings.pipeline * requestCapacity
         let pending = slots[slot].outEnd - slots[slot].outStart
         (region).copyMemory(from: region + slots[slot].outStart, byteCount: pending)
         slots[slot].outStart = 0
@@ -122,37 +124,39 @@ extension LoadWorker {
         }
     }
 
-    /// Accounts for one chunk; returns false when the connection ended (bad bytes) or was replaced.
+    /// Accounts for one chunk, event by event; returns false when the connection ended (bad bytes) or was replaced.
     private mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
         if inWindow(now) { metrics.counters.bytesReceived += count }
-        let progress = slots[slot].session.receive(UnsafeRawBufferPointer(rebasing: input[0..<count]))
-        guard !progress.bad else {
-            fail(slot, .badResponse, now: now)
-            return false
-        }
-        guard settings.wireProtocol == .request else {
-            if progress.firstBytes > 0 && inWindow(now) {
-                metrics.firstByteLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
-            }
-            return true
-        }
+        let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
         let depth = settings.pipeline
-        for _ in 0..<progress.firstBytes {
-            let ring = slot * depth + slots[slot].firstSeen % depth
-            if inWindow(now) {
-                metrics.firstByteLatency.record(micros: Self.micros(from: sentNanos[ring], to: now))
+        var offset = 0
+        var answeredAny = false
+        while offset < count {
+            let (end, event) = slots[slot].session.next(chunk, from: offset)
+            offset = end
+            switch event {
+            case nil:
+                continue
+            case .bad:
+                fail(slot, .badResponse, now: now)
+                return false
+            case .firstByte:
+                // A greeting's first byte is timed from connect(), a response's from its request.
+                let start = settings.makesRequests
+                    ? sentNanos[slot * depth + slots[slot].firstSeen % depth] : slots[slot].connectNanos
+                if inWindow(now) { metrics.firstByteLatency.record(micros: Self.micros(from: start, to: now)) }
+                slots[slot].firstSeen += 1
+            case .response(let outcome):
+                // A greeting is timed at the end of the stream, where it is judged whole (``ended(_:now:)``).
+                guard settings.makesRequests else { continue }
+                answered(slot, outcome, now: now)
+                answeredAny = true
             }
-            slots[slot].firstSeen += 1
         }
-        for _ in 0..<progress.completed {
-            let ring = slot * depth + slots[slot].done % depth
-            recordResponse(slot, sent: sentNanos[ring],
-                intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now)
-            slots[slot].done += 1
-        }
-        let waiting = slots[slot].session.outstanding > 0 || slots[slot].halfClosed
+        let closing = slots[slot].session.serverCloses
+        let waiting = slots[slot].session.outstanding > 0 || slots[slot].halfClosed || closing
         slots[slot].deadlineNanos = waiting ? now + timeoutNanos : .max
-        guard progress.completed > 0 && !slots[slot].halfClosed else { return true }
+        guard answeredAny && !slots[slot].halfClosed && !closing else { return true }
         slots[slot].nextSendNanos = now + drawThinkNanos()
         return sendDue(slot, now: now)
     }

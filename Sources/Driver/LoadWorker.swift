@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Metrics
+import SystemCalls
 import Wire
 
 /// One event loop on one thread: raw epoll over a fixed array of connection slots, as wrk and the C reference
@@ -20,8 +21,10 @@ struct LoadWorker {
     /// Per slot, `pipeline` entries: when each outstanding request was sent, and (open loop) meant to be sent.
     var sentNanos: [UInt64]
     var intendedNanos: [UInt64]
-    /// Per slot, `pipeline` x 4 bytes of request headers waiting for send().
+    /// Per slot, `pipeline` x ``requestCapacity`` bytes of requests waiting for send().
     let output: UnsafeMutableRawBufferPointer
+    /// Bytes of the longest request (4 in the request protocol, an HTTP request's head).
+    let requestCapacity: Int
     /// One read buffer for all connections: data is counted and checked, never kept.
     let input: UnsafeMutableRawBufferPointer
     var random = WyRand()
@@ -57,14 +60,19 @@ struct LoadWorker {
         self.live = live
         self.startNanos = startNanos
         let count = settings.share(of: settings.clients, worker: index)
-        // A session per slot, each with its own ring, so no copy-on-write happens on the hot path later.
-        slots = (0..<count).map { _ in
-            ConnectionSlot(session: ClientSession(protocol: settings.wireProtocol, pipelineDepth: settings.pipeline))
+        let template = settings.wireProtocol == .http ? settings.httpTemplate : nil
+        func session() -> ClientSession {
+            ClientSession(
+                protocol: settings.wireProtocol, pipelineDepth: settings.pipeline, template: template,
+                checksLength: settings.checksBodyLength)
         }
+        // A session per slot, each with its own ring, so no copy-on-write happens on the hot path later.
+        slots = (0..<count).map { _ in ConnectionSlot(session: session()) }
+        requestCapacity = session().requestCapacity
         timers = TimerHeap(capacity: 2 * count)
         sentNanos = Array(repeating: 0, count: count * settings.pipeline)
         intendedNanos = Array(repeating: 0, count: settings.isOpenLoop ? count * settings.pipeline : 0)
-        output = .allocate(byteCount: max(1, count * settings.pipeline * RequestHeader.length), alignment: 8)
+        output = .allocate(byteCount: max(1, count * settings.pipeline * requestCapacity), alignment: 8)
         input = .allocate(byteCount: 64 * 1024, alignment: 16)
         metrics = RunMetrics(openLoop: settings.isOpenLoop)
         timeoutNanos = UInt64(settings.timeoutMicros) * 1_000
@@ -101,9 +109,14 @@ struct LoadWorker {
     mutating func run() -> (RunMetrics, elapsedMicros: Int) {
         var nextScan = startNanos + 100_000_000
         var now = MonotonicClock.nanos()
+        // This thread's CPU time when the measured window opened: what it spends in the window is the driver's cost
+        // per request (and says whether the driver, not the server, was the limit).
+        var cpuAtStart: Double?
         while now < measureEndNanos && busySlots > 0 && !Interrupt.requested {
+            if cpuAtStart == nil && now >= measureStartNanos { cpuAtStart = ThreadCPU.seconds() }
             while let entry = timers.popDue(now: now) { fire(entry, now: now) }
             var wake = min(nextScan, measureEndNanos)
+            if cpuAtStart == nil { wake = min(wake, measureStartNanos) }
             if let due = timers.nextDue { wake = min(wake, due) }
             let ready = epoll.wait(timeoutNanos: wake <= now ? 0 : wake - now)
             now = MonotonicClock.nanos()
@@ -117,6 +130,7 @@ struct LoadWorker {
                 live.publish(metrics.counters, open: openConnections)
             }
         }
+        if let cpuAtStart { metrics.cpuMicros = Int((ThreadCPU.seconds() - cpuAtStart) * 1e6) }
         for slot in slots.indices where slots[slot].phase != .idle {
             metrics.counters.unfinishedAtEnd += 1
             closeConnection(slot)

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import SystemCalls
 
 /// Renders a ``DriveResult`` as the wrk-like text `bench drive` prints; `bench compare` reuses it per run.
 public enum SummaryReport {
@@ -8,7 +9,9 @@ public enum SummaryReport {
         let settings = result.settings
         let counters = result.counters
         var lines: [String] = []
-        lines.append("\(headline(settings)) @ \(settings.host):\(settings.port) (\(settings.wireProtocol.rawValue))")
+        let target = SocketAddress(numericHost: settings.host, port: settings.port)?.description
+            ?? "\(settings.host):\(settings.port)"
+        lines.append("\(headline(settings)) @ \(target) (\(settings.wireProtocol.rawValue))")
         lines.append("  \(settings.threads) threads x \(settings.processes) processes, \(settings.clients) clients, "
             + shape(settings))
         lines.append("  Latency".padding(toLength: 24, withPad: " ", startingAt: 0)
@@ -52,11 +55,13 @@ public enum SummaryReport {
             let unit = settings.wireProtocol == .greeting ? "connections" : "requests"
             return "open loop at \(Int(rate).grouped) \(unit)/s"
         }
-        guard settings.wireProtocol == .request else { return "closed loop" }
+        guard settings.makesRequests else { return "closed loop" }
         let size = settings.sizeMin == settings.sizeMax
             ? "\(settings.sizeMin)" : "\(settings.sizeMin)-\(settings.sizeMax)"
-        return "closed loop, \(settings.requestsPerConnection) x \(size) B requests per connection, "
-            + "pipeline \(settings.pipeline)"
+        let what =
+            settings.wireProtocol != .http ? "\(size) B requests"
+            : settings.httpTemplate.asksSize ? "GET \(settings.path), n = \(size)" : "GET \(settings.path)"
+        return "closed loop, \(settings.requestsPerConnection) x \(what) per connection, pipeline \(settings.pipeline)"
     }
 
     private static func breakdown(_ failures: FailureCounts) -> String {

@@ -8,8 +8,12 @@ public enum FailureKind: String, CaseIterable, Sendable, Codable {
     case readTimeout = "read_timeout"
     /// The server closed before the whole response arrived (a short read).
     case closedEarly = "closed_early"
-    /// Wrong length or a wrong greeting frame.
+    /// Wrong length, a wrong greeting frame, or a response that is not HTTP.
     case badResponse = "bad_response"
+    /// An HTTP response with a 4xx status (the connection goes on if the server keeps it).
+    case httpClientError = "http_4xx"
+    /// An HTTP response with a 5xx status.
+    case httpServerError = "http_5xx"
     /// The driver's own limit (no free local port, no file descriptor): says nothing about the server.
     case localResource = "local_resource"
 

@@ -14,6 +14,8 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     /// Open loop only: how late each start was against its schedule.
     public var scheduleLag: LatencyHistogram?
     public var timeline = Timeline()
+    /// CPU time (user + system) the workers' threads spent in the measured window, in microseconds.
+    public var cpuMicros = 0
 
     /// - Parameter openLoop: keeps the uncorrected histogram and the schedule lag as well.
     public init(openLoop: Bool = false) {
@@ -35,6 +37,7 @@ public struct RunMetrics: Codable, Sendable, Equatable {
             scheduleLag = (scheduleLag ?? LatencyHistogram()).merged(with: theirs)
         }
         timeline.merge(other.timeline)
+        cpuMicros += other.cpuMicros
     }
 }
 

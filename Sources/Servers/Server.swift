@@ -31,8 +31,8 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// `host:port`, as in the `listening` line of `bench serve`.
-    public var description: String { "\(host):\(port)" }
+    /// `host:port` (`[host]:port` for IPv6), as in the `listening` line of `bench serve` and in URLs.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// Why a server could not start: the one kind of failure that throws.

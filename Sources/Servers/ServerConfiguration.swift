@@ -4,7 +4,7 @@ import Wire
 public struct ServerConfiguration: Sendable, Equatable {
     /// What is said on each connection.
     public var wireProtocol: WireProtocol
-    /// The IPv4 address to listen on.
+    /// The numeric IPv4 or IPv6 address to listen on.
     public var host: String
     /// The port to listen on; 0 lets the kernel choose a free one (``Server/start()`` returns it).
     public var port: Int
@@ -65,7 +65,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The block of random bytes every response of this server is cut from; nil for the greeting protocol, whose
     /// 16 random bytes per frame come straight from a generator.
     func makeResponsePool() -> RandomPool? {
-        guard wireProtocol == .request else { return nil }
+        guard wireProtocol != .greeting else { return nil }
         var random = WyRand()
         return RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
     }

@@ -6,7 +6,8 @@ public struct ServerCounters: Sendable, Equatable {
     public var requests = 0
     /// Response bytes handed to the socket (by the event loop: to the channel).
     public var bytesSent = 0
-    /// Connections closed for breaking the protocol: n = 0, n > max, or a half-close inside a header.
+    /// Requests refused: n = 0, n > max or a half-close inside a header (request protocol, closing the connection);
+    /// HTTP requests answered with a 4xx or 5xx status.
     public var protocolErrors = 0
     /// Failed `accept` calls (out of descriptors and the like); the server backed off and went on.
     public var acceptErrors = 0
@@ -14,6 +15,9 @@ public struct ServerCounters: Sendable, Equatable {
     public var readTimeouts = 0
     /// Connections closed because a client stopped reading and a write waited longer than the read timeout.
     public var writeTimeouts = 0
+    /// HTTP connections closed because a request head was not whole within the read timeout of its first byte
+    /// (a slowloris), counted apart from idle ones.
+    public var headerTimeouts = 0
     /// Connections that found the thread-pool queue full (then waited or were refused, per the policy).
     public var queueFull = 0
     /// Connections lost before their conversation ended: the client reset them (ECONNRESET, EPIPE) or vanished,
@@ -27,7 +31,8 @@ public struct ServerCounters: Sendable, Equatable {
         [
             ("connections", connections), ("requests", requests), ("bytes", bytesSent),
             ("protocol_errors", protocolErrors), ("accept_errors", acceptErrors), ("read_timeouts", readTimeouts),
-            ("write_timeouts", writeTimeouts), ("queue_full", queueFull), ("resets", resets),
+            ("write_timeouts", writeTimeouts), ("header_timeouts", headerTimeouts), ("queue_full", queueFull),
+            ("resets", resets),
         ].map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 
@@ -41,6 +46,7 @@ public struct ServerCounters: Sendable, Equatable {
         acceptErrors = total(.acceptErrors)
         readTimeouts = total(.readTimeouts)
         writeTimeouts = total(.writeTimeouts)
+        headerTimeouts = total(.headerTimeouts)
         queueFull = total(.queueFull)
         resets = total(.resets)
     }

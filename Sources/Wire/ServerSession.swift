@@ -1,47 +1,169 @@
-/// The server's side of one connection, sans I/O: a model feeds it the bytes it reads and learns what it owes.
+/// The server's side of one connection, sans I/O, in every protocol: a model feeds it the bytes it reads and gathers
+/// from it the bytes it owes, as pieces to hand to the socket (writev) or the channel; it says when to read and when
+/// to close. A model therefore decides only how connections are scheduled; what is said on them is written here once.
 ///
-/// Every response is random bytes, so what a server owes after any chunk is a count: pipelined requests of
-/// n1, n2, n3 bytes are answered by n1 + n2 + n3 random bytes in a row. A session therefore holds four header
-/// bytes at most and never allocates, whatever a client sends.
-public struct ServerSession: Sendable {
-    /// Why a connection must be closed at once.
-    public enum Violation: Equatable, Sendable {
-        /// A request for 0 bytes, or for more than the server's maximum.
-        case sizeOutOfRange(UInt32)
-        /// The client half-closed in the middle of a 4-byte header.
-        case truncatedHeader
-    }
+/// Output pieces point into this session's own scratch space (HTTP heads, greeting frames, error bodies) or into
+/// the server's ``RandomPool`` (response bytes): nothing is allocated per request, and a response of any size costs no
+/// copy. What a client may make a session hold is bounded: a request-protocol session owes a count of bytes; an
+/// HTTP session queues at most ``pendingLimit`` responses and stops taking input until the client reads them.
+///
+/// A model keeps one session per connection slot and calls ``reset()`` for each new connection.
+public final class ServerSession {
+    public struct Configuration: Sendable {
+        public var wireProtocol: WireProtocol
+        /// Largest n a request may ask for (request: larger closes the connection; HTTP: larger is answered 413).
+        public var maxRequestBytes: UInt32
+        /// Where response bytes come from; nil for the greeting protocol, whose frames carry their own.
+        public var pool: RandomPool?
 
-    /// What one chunk of input asks of the server.
-    public struct Outcome: Equatable, Sendable {
-        /// Random bytes to send now, for the requests completed in this chunk.
-        public var responseBytes: Int = 0
-        /// Requests completed in this chunk.
-        public var requests: Int = 0
-        /// Set when the connection must be closed at once (nothing more is sent).
-        public var violation: Violation?
-
-        public init(responseBytes: Int = 0, requests: Int = 0, violation: Violation? = nil) {
-            self.responseBytes = responseBytes
-            self.requests = requests
-            self.violation = violation
+        public init(wireProtocol: WireProtocol, maxRequestBytes: UInt32, pool: RandomPool?) {
+            precondition(wireProtocol == .greeting || pool != nil, "\(wireProtocol) responses need a pool")
+            self.wireProtocol = wireProtocol
+            self.maxRequestBytes = maxRequestBytes
+            self.pool = pool
         }
     }
 
-    public let maxRequestBytes: UInt32
-    private var header: UInt32 = 0
-    private var headerBytes = 0
-    private var violated = false
+    /// What a chunk of input did.
+    public struct Received: Equatable, Sendable {
+        /// Bytes taken; fewer than given when the session stopped (``wantsInput`` turned false): the model keeps
+        /// the rest and offers it again once the output has drained.
+        public var consumed = 0
+        /// Requests refused: in the request protocol n = 0, n > max or a half-close inside a header (the
+        /// connection closes at once); in HTTP, those answered with a 4xx or 5xx status.
+        public var protocolErrors = 0
 
-    public init(maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes) {
-        precondition(maxRequestBytes >= 1, "the largest request must be at least 1 byte")
-        self.maxRequestBytes = maxRequestBytes
+        public init(consumed: Int = 0, protocolErrors: Int = 0) {
+            self.consumed = consumed
+            self.protocolErrors = protocolErrors
+        }
     }
 
-    /// Called by a model for every chunk it reads, of any size. After a violation the rest is ignored.
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> Outcome {
-        var outcome = Outcome()
-        guard !violated else { return outcome }
+    /// HTTP responses queued at most before the session stops reading a client that pipelines without reading.
+    public static let pendingLimit = 32
+    /// Output pieces gathered at most at once (a writev takes up to 1,024).
+    public static let pieceLimit = 64
+    /// Scratch space for heads, greeting frames and error bodies not yet sent.
+    static let scratchCapacity = 8192
+
+    public let configuration: Configuration
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var scratchEnd = 0
+    /// Output pieces not yet handed to the socket: `pieces[first..<count]`; `ends[i]` responses complete with piece i.
+    private let pieces: UnsafeMutablePointer<UnsafeRawBufferPointer>
+    private let ends: UnsafeMutablePointer<Int>
+    private var first = 0
+    private var count = 0
+    /// Set when the connection must close once the pieces are sent; `closeNow` when it must close at once.
+    private var closeAfterOutput = false
+    private var closeNow = false
+    private var inputEnded = false
+
+    // Greeting: whether the frame is still to be rendered.
+    private var greetingOwed = false
+    // Request: the header being read, bytes owed but not yet rendered, and the requests they answer.
+    private var header: UInt32 = 0
+    private var headerBytes = 0
+    private var owedBytes = 0
+    private var unanswered = 0
+    // HTTP: the parser and the responses parsed but not yet rendered (a ring).
+    private var parser = HTTPRequestParser()
+    private var pending: [HTTPResponseHead]
+    private var pendingHead = 0
+    private var pendingCount = 0
+    /// Random body bytes of the response being rendered that are not yet in a piece.
+    private var bodyLeft = 0
+    private var date = HTTPDate()
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        let http = configuration.wireProtocol == .http
+        scratch = .allocate(byteCount: http ? Self.scratchCapacity : Greeting.frameLength, alignment: 16)
+        pieces = .allocate(capacity: Self.pieceLimit)
+        ends = .allocate(capacity: Self.pieceLimit)
+        pending = http
+            ? Array(repeating: HTTPResponseHead(status: .ok, body: .greeting, omitsBody: false, closes: false,
+                                                saysKeepAlive: false), count: Self.pendingLimit)
+            : []
+        reset()
+    }
+
+    deinit {
+        scratch.deallocate()
+        pieces.deallocate()
+        ends.deallocate()
+    }
+
+    /// Called by a model when a new connection starts on this session: nothing owed, nothing read.
+    public func reset() {
+        scratchEnd = 0
+        first = 0
+        count = 0
+        closeAfterOutput = false
+        closeNow = false
+        inputEnded = false
+        greetingOwed = configuration.wireProtocol == .greeting
+        header = 0
+        headerBytes = 0
+        owedBytes = 0
+        unanswered = 0
+        parser = HTTPRequestParser()
+        pendingHead = 0
+        pendingCount = 0
+        bodyLeft = 0
+    }
+
+    // MARK: State
+
+    /// Whether the model should read from the client now: not while output it owes is waiting (so a client that
+    /// does not read its answers is not read from either), nor once the conversation is ending.
+    public var wantsInput: Bool {
+        guard !closeNow && !closeAfterOutput && !inputEnded else { return false }
+        switch configuration.wireProtocol {
+        case .greeting: return false
+        case .request: return owedBytes == 0 && first == count
+        case .http: return pendingCount < Self.pendingLimit
+        }
+    }
+
+    /// Whether the model should close the connection now: everything owed has been handed over and the
+    /// conversation is over, or the client broke the protocol and nothing more is sent.
+    public var isFinished: Bool {
+        if closeNow { return true }
+        return owesNothing && (closeAfterOutput || inputEnded || configuration.wireProtocol == .greeting)
+    }
+
+    /// Whether every byte asked for so far has been handed over: the connection waits on the client.
+    public var owesNothing: Bool {
+        first == count && owedBytes == 0 && pendingCount == 0 && bodyLeft == 0 && !greetingOwed
+    }
+
+    /// HTTP: a request head has begun and is not complete. A model closes a client that stays here longer than its
+    /// read timeout (a slowloris) and counts it apart.
+    public var isInHead: Bool { configuration.wireProtocol == .http && parser.isInHead }
+
+    // MARK: Input
+
+    /// Called by a model with every chunk it reads, of any size.
+    public func receive(_ bytes: UnsafeRawBufferPointer) -> Received {
+        guard !closeNow && !closeAfterOutput else { return Received(consumed: bytes.count) }
+        switch configuration.wireProtocol {
+        case .greeting: return Received(consumed: bytes.count)  // a greeting client has nothing to say
+        case .request: return receiveRequests(bytes)
+        case .http: return receiveHTTP(bytes)
+        }
+    }
+
+    /// Called by a model when the client half-closes (read returned 0): what was asked is still answered, then the
+    /// connection closes; a request protocol header cut short is a protocol error and closes it at once.
+    public func receiveEnd() -> Received {
+        inputEnded = true
+        guard configuration.wireProtocol == .request, headerBytes > 0, !closeNow else { return Received() }
+        closeNow = true
+        return Received(protocolErrors: 1)
+    }
+
+    private func receiveRequests(_ bytes: UnsafeRawBufferPointer) -> Received {
         for byte in bytes {
             header = header << 8 | UInt32(byte)
             headerBytes += 1
@@ -49,22 +171,185 @@ public struct ServerSession: Sendable {
             let size = header
             header = 0
             headerBytes = 0
-            guard size >= 1 && size <= maxRequestBytes else {
-                violated = true
-                outcome.violation = .sizeOutOfRange(size)
-                return outcome
+            guard size >= 1 && size <= configuration.maxRequestBytes else {
+                closeNow = true
+                return Received(consumed: bytes.count, protocolErrors: 1)
             }
-            outcome.responseBytes += Int(size)
-            outcome.requests += 1
+            owedBytes += Int(size)
+            unanswered += 1
         }
-        return outcome
+        return Received(consumed: bytes.count)
     }
 
-    /// Called by a model when the client half-closes: a header cut short is a violation; otherwise the model
-    /// finishes sending what it owes and closes.
-    public mutating func receiveEnd() -> Violation? {
-        guard !violated, headerBytes > 0 else { return nil }
-        violated = true
-        return .truncatedHeader
+    private func receiveHTTP(_ bytes: UnsafeRawBufferPointer) -> Received {
+        var received = Received()
+        var index = 0
+        while index < bytes.count && pendingCount < Self.pendingLimit {
+            let (end, event) = parser.parse(bytes, from: index)
+            index = end
+            switch event {
+            case nil:
+                continue
+            case .head(let head):
+                let response = respond(to: head)
+                if response.status != .ok { received.protocolErrors += 1 }
+                enqueue(response)
+                if response.closes { return Received(consumed: bytes.count, protocolErrors: received.protocolErrors) }
+            case .error(let status):
+                received.protocolErrors += 1
+                enqueue(HTTPResponseHead(status: status, body: .reason, omitsBody: false, closes: true,
+                                         saysKeepAlive: false))
+                return Received(consumed: bytes.count, protocolErrors: received.protocolErrors)
+            }
+        }
+        received.consumed = index
+        return received
+    }
+
+    /// The answer to a request head the parser accepted.
+    private func respond(to head: HTTPRequestHead) -> HTTPResponseHead {
+        var status = HTTPStatus.ok
+        var body = HTTPResponseHead.Body.reason
+        switch (head.method, head.target) {
+        case (.other, _): status = .methodNotAllowed
+        case (_, .other): status = .notFound
+        case (_, .badCount): status = .badRequest
+        case (_, .root): body = .greeting
+        case (_, .bytes(let n)):
+            if n > UInt64(configuration.maxRequestBytes) { status = .contentTooLarge } else { body = .random(Int(n)) }
+        }
+        let keepAlive = head.keepAlive && !status.closes
+        return HTTPResponseHead(
+            status: status, body: body, omitsBody: head.method == .head, closes: !keepAlive,
+            saysKeepAlive: keepAlive && head.isHTTP10)
+    }
+
+    private func enqueue(_ response: HTTPResponseHead) {
+        pending[(pendingHead + pendingCount) % Self.pendingLimit] = response
+        pendingCount += 1
+    }
+
+    // MARK: Output
+
+    /// The bytes owed now, in order, as pieces to hand to the socket; empty when nothing is owed until more input
+    /// comes. The pieces stay valid until the next ``advance(_:)`` or ``reset()``.
+    public func gather(using random: inout WyRand) -> UnsafeBufferPointer<UnsafeRawBufferPointer> {
+        if !closeNow { render(using: &random) }
+        return UnsafeBufferPointer(start: pieces + first, count: count - first)
+    }
+
+    /// Called by a model with how many of the gathered bytes the socket (or channel) took; returns how many
+    /// responses were thereby handed over whole.
+    public func advance(_ byteCount: Int) -> Int {
+        var left = byteCount
+        var completed = 0
+        while left > 0 && first < count {
+            let piece = pieces[first]
+            if left < piece.count {
+                pieces[first] = UnsafeRawBufferPointer(rebasing: piece[left...])
+                break
+            }
+            left -= piece.count
+            completed += ends[first]
+            first += 1
+        }
+        if first == count {
+            first = 0
+            count = 0
+            scratchEnd = 0
+        }
+        return completed
+    }
+
+    /// Renders what is owed into pieces while there is room for them.
+    private func render(using random: inout WyRand) {
+        if first > 0 && count == Self.pieceLimit { compact() }
+        switch configuration.wireProtocol {
+        case .greeting:
+            guard greetingOwed, count < Self.pieceLimit else { return }
+            Greeting.write(into: scratch, using: &random)
+            append(UnsafeRawBufferPointer(rebasing: scratch[0..<Greeting.frameLength]), completing: 1)
+            scratchEnd = Greeting.frameLength
+            greetingOwed = false
+        case .request:
+            let pool = configuration.pool!
+            while owedBytes > 0 && count < Self.pieceLimit {
+                let slice = pool.slice(min(owedBytes, pool.maxSlice), using: &random)
+                owedBytes -= slice.count
+                append(slice, completing: owedBytes == 0 ? unanswered : 0)
+                if owedBytes == 0 { unanswered = 0 }
+            }
+        case .http:
+            renderHTTP(using: &random)
+        }
+    }
+
+    private func renderHTTP(using random: inout WyRand) {
+        let pool = configuration.pool!
+        while true {
+            while bodyLeft > 0 && count < Self.pieceLimit {
+                let slice = pool.slice(min(bodyLeft, pool.maxSlice), using: &random)
+                bodyLeft -= slice.count
+                append(slice, completing: bodyLeft == 0 ? 1 : 0)
+            }
+            // Room for a whole head and a greeting or error body, and a piece for them.
+            guard bodyLeft == 0, !closeAfterOutput, pendingCount > 0, count < Self.pieceLimit,
+                Self.scratchCapacity - scratchEnd >= HTTPResponseHead.capacity + Greeting.frameLength
+            else { return }
+            let response = pending[pendingHead]
+            pendingHead = (pendingHead + 1) % Self.pendingLimit
+            pendingCount -= 1
+            let headStart = scratchEnd
+            scratchEnd = response.write(into: scratch, at: scratchEnd, date: date.current())
+            if !response.omitsBody {
+                switch response.body {
+                case .greeting:
+                    Greeting.write(
+                        into: UnsafeMutableRawBufferPointer(rebasing: scratch[scratchEnd...]), using: &random)
+                    scratchEnd += Greeting.frameLength
+                case .reason:
+                    scratchEnd = response.writeReason(into: scratch, at: scratchEnd)
+                case .random(let n):
+                    bodyLeft = n
+                }
+            }
+            appendScratch(from: headStart, completing: bodyLeft == 0 ? 1 : 0)
+            if response.closes {
+                closeAfterOutput = true
+                pendingCount = 0
+            }
+        }
+    }
+
+    /// Appends the scratch bytes from `start` to the end, joining them to the last piece when that one ends there in
+    /// the scratch space (a head written right after the previous response's head and body goes out in the same
+    /// piece); the joined piece completes both responses.
+    private func appendScratch(from start: Int, completing responses: Int) {
+        let bytes = UnsafeRawBufferPointer(rebasing: scratch[start..<scratchEnd])
+        if count > first, let base = pieces[count - 1].baseAddress, base >= UnsafeRawPointer(scratch.baseAddress!),
+            base + pieces[count - 1].count == bytes.baseAddress
+        {
+            pieces[count - 1] = UnsafeRawBufferPointer(start: base, count: pieces[count - 1].count + bytes.count)
+            ends[count - 1] += responses
+            return
+        }
+        append(bytes, completing: responses)
+    }
+
+    private func append(_ piece: UnsafeRawBufferPointer, completing responses: Int) {
+        pieces[count] = piece
+        ends[count] = responses
+        count += 1
+    }
+
+    /// Moves the unsent pieces to the front, to make room behind them.
+    private func compact() {
+        let unsent = count - first
+        for index in 0..<unsent {
+            pieces[index] = pieces[first + index]
+            ends[index] = ends[first + index]
+        }
+        first = 0
+        count = unsent
     }
 }

@@ -1,9 +1,12 @@
-/// The two conversations every server speaks and the driver checks (../shared/DESIGN.md, "The wire protocol").
+/// The conversations every server speaks and the driver checks (../shared/DESIGN.md, "The wire protocol").
 public enum WireProtocol: String, CaseIterable, Sendable, Codable {
     /// On accept the server writes one 81-byte ``Greeting`` frame and closes.
     case greeting
     /// The client sends 4-byte big-endian sizes n; the server answers each with n random bytes.
     case request
+    /// HTTP/1.1 after httpbin: `GET /bytes/N` answers N random bytes, `GET /` the greeting; keep-alive and
+    /// pipelining; malformed or unservable requests get the status a real server sends.
+    case http
 }
 
 /// Defaults shared by servers and the driver, so `bench serve` and `bench drive` meet without options.

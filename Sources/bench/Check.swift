@@ -3,44 +3,84 @@ import Compare
 import Driver
 import Foundation
 import Servers
+import SystemCalls
 import Wire
 
 extension Bench {
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Compare a short standard run with a committed baseline; fail when a model got slower.",
+            abstract: "Measure this tree against the baseline's revision on this machine, in pairs; fail when a "
+                + "model or the driver got slower.",
             discussion: """
-                The run repeats the baseline's work (its settings come from the baseline) at least 5 times, \
-                interleaved across models. Throughput, p99 latency and server CPU per request regress only when \
-                the change of the medians, normalized by the run's median machine floor, is beyond \
-                --tolerance AND a Mann-Whitney U test over the repetitions says it is significant.
-                Exit status: 0 no regression, 1 regression (a table says which), 2 usage or baseline problem.
+                The other build is --against (default: the baseline's git_commit), built once in \
+                .build/against/COMMIT/. For every model and repetition, the servers of both builds run one right \
+                after the other (which goes first alternates), driven by this tree's driver with the baseline's \
+                settings; then both builds' drivers drive a fixed server (../shared/reference/refserver, or the \
+                other build's blocking model where it is missing). Throughput, p99 latency and CPU per request \
+                regress when a Wilcoxon signed-rank test over the pairs' ratios puts the change beyond --tolerance \
+                at --alpha.
+                --unpaired compares with the figures in the baseline file instead (normalized by the machine floor, \
+                Mann-Whitney U test): figures from another run, which do not carry over from another host.
+                Exit status: 0 no regression, 1 regression (the table says which), 2 usage, baseline or build problem.
                 """
         )
 
-        @Option(help: "Baseline summary.csv to compare with (written by --update).")
+        @Option(help: "Baseline summary.csv: the settings to run and the record of what was measured (--update).")
         var baseline = "results/baseline.csv"
 
-        @Option(help: "Relative change of a median allowed before it can count as a regression.")
-        var tolerance = 0.15
+        @Option(help: ArgumentHelp(
+            "Revision (commit, tag, branch) or bench executable to measure against (default: the baseline's "
+                + "git_commit).", valueName: "rev-or-path"))
+        var against: String?
 
-        @Option(help: "Significance level of the Mann-Whitney U test.")
-        var alpha = 0.05
+        @Flag(help: "Compare with the baseline file's own figures instead of measuring a build beside this one.")
+        var unpaired = false
 
-        @Option(name: .customLong("repeat"), help: "Repetitions (default: the baseline's, and at least 5).")
+        @Option(help: ArgumentHelp(
+            "Relative change allowed before a metric can regress (default: \(PairedCheck.defaultTolerance) paired, "
+                + "\(RegressionCheck.defaultTolerance) --unpaired)."))
+        var tolerance: Double?
+
+        @Option(help: "Significance level of the test.")
+        var alpha = PairedCheck.defaultAlpha
+
+        @Option(name: .customLong("repeat"), help: ArgumentHelp(
+            "Pairs per model (default \(PairedCheck.defaultPairs)); --unpaired: repetitions (default: the "
+                + "baseline's, at least 5)."))
         var repetitions: Int?
 
-        @Flag(help: "Measure and write a new baseline (same settings as the old one, or the standard check).")
+        @Flag(help: "Measure this tree and write a new baseline (same settings as the old one, or the standard check).")
         var update = false
 
         @Option(help: "Keep this run's CSV files here (default: a directory under /tmp).")
         var out: String?
 
+        @Option(help: ArgumentHelp(
+            "The driver pairs' fixed server: refserver's C source or executable (default: "
+                + "../shared/reference/refserver.c beside the repository).", valueName: "path"))
+        var reference: String?
+
         func validate() throws {
-            guard tolerance > 0 && tolerance < 10 else { throw ValidationError("--tolerance is a fraction, e.g. 0.15") }
+            if let tolerance, !(tolerance > 0 && tolerance < 1) {
+                throw ValidationError("--tolerance is a fraction between 0 and 1, e.g. 0.05 for 5%")
+            }
             guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha is a probability, e.g. 0.05") }
-            if let repetitions, repetitions < 2 {
-                throw ValidationError("--repeat must be at least 2: a significance test needs repeated runs")
+            if update && (against != nil || unpaired) {
+                throw ValidationError("--update measures this tree alone; it takes neither --against nor --unpaired")
+            }
+            if unpaired && against != nil {
+                throw ValidationError("--unpaired compares with the baseline file, --against with a build: choose one")
+            }
+            guard let repetitions else { return }
+            if unpaired || update {
+                guard repetitions >= 2 else {
+                    throw ValidationError("--repeat must be at least 2: a significance test needs repeated runs")
+                }
+            } else if WilcoxonSignedRank.smallestPValue(count: repetitions) >= alpha {
+                let needed = Int((log(alpha) / log(0.5)).rounded(.down)) + 1
+                throw ValidationError(
+                    "--repeat \(repetitions) pairs cannot give a p-value below --alpha \(alpha) (the smallest is "
+                        + "0.5^\(repetitions)); use --repeat \(needed) or more")
             }
         }
 
@@ -54,31 +94,113 @@ extension Bench {
                 guard update else { throw Failure(message: error.description, code: error.exitCode) }
                 old = nil
             }
-            let settings = old.map { Self.compareSettings(from: $0.settings, repetitions: repetitions) }
-                ?? Self.standardCheck(repetitions: repetitions)
-            let rows = try await measure(settings)
-            if update {
-                do {
-                    _ = try Baseline(rows: rows, source: baseline)
-                } catch {
-                    throw Failure(message: "the new run cannot serve as a baseline: \(error)", code: 1)
-                }
-                var table = CSVTable(columns: SummaryCSV.columns)
-                for row in rows { table.append(row) }
-                try AtomicFile.write(table.render(), to: baseline)
-                print("wrote \(baseline): \(rows.count) rows")
-                return
+            if update { return try await writeBaseline(over: old) }
+            if unpaired { return try await checkFigures(of: old!) }
+            try await checkPairs(against: old!)
+        }
+
+        // MARK: Against a build
+
+        /// The paired check: this tree and the other build, measured in pairs on this machine now.
+        func checkPairs(against old: Baseline) async throws {
+            let spec = against ?? old.commit
+            guard !spec.isEmpty && spec != "unknown" else {
+                throw Failure(
+                    message: "\(baseline) records no git_commit to measure against; pass --against REV", code: 2)
             }
+            let repository = AgainstBuild.repositoryRoot
+            let build: AgainstBuild
+            do {
+                build = try AgainstBuild.prepare(spec, repository: repository, progress: Self.note)
+            } catch {
+                throw Failure(message: error.description, code: error.exitCode)
+            }
+            var settings = Self.compareSettings(
+                from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs)
+            let (server, reason) = FixedServer.choose(
+                source: reference, repository: repository, settings: settings.load, fallback: build.executable)
+            if let reason { Self.note("driver pairs: \(reason), so the other build's blocking model serves them") }
+            settings.extraMeta = [("against", build.label), ("fixed_server", server.name)]
+            let started = Date()
+            let directory = try ResultsDirectory(
+                path: out ?? "/tmp/bench-check-" + Compare.stamp(started, compact: true), facts: MachineFacts.read(),
+                runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
+            let run = PairedRun(
+                settings: settings, executable: Compare.executable, against: build, server: server,
+                directory: directory.path)
+            let protocolName = settings.load.wireProtocol.rawValue
+            let total = run.plan.cells.count
+            let (results, interrupted) = try await run.run { result, all in
+                let pairs = PairsCSV.table(directory.summaryRows(all), protocolName: protocolName)
+                try directory.write(all, extra: [("pairs.csv", pairs)])
+                Self.note(Compare.progressLine(result, index: all.count, of: total), newline: false)
+            }
+            Self.note("files: \(directory.path)/")
+            if interrupted { throw ExitCode(130) }
             let findings: [Finding]
             do {
-                findings = try RegressionCheck(tolerance: tolerance, alpha: alpha).run(baseline: old!, current: rows)
+                findings = try PairedCheck(tolerance: tolerance ?? PairedCheck.defaultTolerance, alpha: alpha)
+                    .run(rows: directory.summaryRows(results), protocolName: protocolName)
+            } catch {
+                throw Failure(message: error.description, code: error.exitCode)
+            }
+            print(FindingsTable.render(findings, reference: build.label, current: "this tree"), terminator: "")
+            guard findings.contains(where: { $0.verdict != .notCompared }) else {
+                throw Failure(message: "\(build.label) could run none of this check's work, so nothing was compared; "
+                    + "check it against a revision that has these models, or update the baseline", code: 2)
+            }
+            try conclude(findings, against: build.label)
+        }
+
+        // MARK: Against a file
+
+        /// The figures of the baseline file against this tree's, each normalized by its own run's machine floor.
+        func checkFigures(of old: Baseline) async throws {
+            let facts = MachineFacts.read()
+            for (what, theirs, ours) in [("host", old.host, facts["host"]), ("CPU", old.cpuModel, facts["cpu_model"])]
+            where !theirs.isEmpty && theirs != ours {
+                Self.note("warning: \(baseline) was measured on \(what) '\(theirs)', this is '\(ours ?? "unknown")': "
+                    + "its figures do not carry over, and the check below says little; drop --unpaired to measure "
+                    + "its revision here")
+            }
+            let settings = Self.compareSettings(
+                from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions))
+            let rows = try await measure(settings)
+            let findings: [Finding]
+            do {
+                findings = try RegressionCheck(tolerance: tolerance ?? RegressionCheck.defaultTolerance, alpha: alpha)
+                    .run(baseline: old, current: rows)
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
             }
             print(FindingsTable.render(findings), terminator: "")
-            let code = RegressionCheck.exitCode(for: findings)
-            print(code == 0 ? "no regression against \(baseline)" : "REGRESSION against \(baseline)")
-            if code != 0 { throw ExitCode(code) }
+            try conclude(findings, against: baseline)
+        }
+
+        private func conclude(_ findings: [Finding], against name: String) throws {
+            let regressed = findings.filter(\.isRegression).map(\.model)
+            let names = regressed.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            print(names.isEmpty
+                ? "no regression against \(name)" : "REGRESSION against \(name): \(names.joined(separator: ", "))")
+            if !names.isEmpty { throw ExitCode(1) }
+        }
+
+        // MARK: A new baseline
+
+        func writeBaseline(over old: Baseline?) async throws {
+            let settings =
+                old.map { Self.compareSettings(from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions)) }
+                ?? Self.standardCheck(repetitions: repetitions)
+            let rows = try await measure(settings)
+            do {
+                _ = try Baseline(rows: rows, source: baseline)
+            } catch {
+                throw Failure(message: "the new run cannot serve as a baseline: \(error)", code: 1)
+            }
+            var table = CSVTable(columns: SummaryCSV.columns)
+            for row in rows { table.append(row) }
+            try AtomicFile.write(table.render(), to: baseline)
+            print("wrote \(baseline): \(rows.count) rows")
         }
 
         /// Runs the comparison and returns its summary rows; its files go to `--out` or a temporary directory.
@@ -87,12 +209,14 @@ extension Bench {
                 out ?? "/tmp/bench-check-" + $0
             }
             if interrupted { throw ExitCode(130) }
-            FileHandle.standardError.write(Data("files: \(directory.path)/\n".utf8))
-            return results.map { SummaryCSV.row($0, facts: directory.facts, runUTC: directory.runUTC) }
+            Self.note("files: \(directory.path)/")
+            return directory.summaryRows(results)
         }
 
-        /// The work of a baseline, run again: every setting it records, and at least 5 repetitions.
-        static func compareSettings(from baseline: CheckSettings, repetitions: Int?) -> CompareSettings {
+        // MARK: Settings
+
+        /// The work of a baseline, run again: every setting it records, `repetitions` times.
+        static func compareSettings(from baseline: CheckSettings, repetitions: Int) -> CompareSettings {
             var load = LoadSettings()
             load.wireProtocol = WireProtocol(rawValue: baseline.protocolName) ?? .greeting
             load.durationMicros = Int(baseline.durationSeconds * 1e6)
@@ -101,13 +225,14 @@ extension Bench {
             load.pipeline = baseline.pipeline ?? 1
             load.thinkMicros = Int((baseline.thinkMillis ?? 0) * 1000)
             load.rate = baseline.ratePerSecond
+            if let path = baseline.path { load.path = path }
             let sizes = (baseline.sizeBytes ?? "16").split(separator: "-").compactMap { UInt32($0) }
             load.sizeMin = sizes.first ?? 16
             load.sizeMax = sizes.last ?? load.sizeMin
             load.threads = CPUAffinity.availableCores
             return CompareSettings(
-                models: baseline.models, clients: [baseline.clients],
-                repetitions: repetitions ?? max(5, baseline.repetitions), load: load, serverArguments: [], pin: false)
+                models: baseline.models, clients: [baseline.clients], repetitions: repetitions, load: load,
+                serverArguments: [], pin: false)
         }
 
         /// The check this project's CI runs when there is no baseline yet: every model, greeting protocol,
@@ -120,6 +245,13 @@ extension Bench {
             return CompareSettings(
                 models: ServerModel.allCases.map(\.rawValue), clients: [100], repetitions: repetitions ?? 5,
                 load: load, serverArguments: [], pin: false)
+        }
+
+        /// A line on stderr: progress and warnings, apart from the table on stdout.
+        static func note(_ text: String) { note(text, newline: true) }
+
+        static func note(_ text: String, newline: Bool) {
+            FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
         }
     }
 }

@@ -115,11 +115,17 @@ extension Bench {
         }
 
         static func progressLine(_ result: CellResult, index: Int, of total: Int) -> String {
-            let figures = result.drive.map {
+            var figures = result.drive.map {
                 String(format: "%.0f conn/s, %.0f req/s, p99 %.2f ms, %d failures", $0.connectionsPerSecond,
                        $0.requestsPerSecond, Double($0.metrics.totalLatency.micros(atPercentile: 99)) / 1000,
                        $0.counters.failures.total)
             } ?? "no load ran"
+            if let row = result.childSummary {  // a drive run by a child process: its summary row
+                let number = { (column: String) in Double(row[column] ?? "") ?? 0 }
+                figures = String(format: "%.0f conn/s, %.0f req/s, p99 %.2f ms, %.0f failures", number("conns_per_s"),
+                                 number("requests_per_s"), number("total_p99_us") / 1000,
+                                 number("failures_server") + number("failures_local"))
+            }
             return "[\(index)/\(total)] \(result.cell): \(figures)\(result.failure.map { " (failed: \($0))" } ?? "")\n"
         }
     }

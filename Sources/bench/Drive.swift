@@ -2,6 +2,7 @@ import ArgumentParser
 import Compare
 import Driver
 import Foundation
+import SystemCalls
 import Wire
 
 #if canImport(Glibc)
@@ -11,17 +12,22 @@ import Glibc
 extension Bench {
     struct Drive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fire clients at a server speaking the greeting or request protocol; print a wrk-like summary.",
+            abstract: "Fire clients at a server speaking the greeting, request or HTTP protocol; print a wrk-like "
+                + "summary.",
             discussion: "Closed loop by default (--clients kept busy for --duration after --warmup); "
                 + "--connections N for count mode; --rate R for open loop with coordinated omission corrected. "
-                + "Ctrl-C stops the run and prints what was measured (exit status 130)."
+                + "A URL target (bench drive http://localhost:8080/bytes/16) means --protocol http, its host, port "
+                + "and path. Ctrl-C stops the run and prints what was measured (exit status 130)."
         )
 
-        @Option(help: "Server address (IPv4).")
-        var host = WireDefaults.host
+        @Argument(help: ArgumentHelp("An HTTP target, as wrk takes it: http://HOST[:PORT][/PATH].", valueName: "url"))
+        var target: String?
 
-        @Option(name: [.customShort("p"), .long], help: "Server port.")
-        var port = WireDefaults.port
+        @Option(help: "Server address: IPv4, IPv6 or a name, resolved once before the run (default 127.0.0.1).")
+        var host: String?
+
+        @Option(name: [.customShort("p"), .long], help: "Server port (default \(WireDefaults.port)).")
+        var port: Int?
 
         @Option(name: [.short, .long], help: "Clients kept connected at once (10k allowed).")
         var clients = "100"
@@ -82,9 +88,33 @@ extension Bench {
 
         func settings() throws -> LoadSettings {
             let count = try Units.wholeCount(clients, option: "--clients")
-            var settings = try load.settings(clients: count)
-            settings.host = host
-            settings.port = port
+            var settings = try load.settings(clients: count, defaultProtocol: target == nil ? .greeting : .http)
+            var name = host ?? WireDefaults.host
+            settings.port = port ?? WireDefaults.port
+            if let target {
+                guard host == nil && port == nil else {
+                    throw ValidationError("give the server as a URL or as --host and --port, not both")
+                }
+                let url: TargetURL
+                do { url = try TargetURL(target) } catch { throw ValidationError(error.description) }
+                guard settings.wireProtocol == .http else {
+                    throw ValidationError("a URL target speaks --protocol http, not \(settings.wireProtocol.rawValue)")
+                }
+                name = url.host
+                settings.port = url.port
+                settings.authority = url.authority
+                try load.takePath(url.path, into: &settings)
+            }
+            // Resolved once, here: every connection of the run then goes to the same address.
+            do {
+                settings.host = try SocketAddress.resolve(name, port: settings.port).host
+            } catch {
+                throw ValidationError("--host: \(error.description)")
+            }
+            if settings.authority == nil && name != settings.host {
+                settings.authority = (name.contains(":") ? "[\(name)]" : name) + ":\(settings.port)"
+            }
+            if let problem = settings.problem() { throw ValidationError(problem) }
             return settings
         }
 

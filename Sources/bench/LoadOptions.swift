@@ -10,8 +10,10 @@ import Glibc
 /// Where to (`--host`, `--port`) and how many clients are each command's own: drive takes one count, compare a
 /// list. Figures are read as text with units (`10s`, `10k`, `1-4096`) and checked in `validate()`.
 struct LoadOptions: ParsableArguments {
-    @Option(name: .customLong("protocol"), help: "greeting (one frame per connection) or request (n bytes asked).")
-    var wireProtocol: WireProtocol = .greeting
+    @Option(
+        name: .customLong("protocol"),
+        help: "greeting (one frame per connection), request (n bytes asked) or http (GET --path); default greeting.")
+    var wireProtocol: WireProtocol?
 
     @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
     var connections: String?
@@ -34,8 +36,20 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Think time varies uniformly by up to this much either way.")
     var jitter = "0ms"
 
-    @Option(help: "Bytes asked per request: N, or MIN-MAX drawn uniformly.")
-    var size = "16"
+    @Option(help: "Bytes asked per request: N, or MIN-MAX drawn uniformly (default 16).")
+    var size: String?
+
+    @Option(help: ArgumentHelp(
+        "HTTP: the request target; {size} takes each request's n from --size.", valueName: "path"))
+    var path: String?
+
+    @Option(name: .customLong("header"), help: ArgumentHelp(
+        "HTTP: a 'Name: value' field sent with every request (repeatable).", valueName: "field"))
+    var headers: [String] = []
+
+    @Option(name: .customLong("expect-length"), help: ArgumentHelp(
+        "HTTP: check that every 2xx body is n bytes: auto (when --path is /bytes/{size}) or off."))
+    var expectLength = ExpectLength.auto
 
     @Option(help: "Requests in flight per connection (request protocol).")
     var pipeline = "1"
@@ -59,12 +73,15 @@ struct LoadOptions: ParsableArguments {
             help: "Loopback targets: spread source addresses over 127.0.0.2... (0: let the kernel choose).")
     var sourceAddresses = 16
 
-    /// The settings these options describe for `clients` clients; throws a `ValidationError` naming the option
-    /// and what it takes.
-    func settings(clients: Int) throws -> LoadSettings {
+    /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
+    /// given); throws a `ValidationError` naming the option and what it takes.
+    func settings(clients: Int, defaultProtocol: WireProtocol = .greeting) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
-            settings.wireProtocol = wireProtocol
+            settings.wireProtocol = wireProtocol ?? defaultProtocol
+            if let path { settings.path = path }
+            settings.fields = headers
+            settings.checksLength = expectLength == .off ? false : nil
             settings.clients = clients
             settings.connections = try connections.map { try Units.wholeCount($0, option: "--connections") }
             settings.rate = try rate.map { try Units.count($0, option: "--rate") }
@@ -73,7 +90,7 @@ struct LoadOptions: ParsableArguments {
             settings.requestsPerConnection = try Units.wholeCount(requests, option: "--requests")
             settings.thinkMicros = try Units.durationMicros(think, option: "--think")
             settings.jitterMicros = try Units.durationMicros(jitter, option: "--jitter")
-            let sizes = try Units.sizeRange(size, option: "--size", maximum: WireDefaults.maxRequestBytes)
+            let sizes = try Units.sizeRange(size ?? "16", option: "--size", maximum: WireDefaults.maxRequestBytes)
             (settings.sizeMin, settings.sizeMax) = (sizes.lowerBound, sizes.upperBound)
             settings.pipeline = try Units.wholeCount(pipeline, option: "--pipeline")
             settings.threads = try threads.map { try Units.wholeCount($0, option: "--threads") }
@@ -89,6 +106,28 @@ struct LoadOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
     }
+
+    /// Applies the path of a URL target: `/bytes/N` asks for N bytes (as `--size N`, and checked) unless --size says
+    /// otherwise; any other path is requested as it is.
+    func takePath(_ urlPath: String, into settings: inout LoadSettings) throws {
+        guard path == nil else { throw ValidationError("give the path in the URL or with --path, not both") }
+        let prefix = "/bytes/"
+        if size == nil, urlPath.hasPrefix(prefix), let count = UInt32(urlPath.dropFirst(prefix.count)),
+            (1...WireDefaults.maxRequestBytes).contains(count)
+        {
+            settings.path = prefix + HTTPRequestTemplate.sizePlaceholder
+            (settings.sizeMin, settings.sizeMax) = (count, count)
+        } else {
+            settings.path = urlPath
+        }
+    }
+}
+
+/// Whether `bench drive` checks HTTP body lengths.
+enum ExpectLength: String, CaseIterable, ExpressibleByArgument {
+    /// When the path is the harness's own `/bytes/{size}`.
+    case auto
+    case off
 }
 
 extension WireProtocol: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Servers
+import SystemCalls
 import Wire
 
 #if canImport(Glibc)
@@ -19,10 +20,10 @@ extension Bench {
         @Option(help: "Server model: \(ServerModel.allCases.map(\.rawValue).joined(separator: ", ")).")
         var model = ServerModel.eventLoop.rawValue
 
-        @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting or request.")
+        @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting, request or http.")
         var wireProtocol = WireProtocol.greeting.rawValue
 
-        @Option(help: "IPv4 address to listen on.")
+        @Option(help: "Address to listen on: IPv4, IPv6 (::1) or a name, resolved once.")
         var host = WireDefaults.host
 
         @Option(help: "Port to listen on; 0 picks a free one (printed in the listening line).")
@@ -70,9 +71,9 @@ extension Bench {
             guard WireProtocol(rawValue: wireProtocol) != nil else {
                 throw ValidationError("--protocol \(wireProtocol) is unknown; use one of \(oneOf(WireProtocol.self)).")
             }
-            var address = in_addr()
-            guard inet_pton(AF_INET, host, &address) == 1 else {
-                throw ValidationError("--host \(host) is not an IPv4 address; use one such as 127.0.0.1.")
+            guard (try? SocketAddress.resolve(host, port: port)) != nil else {
+                throw ValidationError("--host \(host) is not an address this machine can resolve; use one such as "
+                    + "127.0.0.1 or ::1.")
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be within 0...65535.") }
             guard backlog >= 1 else { throw ValidationError("--backlog must be at least 1.") }
@@ -97,7 +98,8 @@ extension Bench {
             raiseDescriptorLimit()
             let model = ServerModel(rawValue: model)!
             let configuration = ServerConfiguration(
-                protocol: WireProtocol(rawValue: wireProtocol)!, host: host, port: port, backlog: backlog,
+                protocol: WireProtocol(rawValue: wireProtocol)!, host: try SocketAddress.resolve(host, port: port).host,
+                port: port, backlog: backlog,
                 threads: threads, maxRequestBytes: UInt32(maxRequestBytes), readTimeout: .seconds(readTimeoutSeconds),
                 queueCapacity: queueCapacity, queueFullPolicy: QueueFullPolicy(rawValue: queueFullPolicy)!,
                 drainTimeout: .seconds(drainTimeoutSeconds))

@@ -76,8 +76,8 @@ import Testing
     }
 
     @Test func anUnknownProtocolIsRefused() throws {
-        let message = try error(loading: SummaryFixture(protocolName: "http").csv()).description
-        #expect(message.contains("protocol 'http' where greeting or request belongs"), "\(message)")
+        let message = try error(loading: SummaryFixture(protocolName: "gopher").csv()).description
+        #expect(message.contains("protocol 'gopher' where greeting, request or http belongs"), "\(message)")
     }
 
     @Test(arguments: [true, false])

@@ -1,11 +1,16 @@
 import Foundation
+import Synchronization
+import SystemCalls
 
 /// The `bench` executable of this build, run as a child process the way a person runs it: the compare tests
 /// check the command line, its files and its table together.
 struct BenchProcess {
-    let process = Process()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let child: ChildProcess
+    /// stderr goes to a file, read once the process has ended: one pipe (stdout) is read while it runs.
+    private let errorsPath = FileManager.default.temporaryDirectory
+        .appendingPathComponent("bench-stderr-\(UUID().uuidString)").path
+    /// Every `bench serve` this process started that a look at its children has seen.
+    private let seen = Census()
 
     /// `bench` sits beside the test bundle in the build directory (`swift test` builds it too).
     static var executable: URL {
@@ -19,39 +24,60 @@ struct BenchProcess {
     }
 
     init(_ arguments: [String]) throws {
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        child = try ChildProcess(Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath))
     }
 
-    /// Waits for the exit, at most `seconds` (then kills it and says so), and returns status, stdout, stderr.
+    /// SIGINT, as Ctrl-C at a terminal sends.
+    func interrupt() {
+        kill(child.pid, SIGINT)
+    }
+
+    /// Waits for the exit, at most `seconds` (then kills it), and returns status, stdout, stderr; a status of -1
+    /// says it was killed by a signal.
     func finish(within seconds: Double) async throws -> (status: Int32, stdout: String, stderr: String) {
-        // Read both pipes while waiting, so a chatty child never blocks on a full pipe. On threads of their own:
-        // a blocking read on Swift's cooperative pool (one thread per core) would starve every other test.
-        async let stdout = Self.readToEnd(output)
-        async let stderr = Self.readToEnd(errors)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
+        // Read off the cooperative pool (one thread per core): a blocking read there would starve every other test.
+        async let reading = Self.readOff(child, seconds: seconds)
+        while !child.hasExited && ContinuousClock.now < deadline {
+            _ = childServers()
+            try await Task.sleep(for: .milliseconds(20))
         }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: await stdout, as: UTF8.self),
-                String(decoding: await stderr, as: UTF8.self))
+        let output = await reading
+        let usage = child.wait(timeoutSeconds: max(0, Double((deadline - ContinuousClock.now).components.seconds)))
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+        let errors = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+        let status: Int32 = if case .status(let code) = usage.exit { code } else { -1 }
+        return (status, String(decoding: output, as: UTF8.self), errors)
     }
 
-    private static func readToEnd(_ pipe: Pipe) async -> Data {
+    private static func readOff(_ child: ChildProcess, seconds: Double) async -> [UInt8] {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            Thread.detachNewThread {
+                continuation.resume(returning: child.readOutput(timeoutSeconds: seconds, limit: 1 << 24).bytes)
+            }
         }
     }
 
-    /// Process ids of every `bench serve` of this build running now, to show that a comparison leaves none behind.
-    /// (Compare starts servers by the full path of its own executable; other builds' servers are not ours.)
-    static func runningServers() -> Set<Int32> {
+    /// The `bench serve` processes this process is running now (its children), which are also remembered.
+    func childServers() -> Set<Int32> {
+        let parent = child.pid
+        let children = Self.benchServers().filter { Self.parent(of: $0) == parent }
+        seen.pids.withLock { $0.formUnion(children) }
+        return children
+    }
+
+    /// How many servers the looks at this process's children have seen (so that none left running means something).
+    var serversSeen: Int { seen.pids.withLock { $0.count } }
+
+    /// The servers seen among this process's children that still run: after its exit, none should. (Children of
+    /// other tests' processes, which run meanwhile, are not counted.)
+    var serversLeftRunning: Set<Int32> {
+        seen.pids.withLock { $0 }.intersection(Self.benchServers())
+    }
+
+    /// Process ids of every `bench serve` of this build running now. (Compare starts servers by the full path of
+    /// its own executable; other builds' servers are not ours.)
+    private static func benchServers() -> Set<Int32> {
         let executable = executable.path
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return Set(entries.compactMap(Int32.init).filter { pid in
@@ -60,4 +86,18 @@ struct BenchProcess {
             return words.count > 1 && words[0] == executable && words[1] == "serve"
         })
     }
+
+    /// The parent process id from /proc/PID/stat (the field after the state, which follows the parenthesized name).
+    private static func parent(of pid: Int32) -> Int32? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+}
+
+/// The server pids a ``BenchProcess`` has seen, shared by its copies.
+private final class Census: Sendable {
+    let pids = Mutex<Set<Int32>>([])
 }

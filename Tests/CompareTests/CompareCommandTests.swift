@@ -15,7 +15,6 @@ struct CompareCommandTests {
     }
 
     @Test func filesHoldOneRowPerCellAndAgreeWithThePrintedTable() async throws {
-        let before = BenchProcess.runningServers()
         let run = try BenchProcess([
             "compare", "--clients", "2,4", "--models", "blocking,event-loop", "--repeat", "2", "-d", "300ms",
             "--warmup", "100ms", "--out", directory,
@@ -53,7 +52,7 @@ struct CompareCommandTests {
         let timeline = try table("timeline.csv")
         #expect(!timeline.records.isEmpty && timeline.records.allSatisfy { Int($0["requests"]!)! >= 0 })
         #expect(try table("meta.csv").records.contains { $0["key"] == "somaxconn" })
-        #expect(BenchProcess.runningServers().isSubset(of: before), "a bench serve was left running")
+        #expect(run.serversSeen > 0 && run.serversLeftRunning.isEmpty, "a bench serve was left running")
         try await plotsAreDrawn()
     }
 
@@ -109,7 +108,6 @@ struct CompareCommandTests {
     }
 
     @Test func ctrlCKeepsFinishedCellsStopsTheServerAndExits130() async throws {
-        let before = BenchProcess.runningServers()
         let run = try BenchProcess([
             "compare", "--clients", "2", "--models", "event-loop,blocking", "--repeat", "20", "-d", "300ms",
             "--warmup", "0s", "--out", directory,
@@ -125,16 +123,16 @@ struct CompareCommandTests {
         // The census sees this comparison's server (so its emptiness after the exit means something).
         var seen = false
         while !seen && ContinuousClock.now < deadline {
-            seen = !BenchProcess.runningServers().subtracting(before).isEmpty
+            seen = !run.childServers().isEmpty
             if !seen { try await Task.sleep(for: .milliseconds(10)) }
         }
         #expect(seen, "no bench serve of this build was found while the comparison ran")
-        run.process.interrupt()
+        run.interrupt()
         let (status, _, stderr) = try await run.finish(within: 30)
         #expect(status == 130, "stderr: \(stderr)")
         let rows = try table("summary.csv").records
         #expect((1..<40).contains(rows.count))
         #expect(rows.allSatisfy { $0["status"] == "ok" })
-        #expect(BenchProcess.runningServers().isSubset(of: before), "a bench serve was left running")
+        #expect(run.serversLeftRunning.isEmpty, "a bench serve was left running")
     }
 }

@@ -1,5 +1,6 @@
 import Metrics
 import Synchronization
+import SystemCalls
 import Testing
 import Wire
 
@@ -61,7 +62,7 @@ struct DriverRunTests {
         // 100 connections x 10 requests each.
         #expect(result.counters.requests == 1_000)
         #expect(result.counters.connectionsCompleted == 100)
-        #expect(result.counters.failures.total == 0)
+        #expect(result.counters.failures.total == 0, "\(result.counters.failures)")
         #expect(result.counters.bytesSent == 1_000 * RequestHeader.length)
         #expect(try await settled(server.responses, at: 1_000) == 1_000)
         #expect(try await settled(server.bytesSent, at: result.counters.bytesReceived) == result.counters.bytesReceived)

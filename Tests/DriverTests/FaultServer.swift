@@ -36,7 +36,7 @@ final class FaultServer: Sendable {
         self.behaviour = behaviour
         let (listener, port) = try LoopbackSocket.listen(backlog: 4096)
         (self.listener, self.port) = (listener, Int(UInt16(bigEndian: port)))
-        pthread_detach(ThreadGroup.spawn { [self] in acceptLoop() })
+        ThreadGroup.spawn("fault-accept") { [self] in acceptLoop() }.detach()
     }
 
     /// Stops accepting and closes the listener: later connects are refused, as with a killed server.
@@ -58,7 +58,7 @@ final class FaultServer: Sendable {
                 writeGreeting(connection, length: Greeting.frameLength + extra, corrupt: false)
             case .wrongGreetingByte: writeGreeting(connection, length: Greeting.frameLength, corrupt: true)
             case .silent: held.append(connection)
-            case .request: pthread_detach(ThreadGroup.spawn { [self] in serveRequests(connection) })
+            case .request: ThreadGroup.spawn("fault-serve") { [self] in serveRequests(connection) }.detach()
             }
         }
         for connection in held { close(connection) }
@@ -76,24 +76,28 @@ final class FaultServer: Sendable {
     }
 
     private func serveRequests(_ connection: Int32) {
-        var session = ServerSession()
         var random = WyRand(seed: 2)
         let pool = RandomPool(maxSlice: 64 * 1024, random: &random)
+        let session = ServerSession(.init(wireProtocol: .request, maxRequestBytes: 1 << 20, pool: pool))
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        while !session.isFinished {
+            let pieces = session.gather(using: &random)
+            var written = 0
+            for piece in pieces {
+                let count = send(connection, piece.baseAddress, piece.count, Int32(MSG_NOSIGNAL))
+                guard count > 0 else { break }
+                written += count
+                if count < piece.count { break }
+            }
+            bytesSent.add(written, ordering: .relaxed)
+            responses.add(session.advance(written), ordering: .relaxed)
+            if !pieces.isEmpty {
+                guard written > 0 else { break }  // the client is gone
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes { read(connection, $0.baseAddress, $0.count) }
             guard count > 0 else { break }
-            let outcome = buffer.withUnsafeBytes { session.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            guard outcome.violation == nil else { break }
-            var owed = outcome.responseBytes
-            while owed > 0 {
-                let slice = pool.slice(min(owed, pool.maxSlice), using: &random)
-                let written = send(connection, slice.baseAddress, slice.count, Int32(MSG_NOSIGNAL))
-                guard written > 0 else { break }
-                owed -= written
-                bytesSent.add(written, ordering: .relaxed)
-            }
-            responses.add(outcome.requests, ordering: .relaxed)
+            _ = buffer.withUnsafeBytes { session.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
         close(connection)
     }

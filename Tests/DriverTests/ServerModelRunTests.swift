@@ -23,13 +23,13 @@ struct ServerModelRunTests {
         let address = try await server.start()
         var load = settings(port: address.port, wireProtocol)
         load.connections = 400
-        if wireProtocol == .request {
+        if wireProtocol != .greeting {
             (load.requestsPerConnection, load.pipeline, load.sizeMin, load.sizeMax) = (5, 2, 1, 2_048)
         }
         let result = await LoadRun.run(load)
         await server.stop()
-        // 400 connections; the request protocol asks 5 per connection.
-        let requests = wireProtocol == .request ? 2_000 : 400
+        // 400 connections; the request protocol and HTTP ask 5 per connection.
+        let requests = wireProtocol == .greeting ? 400 : 2_000
         #expect(result.counters.failures.total == 0)
         #expect(result.counters.connectionsCompleted == 400)
         #expect(result.counters.requests == requests)

@@ -58,7 +58,7 @@ struct UnitsTests {
         #expect(settings.problem()?.contains("--pipeline and --requests apply to --protocol request") == true)
         settings = LoadSettings()
         settings.host = "localhost"
-        #expect(settings.problem()?.contains("IPv4 address") == true)
+        #expect(settings.problem()?.contains("IPv4 or IPv6 address") == true)
         settings = LoadSettings()
         settings.rate = 0
         #expect(settings.problem()?.contains("--rate takes at least 1") == true)

@@ -6,7 +6,8 @@ import Glibc
 ///
 /// Raw counts of /proc/self/task and /proc/self/fd would be simpler, but other test targets run in the same process
 /// at the same time and open their own threads and descriptors; so threads are recognised by the names servers give
-/// them ("srv-" for the blocking models, SwiftNIO's "NIO-ELT-" for event loops) and sockets by their local port.
+/// them ("srv-ROLE-PORT" for the blocking models, SwiftNIO's "NIO-ELT-" for event loops) and sockets by their local
+/// port.
 struct ProcessCensus: Equatable, CustomStringConvertible {
     /// Threads named like a server's.
     var serverThreads: Int
@@ -15,8 +16,8 @@ struct ProcessCensus: Equatable, CustomStringConvertible {
 
     init(port: Int) {
         serverThreads = Self.entries(of: "/proc/self/task").count { task in
-            let name = Self.contents(of: "/proc/self/task/\(task)/comm")
-            return name.hasPrefix("srv-") || name.hasPrefix("NIO-ELT-")
+            let name = Self.contents(of: "/proc/self/task/\(task)/comm").split(separator: "\n").first ?? ""
+            return name.hasPrefix("srv-") && name.hasSuffix("-\(port)") || name.hasPrefix("NIO-ELT-")
         }
         serverSockets = Self.entries(of: "/proc/self/fd").count { entry in
             guard let descriptor = Int32(entry) else { return false }

@@ -10,23 +10,36 @@ import Testing
         return frame
     }
 
-    /// Feeds `bytes` one at a time and sums the progress.
-    static func feedByteByByte(_ bytes: [UInt8], to session: inout ClientSession) -> ClientSession.Progress {
-        var total = ClientSession.Progress()
-        for byte in bytes {
-            let step = [byte].withUnsafeBytes { session.receive($0) }
-            total.firstBytes += step.firstBytes
-            total.completed += step.completed
-            total.bad = total.bad || step.bad
+    /// Every event `bytes` bring, fed in chunks of `chunk` bytes (1: byte by byte).
+    static func events(_ bytes: [UInt8], chunk: Int = .max, client: inout ClientSession) -> [ClientSession.Event] {
+        var events: [ClientSession.Event] = []
+        var start = 0
+        while start < bytes.count {
+            let piece = Array(bytes[start..<min(bytes.count, start + min(chunk, bytes.count - start))])
+            start += piece.count
+            piece.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let (end, event) = client.next(buffer, from: offset)
+                    offset = end
+                    if let event { events.append(event) }
+                }
+            }
         }
-        return total
+        return events
     }
 
-    @Test func greetingFedByteByByteIsComplete() {
+    /// Counts `size` as sent on `client`.
+    static func send(_ sizes: [UInt32], on client: inout ClientSession) {
+        var scratch = [UInt8](repeating: 0, count: max(client.requestCapacity, 1))
+        for size in sizes { _ = scratch.withUnsafeMutableBytes { client.writeRequest(size, last: false, into: $0) } }
+    }
+
+    @Test(arguments: [1, 7, 1000])
+    func aGreetingInAnyChunkingIsOneResponse(chunk: Int) {
         var session = ClientSession(protocol: .greeting)
-        let progress = Self.feedByteByByte(Self.frame(), to: &session)
-        #expect(progress == .init(firstBytes: 1, completed: 1, bad: false))
-        #expect(session.receiveEnd() == .complete)
+        #expect(Self.events(Self.frame(), chunk: chunk, client: &session) == [.firstByte, .response(.valid)])
+        #expect(session.receiveEnd().ending == .complete)
     }
 
     @Test(arguments: [0, 33, 50, 80])
@@ -34,76 +47,62 @@ import Testing
         var frame = Self.frame()
         frame[offset] ^= 0xFF
         var session = ClientSession(protocol: .greeting)
-        #expect(Self.feedByteByByte(frame, to: &session).bad)
-        #expect(session.receiveEnd() == .badResponse)
+        #expect(Self.events(frame, chunk: 1, client: &session).last == .bad)
+        #expect(session.receiveEnd().ending == .badResponse)
     }
 
     @Test func randomBytesMayBeAnything() {
         var frame = Self.frame()
         for offset in 34..<50 { frame[offset] = 0xFF }
         var session = ClientSession(protocol: .greeting)
-        _ = frame.withUnsafeBytes { session.receive($0) }
-        #expect(session.receiveEnd() == .complete)
+        _ = Self.events(frame, client: &session)
+        #expect(session.receiveEnd().ending == .complete)
     }
 
     @Test func shortGreetingClosedEarlyAndLongOneBad() {
         var short = ClientSession(protocol: .greeting)
-        _ = Self.frame().dropLast().withUnsafeBytes { short.receive($0) }
-        #expect(short.receiveEnd() == .closedEarly)
+        _ = Self.events(Array(Self.frame().dropLast()), client: &short)
+        #expect(short.receiveEnd().ending == .closedEarly)
 
         var empty = ClientSession(protocol: .greeting)
-        #expect(empty.receiveEnd() == .closedEarly)
+        #expect(empty.receiveEnd().ending == .closedEarly)
 
         var long = ClientSession(protocol: .greeting)
-        _ = (Self.frame() + [0]).withUnsafeBytes { long.receive($0) }
-        #expect(long.receiveEnd() == .badResponse)
+        #expect(Self.events(Self.frame() + [0], client: &long).last == .bad)
+        #expect(long.receiveEnd().ending == .badResponse)
     }
 
     @Test func pipelinedResponsesCompleteInOrderWhateverTheChunking() {
         var session = ClientSession(protocol: .request, pipelineDepth: 3)
-        for size: UInt32 in [2, 3, 1] { session.sent(requestOf: size) }
+        Self.send([2, 3, 1], on: &session)
         #expect(!session.canSend)
-        let progress = Self.feedByteByByte([UInt8](repeating: 9, count: 6), to: &session)
-        #expect(progress == .init(firstBytes: 3, completed: 3, bad: false))
+        let events = Self.events([UInt8](repeating: 9, count: 6), chunk: 1, client: &session)
+        #expect(events == Array(repeating: [.firstByte, .response(.valid)], count: 3).flatMap { $0 })
         #expect(session.outstanding == 0 && session.canSend)
-        #expect(session.receiveEnd() == .complete)
+        #expect(session.receiveEnd().ending == .complete)
     }
 
     @Test func oneChunkSpanningResponsesCountsEach() {
         var session = ClientSession(protocol: .request, pipelineDepth: 4)
-        for size: UInt32 in [4, 4, 4] { session.sent(requestOf: size) }
-        let progress = [UInt8](repeating: 0, count: 10).withUnsafeBytes { session.receive($0) }
+        Self.send([4, 4, 4], on: &session)
         // 10 bytes: responses 1 and 2 whole (8 bytes), the first 2 bytes of response 3.
-        #expect(progress == .init(firstBytes: 3, completed: 2, bad: false))
-        #expect(session.receiveEnd() == .closedEarly)
+        let events = Self.events([UInt8](repeating: 0, count: 10), client: &session)
+        #expect(events.filter { $0 == .firstByte }.count == 3 && events.filter { $0 == .response(.valid) }.count == 2)
+        #expect(session.receiveEnd().ending == .closedEarly)
     }
 
     @Test func aByteNobodyAskedForIsBad() {
         var session = ClientSession(protocol: .request)
-        session.sent(requestOf: 1)
-        let progress = [UInt8](repeating: 0, count: 2).withUnsafeBytes { session.receive($0) }
-        #expect(progress.bad && progress.completed == 1)
-        #expect(session.receiveEnd() == .badResponse)
+        Self.send([1], on: &session)
+        #expect(Self.events([0, 0], client: &session) == [.firstByte, .response(.valid), .bad])
+        #expect(session.receiveEnd().ending == .badResponse)
     }
 
     @Test func resetStartsAFreshConnection() {
         var session = ClientSession(protocol: .request)
-        session.sent(requestOf: 8)
-        _ = [UInt8](repeating: 0, count: 3).withUnsafeBytes { session.receive($0) }
+        Self.send([8], on: &session)
+        _ = Self.events([0, 0, 0], client: &session)
         session.reset()
-        #expect(session.outstanding == 0 && session.receiveEnd() == .complete)
-    }
-
-    @Test func serverSessionOutputSatisfiesClientSession() {
-        var random = WyRand(seed: 99)
-        let sizes = (0..<50).map { _ in UInt32(random.next() % 5000 + 1) }
-        var server = ServerSession()
-        let owed = ServerSessionTests.headers(sizes).withUnsafeBytes { server.receive($0) }.responseBytes
-        var client = ClientSession(protocol: .request, pipelineDepth: sizes.count)
-        for size in sizes { client.sent(requestOf: size) }
-        let pool = RandomPool(maxSlice: owed, random: &random)
-        let progress = client.receive(pool.slice(owed, using: &random))
-        #expect(progress.completed == sizes.count && !progress.bad)
-        #expect(client.receiveEnd() == .complete)
+        #expect(session.outstanding == 0 && session.receiveEnd().ending == .complete)
     }
 }

@@ -2,6 +2,7 @@ import Testing
 
 @testable import Wire
 
+/// The request protocol and the greeting through ``ServerSession`` (HTTP has ``HTTPServerSessionTests``).
 @Suite struct ServerSessionTests {
     /// Request headers for `sizes`, back to back, as a pipelining client writes them.
     static func headers(_ sizes: [UInt32]) -> [UInt8] {
@@ -11,75 +12,71 @@ import Testing
         }
     }
 
-    /// Feeds `input` to a fresh session in chunks of the given sizes (cycled) and sums the outcomes.
-    static func feed(_ input: [UInt8], chunks: [Int], max: UInt32 = 1 << 20) -> ServerSession.Outcome {
-        var session = ServerSession(maxRequestBytes: max)
-        var total = ServerSession.Outcome()
-        var offset = 0
-        var turn = 0
-        while offset < input.count {
-            let end = min(input.count, offset + chunks[turn % chunks.count])
-            let outcome = input[offset..<end].withUnsafeBytes { session.receive($0) }
-            total.responseBytes += outcome.responseBytes
-            total.requests += outcome.requests
-            total.violation = total.violation ?? outcome.violation
-            offset = end
-            turn += 1
-        }
-        return total
-    }
-
     @Test func headerIsBigEndian() {
         #expect(Self.headers([0x0102_0304]) == [1, 2, 3, 4])
         #expect(Self.headers([16]) == [0, 0, 0, 16])
     }
 
+    @Test func aGreetingIsOneFrameAndTheEnd() {
+        var conversation = SessionConversation(.greeting)
+        conversation.drain()
+        #expect(conversation.output.count == Greeting.frameLength && conversation.responses == 1)
+        #expect(conversation.output.prefix(Greeting.prefix.count).elementsEqual(Greeting.prefix))
+        #expect(conversation.session.isFinished && !conversation.session.wantsInput)
+    }
+
     @Test(arguments: [[1], [3], [4], [5], [1, 2, 3], [1000]])
-    func pipelinedRequestsInAnyChunkingOweTheSum(chunks: [Int]) {
+    func pipelinedRequestsInAnyChunkingAreAnsweredInFull(chunks: [Int]) {
         let sizes: [UInt32] = [1, 16, 4096, 1 << 20, 7]
-        let outcome = Self.feed(Self.headers(sizes), chunks: chunks)
-        #expect(outcome == .init(responseBytes: sizes.reduce(0) { $0 + Int($1) }, requests: sizes.count))
+        var conversation = SessionConversation(.request)
+        conversation.feed(Self.headers(sizes), chunks: chunks, end: true)
+        #expect(conversation.output.count == Int(sizes.reduce(0, +)))
+        #expect(conversation.responses == sizes.count && conversation.protocolErrors == 0)
+        #expect(conversation.session.isFinished)
     }
 
-    @Test func randomChunkSizesOweTheSum() {
-        var random = WyRand(seed: 2026)
-        let sizes = (0..<200).map { _ in UInt32(random.next() % 65536 + 1) }
-        let chunks = (0..<50).map { _ in Int(random.next() % 9 + 1) }
-        let outcome = Self.feed(Self.headers(sizes), chunks: chunks)
-        #expect(outcome.requests == 200)
-        #expect(outcome.responseBytes == sizes.reduce(0) { $0 + Int($1) })
+    @Test(arguments: [0, (1 << 20) + 1] as [UInt32])
+    func aSizeOutOfRangeClosesAtOnceWithNothingSent(size: UInt32) {
+        var conversation = SessionConversation(.request)
+        conversation.feed(Self.headers([16, size, 16]))
+        // The 16 bytes owed before the bad header are not sent either: the connection closes at once.
+        #expect(conversation.output.isEmpty && conversation.protocolErrors == 1)
+        #expect(conversation.session.isFinished)
     }
 
-    @Test(arguments: [UInt32(0), 1025])
-    func sizeOutsideOneToMaxIsAViolation(size: UInt32) {
-        let outcome = Self.feed(Self.headers([16, size, 16]), chunks: [1], max: 1024)
-        #expect(outcome.violation == .sizeOutOfRange(size))
-        // The request before the bad one was complete; the one after it is never read.
-        #expect(outcome.requests == 1 && outcome.responseBytes == 16)
+    @Test func aHalfCloseInsideAHeaderIsAProtocolError() {
+        var conversation = SessionConversation(.request)
+        conversation.feed(Self.headers([8]) + [0, 0], end: true)
+        #expect(conversation.protocolErrors == 1 && conversation.session.isFinished)
     }
 
-    @Test func maxItselfIsAllowed() {
-        #expect(Self.feed(Self.headers([1024]), chunks: [4], max: 1024) == .init(responseBytes: 1024, requests: 1))
+    @Test func aFloodOfHugeRequestsCostsACountAndABoundedSetOfPieces() {
+        // 10,000 requests of 1 MiB in one chunk: owed as one count, handed out 64 slices at a time at most.
+        let session = SessionConversation(.request).session
+        let received = Self.headers(Array(repeating: 1 << 20, count: 10_000)).withUnsafeBytes { session.receive($0) }
+        #expect(received.consumed == 40_000 && !session.wantsInput)
+        var random = WyRand(seed: 1)
+        #expect(session.gather(using: &random).count == ServerSession.pieceLimit)
     }
 
-    @Test func halfCloseMidHeaderIsTruncated() {
-        var session = ServerSession()
-        _ = [UInt8]([0, 0]).withUnsafeBytes { session.receive($0) }
-        #expect(session.receiveEnd() == .truncatedHeader)
+    @Test func resetStartsAFreshConnection() {
+        var conversation = SessionConversation(.request)
+        conversation.feed(Self.headers([8]) + [0])
+        conversation.session.reset()
+        #expect(conversation.session.owesNothing && conversation.session.wantsInput)
+        #expect(!conversation.session.isFinished)
     }
 
-    @Test func halfCloseBetweenRequestsIsClean() {
-        var session = ServerSession()
-        let outcome = Self.headers([5]).withUnsafeBytes { session.receive($0) }
-        #expect(outcome.responseBytes == 5)
-        #expect(session.receiveEnd() == nil)
-    }
-
-    @Test func inputAfterAViolationIsIgnored() {
-        var session = ServerSession(maxRequestBytes: 10)
-        _ = Self.headers([0]).withUnsafeBytes { session.receive($0) }
-        let later = Self.headers([5]).withUnsafeBytes { session.receive($0) }
-        #expect(later == .init())
-        #expect(session.receiveEnd() == nil)
+    @Test func serverOutputSatisfiesTheClientSession() {
+        var random = WyRand(seed: 99)
+        let sizes = (0..<50).map { _ in UInt32(random.next() % 5000 + 1) }
+        var conversation = SessionConversation(.request)
+        conversation.feed(Self.headers(sizes), end: true)
+        var client = ClientSession(protocol: .request, pipelineDepth: sizes.count)
+        var scratch = [UInt8](repeating: 0, count: 4)
+        for size in sizes { _ = scratch.withUnsafeMutableBytes { client.writeRequest(size, last: false, into: $0) } }
+        let events = ClientSessionTests.events(conversation.output, client: &client)
+        #expect(events.filter { $0 == .response(.valid) }.count == sizes.count && !events.contains(.bad))
+        #expect(client.receiveEnd().ending == .complete)
     }
 }

@@ -11,6 +11,11 @@ public struct Baseline: Sendable {
     public var settings: CheckSettings { summary.settings }
     /// The validated rows, the samples a check compares with.
     let summary: SummaryRows
+    /// Where the figures were measured, as its first row says: `git_commit` (the revision `bench check` measures
+    /// again by default), `host` and `cpu_model` (empty in baselines older than that column).
+    public let commit: String
+    public let host: String
+    public let cpuModel: String
 
     /// Reads and validates the baseline at `path`.
     /// - Throws: `CheckError` when the file is missing or unreadable, lacks a column, holds a garbled number,
@@ -42,5 +47,8 @@ public struct Baseline: Sendable {
         summary = try SummaryRows(rows: rows, source: .baseline(source))
         guard !summary.repetitions.isEmpty else { throw .noSuccessfulRows(.baseline(source)) }
         path = source
+        commit = rows[0]["git_commit"]?.trimmingSpaces ?? ""
+        host = rows[0]["host"]?.trimmingSpaces ?? ""
+        cpuModel = rows[0]["cpu_model"]?.trimmingSpaces ?? ""
     }
 }

@@ -55,7 +55,7 @@ public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func unknownProtocol(_ source: Source, _ name: String) -> CheckError {
-        CheckError("\(source.name) has protocol '\(name)' where greeting or request belongs; \(source.remedy)")
+        CheckError("\(source.name) has protocol '\(name)' where greeting, request or http belongs; \(source.remedy)")
     }
 
     static func noSuccessfulRows(_ source: Source) -> CheckError {

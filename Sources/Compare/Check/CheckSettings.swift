@@ -1,9 +1,13 @@
+import Wire
+
 /// The work a summary.csv describes, so that `bench check` can run the same comparison again.
 ///
 /// Settings that do not apply to a run are written as empty fields and read as `nil`.
 public struct CheckSettings: Sendable, Equatable {
-    /// `greeting` or `request`.
+    /// `greeting`, `request` or `http`.
     public var protocolName: String
+    /// HTTP: the request target (`/bytes/{size}`); nil elsewhere, and in files older than the column.
+    public var path: String?
     /// Concurrent clients per cell.
     public var clients: Int
     /// Measured seconds per cell, after the warm-up.
@@ -43,7 +47,7 @@ public struct CheckSettings: Sendable, Equatable {
             if values.count > 1 { throw .mixedSettings(first.source, column: column, values: values) }
         }
         protocolName = try first.text("protocol")
-        guard ["greeting", "request"].contains(protocolName) else {
+        guard WireProtocol(rawValue: protocolName) != nil else {
             throw .unknownProtocol(first.source, protocolName)
         }
         clients = try first.int("clients")
@@ -60,6 +64,7 @@ public struct CheckSettings: Sendable, Equatable {
         pipeline = try first.optionalInt("pipeline")
         thinkMillis = try first.optionalDouble("think_ms")
         ratePerSecond = try first.optionalDouble("rate_per_s")
+        path = first.row["path"].flatMap { $0.isEmpty ? nil : $0 }
         var models: [String] = []
         var repetitions: Set<Int> = []
         for row in rows {

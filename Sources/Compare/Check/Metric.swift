@@ -1,4 +1,4 @@
-/// A figure `bench check` compares with the baseline, and how it is made machine-independent.
+/// A figure `bench check` compares, and how it is made machine-independent when it comes from a file.
 public enum Metric: String, CaseIterable, Sendable {
     /// Connections per second (greeting) or requests per second (request); higher is better.
     case throughput
@@ -6,6 +6,13 @@ public enum Metric: String, CaseIterable, Sendable {
     case p99Latency = "p99 latency"
     /// `server_cpu_us_per_request`, the server's user+sys CPU per request; lower is better.
     case serverCPU = "server CPU"
+    /// `driver_cpu_us_per_request`, the driver's user+sys CPU per request (the driver pairs); lower is better.
+    case driverCPU = "driver CPU"
+
+    /// What is compared for a server model.
+    public static let server: [Metric] = [.throughput, .p99Latency, .serverCPU]
+    /// What is compared for the driver, which drives a fixed server.
+    public static let driver: [Metric] = [.throughput, .p99Latency, .driverCPU]
 
     /// Whether a larger figure is an improvement.
     public var higherIsBetter: Bool { self == .throughput }
@@ -16,6 +23,7 @@ public enum Metric: String, CaseIterable, Sendable {
         case .throughput: protocolName == "greeting" ? "conns_per_s" : "requests_per_s"
         case .p99Latency: "total_p99_us"
         case .serverCPU: "server_cpu_us_per_request"
+        case .driverCPU: "driver_cpu_us_per_request"
         }
     }
 
@@ -24,7 +32,7 @@ public enum Metric: String, CaseIterable, Sendable {
         switch self {
         case .throughput: protocolName == "greeting" ? "conns/s" : "req/s"
         case .p99Latency: "us"
-        case .serverCPU: "us/req"
+        case .serverCPU, .driverCPU: "us/req"
         }
     }
 

@@ -11,8 +11,12 @@ public struct RegressionCheck: Sendable {
     /// The significance level of the Mann-Whitney test.
     public var alpha: Double
 
+    /// 15%: identical runs of one machine differ by 10-40% from one run to the next, and a file's figures come from
+    /// another run.
+    public static let defaultTolerance = 0.15
+
     /// A check with the given tolerance and significance level.
-    public init(tolerance: Double = 0.15, alpha: Double = 0.05) {
+    public init(tolerance: Double = Self.defaultTolerance, alpha: Double = 0.05) {
         self.tolerance = tolerance
         self.alpha = alpha
     }
@@ -31,7 +35,7 @@ public struct RegressionCheck: Sendable {
         for model in baseline.settings.models {
             guard let before = baseline.summary.repetitions[model] else { continue }
             let now = current.repetitions[model] ?? []
-            for metric in Metric.allCases {
+            for metric in Metric.server {
                 findings.append(compare(model: model, metric: metric, protocolName: protocolName, before, now))
             }
         }
@@ -50,7 +54,7 @@ public struct RegressionCheck: Sendable {
         let baselineMedian = before.map { $0.figures[metric]! }.median!
         guard !now.isEmpty else {
             return Finding(
-                model: model, metric: metric, unit: metric.unit(for: protocolName), baselineMedian: baselineMedian,
+                model: model, metric: metric, unit: metric.unit(for: protocolName), referenceMedian: baselineMedian,
                 currentMedian: nil, changePercent: nil, pValue: nil, verdict: .failed)
         }
         let normalizedBefore = before.map { $0.normalized(metric) }
@@ -66,7 +70,7 @@ public struct RegressionCheck: Sendable {
             case (true, true): worse ? .regressed : .improved
             }
         return Finding(
-            model: model, metric: metric, unit: metric.unit(for: protocolName), baselineMedian: baselineMedian,
+            model: model, metric: metric, unit: metric.unit(for: protocolName), referenceMedian: baselineMedian,
             currentMedian: now.map { $0.figures[metric]! }.median, changePercent: change * 100,
             pValue: pValue, verdict: verdict)
     }

@@ -36,7 +36,7 @@ struct SummaryRows: Sendable {
         for reader in readers {
             guard try reader.text("status") == "ok" else { continue }
             var figures: [Metric: Double] = [:]
-            for metric in Metric.allCases {
+            for metric in Metric.server {
                 figures[metric] = try reader.double(metric.column(for: settings.protocolName))
             }
             measured.append((try reader.text("model"), figures, try reader.double(floorColumn, positive: true)))

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// Why a floor measurement could not run: which call failed, with errno's text.
 public struct FloorError: Error, Sendable, CustomStringConvertible {
@@ -16,41 +17,27 @@ enum LoopbackSocket {
     /// A listening socket on 127.0.0.1 at a free port, and that port (network byte order).
     static func listen(backlog: Int32 = 8) throws -> (fd: Int32, port: in_port_t) {
         let fd = try open()
-        var address = loopback(port: 0)  // port 0: the kernel picks a free one, so runs never collide
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let address = loopback(port: 0)  // port 0: the kernel picks a free one, so runs never collide
         // The floor's backlog is a few: the client connects and the same thread accepts right after, so at most
         // one connection ever waits; the kernel completes the handshake without accept, so connect returns first.
-        guard bound == 0, Glibc.listen(fd, backlog) == 0 else {
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0, Glibc.listen(fd, backlog) == 0 else {
             let error = FloorError("bind/listen")
             close(fd)
             throw error
         }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else {
+        guard let bound = SocketAddress(boundTo: fd) else {
             let error = FloorError("getsockname")
             close(fd)
             throw error
         }
-        return (fd, address.sin_port)
+        return (fd, in_port_t(UInt16(bound.port)).bigEndian)
     }
 
     /// A socket connected to 127.0.0.1 at `port` (network byte order); non-blocking, one whose handshake may still
     /// be going on in the kernel.
     static func connect(port: in_port_t, blocking: Bool = true) throws -> Int32 {
         let fd = try open(blocking: blocking)
-        var address = loopback(port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        let connected = loopback(port: Int(UInt16(bigEndian: port))).withSockaddr { Glibc.connect(fd, $0, $1) }
         guard connected == 0 || (!blocking && errno == EINPROGRESS) else {
             let error = FloorError("connect")
             close(fd)
@@ -98,19 +85,14 @@ enum LoopbackSocket {
     }
 
     private static func open(blocking: Bool = true) throws -> Int32 {
-        // SOCK_CLOEXEC: bench compare measures the floor in the process that starts the server children;
-        // without it a child started meanwhile would inherit, and hold open, these sockets.
-        let flags = SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue | (blocking ? 0 : SOCK_NONBLOCK.rawValue)
-        let fd = socket(AF_INET, Int32(flags), 0)
+        // SOCK_CLOEXEC (makeSocket sets it): bench compare measures the floor in the process that starts the server
+        // children; without it a child started meanwhile would inherit, and hold open, these sockets.
+        let fd = loopback(port: 0).makeSocket(nonBlocking: !blocking)
         guard fd >= 0 else { throw FloorError("socket") }
         return fd
     }
 
-    private static func loopback(port: in_port_t) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port
-        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian  // 127.0.0.1
-        return address
+    private static func loopback(port: Int) -> SocketAddress {
+        SocketAddress(numericHost: "127.0.0.1", port: port)!
     }
 }

@@ -8,14 +8,19 @@ public struct ComparePlan: Sendable {
         public var clients: Int
         /// 1-based.
         public var repetition: Int
+        /// `bench check --against`: which build served (or drove) the cell, `current` or `against`; nil elsewhere.
+        public var build: String?
 
-        public init(model: String, clients: Int, repetition: Int) {
+        public init(model: String, clients: Int, repetition: Int, build: String? = nil) {
             self.model = model
             self.clients = clients
             self.repetition = repetition
+            self.build = build
         }
 
-        public var description: String { "\(model) x \(clients) clients, repetition \(repetition)" }
+        public var description: String {
+            "\(model)\(build.map { " (\($0) build)" } ?? "") x \(clients) clients, repetition \(repetition)"
+        }
     }
 
     public let cells: [Cell]

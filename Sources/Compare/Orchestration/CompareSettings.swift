@@ -16,6 +16,8 @@ public struct CompareSettings: Sendable {
     public var startTimeoutSeconds = 10.0
     /// Longest wait for a server to exit after SIGTERM before it is killed.
     public var stopTimeoutSeconds = 10.0
+    /// More facts of the run for meta.csv (`bench check`: the build it measured against).
+    public var extraMeta: [(key: String, value: String)] = []
 
     public init(models: [String], clients: [Int], repetitions: Int, load: LoadSettings, serverArguments: [String],
                 pin: Bool) {
@@ -36,6 +38,6 @@ public struct CompareSettings: Sendable {
             ("warmup_s", String(Double(load.warmupMicros) / 1e6)),
             ("driver_threads", String(load.threads)), ("driver_processes", String(load.processes)),
             ("server_arguments", serverArguments.joined(separator: " ")), ("pin", String(pin)),
-        ]
+        ] + extraMeta
     }
 }

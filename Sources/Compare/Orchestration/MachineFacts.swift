@@ -1,9 +1,12 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The machine and its limits, read before a run and written to meta.csv, so that a result can be judged
-/// by someone who was not there (a run hitting somaxconn or the port range says so here).
+/// The machine and its limits, read before a run and written to meta.csv (and the first few to summary.csv), so
+/// that a result can be judged by someone who was not there (a run hitting somaxconn or the port range says so
+/// here, and figures from another CPU are seen to be so).
 public struct MachineFacts: Sendable {
     public var entries: [(key: String, value: String)]
 
@@ -17,13 +20,15 @@ public struct MachineFacts: Sendable {
         return MachineFacts(entries: [
             ("host", host),
             ("cores", String(CPUAffinity.availableCores)),
+            ("cpu_model", cpuModel),
+            ("cpu_governor", cpuGovernor),
             ("kernel", kernel),
             ("rlimit_nofile_soft", String(limit.rlim_cur)),
             ("rlimit_nofile_hard", String(limit.rlim_max)),
-            ("ip_local_port_range", procValue("/proc/sys/net/ipv4/ip_local_port_range")),
-            ("somaxconn", procValue("/proc/sys/net/core/somaxconn")),
-            ("tcp_tw_reuse", procValue("/proc/sys/net/ipv4/tcp_tw_reuse")),
-            ("tcp_max_syn_backlog", procValue("/proc/sys/net/ipv4/tcp_max_syn_backlog")),
+            ("ip_local_port_range", ProcFile.value("/proc/sys/net/ipv4/ip_local_port_range")),
+            ("somaxconn", ProcFile.value("/proc/sys/net/core/somaxconn")),
+            ("tcp_tw_reuse", ProcFile.value("/proc/sys/net/ipv4/tcp_tw_reuse")),
+            ("tcp_max_syn_backlog", ProcFile.value("/proc/sys/net/ipv4/tcp_max_syn_backlog")),
             ("swift_version", CommandOutput.firstLine(["swift", "--version"]) ?? "unknown"),
             ("git_commit", CommandOutput.firstLine(["git", "rev-parse", "--short=12", "HEAD"]) ?? "unknown"),
         ])
@@ -33,18 +38,20 @@ public struct MachineFacts: Sendable {
         entries.first { $0.key == key }?.value
     }
 
-    /// One value from /proc, tabs folded to spaces ("32768 60999"), or "unknown".
-    static func procValue(_ path: String) -> String {
-        guard let text = firstLine(ofFile: path) else { return "unknown" }
-        return text.split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "\n" }).joined(separator: " ")
+    /// /proc/cpuinfo's `model name` (x86) or `Model` / `CPU part` lines elsewhere, or "unknown".
+    static var cpuModel: String {
+        let lines = ProcFile.lines("/proc/cpuinfo") ?? []
+        for key in ["model name", "Model", "CPU part"] {
+            if let line = lines.first(where: { $0.hasPrefix(key) }), let colon = line.firstIndex(of: ":") {
+                return String(line[line.index(after: colon)...]).trimmingSpaces
+            }
+        }
+        return "unknown"
     }
 
-    /// The first line of a small file (up to 1 KiB, as /proc files such as PID/stat are), or nil.
-    static func firstLine(ofFile path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// cpufreq's scaling governor of core 0 (`performance`, `powersave`, ...), or `none` where the kernel exposes no
+    /// frequency scaling (virtual machines often do not).
+    static var cpuGovernor: String {
+        ProcFile.firstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") ?? "none"
     }
 }

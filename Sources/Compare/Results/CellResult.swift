@@ -14,6 +14,16 @@ public struct CellResult: Sendable {
     public var floor: MachineFloor?
     /// `nil` when the cell ran to its end; otherwise why it counts as failed.
     public var failure: String?
+    /// The commit of the build that served (or drove) the cell, when it is not this tree's (`bench check --against`).
+    public var commit: String?
+    /// CPU seconds (user + system) a driver run as a child used in the measured window, sampled from outside (for
+    /// builds whose summary.csv does not say).
+    public var driverCPUSeconds: Double?
+    /// How much of the machine's CPU time the hypervisor took during the measured window, in percent.
+    public var stealPercent: Double?
+    /// A drive that ran in a child process (`bench check`'s driver pairs): the summary.csv row it wrote, whose
+    /// figures stand in for ``drive``.
+    public var childSummary: [String: String]?
 
     public init(
         cell: ComparePlan.Cell, settings: LoadSettings, drive: DriveResult?, server: ServerUsage?,
@@ -33,9 +43,23 @@ public struct CellResult: Sendable {
     /// Server CPU (user + system) in the measured window per valid response in it, in microseconds; nil
     /// without both figures.
     public var serverCPUMicrosPerRequest: Double? {
-        guard let cpu = server?.windowCPUSeconds, let requests = drive?.counters.requests, requests > 0 else {
+        guard let cpu = server?.windowCPUSeconds, let requests, requests > 0 else {
             return nil
         }
+        return cpu * 1e6 / Double(requests)
+    }
+
+    /// Valid responses in the measured window, from the drive in this process or the child's summary.
+    public var requests: Int? {
+        drive?.counters.requests ?? childSummary?["requests"].flatMap { Int($0) }
+    }
+
+    /// Driver CPU (user + system) in the measured window per valid response in it, in microseconds: as the driver's
+    /// threads measured themselves, else as sampled from outside (``driverCPUSeconds``).
+    public var driverCPUMicrosPerRequest: Double? {
+        if let child = childSummary?["driver_cpu_us_per_request"].flatMap(Double.init) { return child }
+        let cpu = drive.map { Double($0.metrics.cpuMicros) / 1e6 } ?? driverCPUSeconds
+        guard let cpu, let requests, requests > 0 else { return nil }
         return cpu * 1e6 / Double(requests)
     }
 }

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// A results directory (`results/NAME/`): summary.csv, latency.csv, timeline.csv and meta.csv, each written
 /// whole (``AtomicFile``), so rewriting them after every cell leaves whole files whenever a run is stopped.
 public struct ResultsDirectory: Sendable {
@@ -6,6 +8,8 @@ public struct ResultsDirectory: Sendable {
     public let meta: [(key: String, value: String)]
     public let facts: MachineFacts
     public let runUTC: String
+    /// The machine's CPU times when the run began, for the steal over the whole run in meta.csv.
+    private let startTimes = CPUTimes.now()
 
     /// Creates the directory (and its parents) if needed.
     public init(path: String, facts: MachineFacts, runUTC: String, settings: [(key: String, value: String)])
@@ -18,15 +22,22 @@ public struct ResultsDirectory: Sendable {
         meta = [("run_utc", runUTC)] + facts.entries + settings
     }
 
-    /// Rewrites all four files from every result so far.
-    public func write(_ results: [CellResult]) throws {
+    /// The summary.csv rows of `results`.
+    public func summaryRows(_ results: [CellResult]) -> [[String: String]] {
+        results.map { SummaryCSV.row($0, facts: facts, runUTC: runUTC) }
+    }
+
+    /// Rewrites all four files from every result so far, and `extra` files (name, table) beside them.
+    public func write(_ results: [CellResult], extra: [(name: String, table: CSVTable)] = []) throws {
         var summary = CSVTable(columns: SummaryCSV.columns)
-        for result in results { summary.append(SummaryCSV.row(result, facts: facts, runUTC: runUTC)) }
+        for row in summaryRows(results) { summary.append(row) }
         var metaTable = CSVTable(columns: ["key", "value"])
-        for entry in meta { metaTable.append([entry.key, entry.value]) }
+        let steal = CPUTimes.now().stealPercent(since: startTimes).map { SummaryCSV.decimal($0, places: 1) } ?? ""
+        for entry in meta + [("steal_pct", steal)] { metaTable.append([entry.key, entry.value]) }
         try AtomicFile.write(summary.render(), to: path + "/summary.csv")
         try AtomicFile.write(LatencyCSV.table(results).render(), to: path + "/latency.csv")
         try AtomicFile.write(TimelineCSV.table(results).render(), to: path + "/timeline.csv")
         try AtomicFile.write(metaTable.render(), to: path + "/meta.csv")
+        for file in extra { try AtomicFile.write(file.table.render(), to: path + "/" + file.name) }
     }
 }

@@ -9,9 +9,10 @@ public enum SummaryCSV {
 
     public static let columns: [String] =
         [
-            "run_utc", "git_commit", "host", "cores", "model", "protocol", "clients", "repetition", "status",
+            "run_utc", "git_commit", "host", "cores", "cpu_model", "cpu_governor", "model", "build", "protocol",
+            "clients", "repetition", "status",
             "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms", "jitter_ms",
-            "rate_per_s", "connections_limit", "threads", "processes", "elapsed_s",
+            "rate_per_s", "connections_limit", "path", "threads", "processes", "elapsed_s",
             "conns_attempted", "conns_established", "conns_completed", "conns_unfinished", "requests",
             "bytes_sent", "bytes_received",
         ]
@@ -21,17 +22,24 @@ public enum SummaryCSV {
         + [
             "schedule_lag_max_us", "server_user_s", "server_sys_s", "server_cpu_us_per_request",
             "server_peak_rss_kib", "server_connections", "server_requests", "server_protocol_errors",
-            "floor_conns_per_s", "floor_requests_per_s",
+            "driver_cpu_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
     public static func row(_ result: CellResult, facts: MachineFacts, runUTC: String) -> [String: String] {
         let settings = result.settings
-        var row: [String: String] = [
-            "run_utc": runUTC, "git_commit": facts["git_commit"] ?? "", "host": facts["host"] ?? "",
-            "cores": facts["cores"] ?? "", "model": result.cell.model, "protocol": settings.wireProtocol.rawValue,
-            "clients": String(result.cell.clients), "repetition": String(result.cell.repetition),
-            "status": result.status,
+        // A drive run by a child process brings its own figures; the facts of this run and the cell go over them.
+        var row = result.childSummary ?? [:]
+        let commit: String = result.commit ?? facts["git_commit"] ?? ""
+        let cellFields: [String: String] = [
+            "run_utc": runUTC, "git_commit": commit, "host": facts["host"] ?? "", "cores": facts["cores"] ?? "",
+            "cpu_model": facts["cpu_model"] ?? "", "cpu_governor": facts["cpu_governor"] ?? "",
+            "model": result.cell.model, "build": result.cell.build ?? "",
+        ]
+        row.merge(cellFields) { _, ours in ours }
+        let settingFields: [String: String] = [
+            "protocol": settings.wireProtocol.rawValue, "clients": String(result.cell.clients),
+            "repetition": String(result.cell.repetition), "status": result.status,
             "duration_s": decimal(Double(settings.durationMicros) / 1e6, places: 3),
             "warmup_s": decimal(Double(settings.warmupMicros) / 1e6, places: 3),
             "requests_per_conn": String(settings.requestsPerConnection),
@@ -42,8 +50,10 @@ public enum SummaryCSV {
             "jitter_ms": decimal(Double(settings.jitterMicros) / 1e3, places: 3),
             "rate_per_s": settings.rate.map { decimal($0, places: 1) } ?? "",
             "connections_limit": settings.connections.map(String.init) ?? "",
+            "path": settings.wireProtocol == .http ? settings.path : "",
             "threads": String(settings.threads), "processes": String(settings.processes),
         ]
+        row.merge(settingFields) { _, ours in ours }
         if let drive = result.drive { addDriveFigures(drive, to: &row) }
         if let server = result.server {
             row["server_user_s"] = decimal(server.userSeconds, places: 3)
@@ -55,6 +65,8 @@ public enum SummaryCSV {
             row["server_protocol_errors"] = counters["protocol_errors"].map(String.init) ?? ""
         }
         row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
+        row["driver_cpu_us_per_request"] = result.driverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
+        row["steal_pct"] = result.stealPercent.map { decimal($0, places: 1) } ?? ""
         if let floor = result.floor {
             row["floor_conns_per_s"] = decimal(floor.connectionsPerSecond, places: 1)
             row["floor_requests_per_s"] = decimal(floor.requestsPerSecond, places: 1)

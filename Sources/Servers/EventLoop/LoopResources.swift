@@ -2,22 +2,32 @@ import Atomics
 import NIOCore
 import Wire
 
-/// What the connections of one event loop share: its random generator, its copy of the response pool and its
-/// counters. Only that loop's thread touches it (it travels in a `NIOLoopBoundBox`), so nothing is synchronised.
+/// What the connections of one event loop share: its random generator, its copy of the response pool, its counters
+/// and the server's settings they need. Only that loop's thread touches it (it travels in a `NIOLoopBoundBox`), so
+/// nothing is synchronised.
 final class LoopResources {
     var random = WyRand()
     let counters: CounterCells
+    let wireProtocol: WireProtocol
     /// The response pool as a ByteBuffer; nil when the server speaks the greeting protocol.
     let pooledBytes: PooledBytes?
     let maxRequestBytes: UInt32
+    /// HTTP: the deadline of a request head, and of a client that sends nothing.
+    let readTimeout: TimeAmount
     /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
     /// counted as lost by the client. Read only when a connection closes early, never on the hot path.
     let isClosingAll: ManagedAtomic<Bool>
 
-    init(pool: RandomPool?, counters: CounterCells, maxRequestBytes: UInt32, isClosingAll: ManagedAtomic<Bool>) {
+    init(
+        _ configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells,
+        isClosingAll: ManagedAtomic<Bool>
+    ) {
         self.counters = counters
+        wireProtocol = configuration.wireProtocol
         pooledBytes = pool.map(PooledBytes.init)
-        self.maxRequestBytes = maxRequestBytes
+        maxRequestBytes = configuration.maxRequestBytes
+        readTimeout = .nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
+            + configuration.readTimeout.components.attoseconds / 1_000_000_000)
         self.isClosingAll = isClosingAll
     }
 
@@ -28,12 +38,12 @@ final class LoopResources {
     }
 }
 
-/// A ``RandomPool``'s bytes in one ByteBuffer, from which every response is a `getSlice`: a slice shares the
-/// buffer's storage, so a response of any size costs no copy and no allocation of bytes.
+/// A ``RandomPool``'s bytes in one ByteBuffer, from which every large response piece is a `getSlice`: a slice
+/// shares the buffer's storage, so a response of any size costs no copy and no allocation of bytes.
 ///
 /// Each event loop holds its own copy (2 MiB), so the reference counting those slices do stays on one core.
 struct PooledBytes {
-    private let pool: RandomPool
+    let pool: RandomPool
     private let buffer: ByteBuffer
 
     init(pool: RandomPool) {
@@ -41,13 +51,12 @@ struct PooledBytes {
         buffer = ByteBuffer(bytes: pool.bytes)
     }
 
-    /// The largest slice one write takes.
-    var maxSlice: Int { pool.maxSlice }
-
-    /// `count` (1...maxSlice) random bytes at a random offset, chosen by the pool as for the blocking models.
-    func slice(_ count: Int, using random: inout WyRand) -> ByteBuffer {
-        let bytes = pool.slice(count, using: &random)
-        let offset = bytes.baseAddress! - pool.bytes.baseAddress!
-        return buffer.getSlice(at: buffer.readerIndex + offset, length: count)!
+    /// The same bytes as `piece` from this loop's copy, when `piece` lies in the pool; nil otherwise (the piece is
+    /// a session's own, such as an HTTP head).
+    func slice(of piece: UnsafeRawBufferPointer) -> ByteBuffer? {
+        guard let base = piece.baseAddress, let start = pool.bytes.baseAddress,
+            base >= start && base + piece.count <= start + pool.bytes.count
+        else { return nil }
+        return buffer.getSlice(at: buffer.readerIndex + (base - start), length: piece.count)
     }
 }

@@ -7,7 +7,7 @@ import NIOPosix
 import Synchronization
 
 /// SwiftNIO: non-blocking sockets multiplexed with epoll by one event loop thread per core (by default). Each
-/// connection lives on one loop, in a ``GreetingHandler`` or a ``RequestHandler``; no client can hold up another.
+/// connection lives on one loop, in a ``SessionHandler``; no client can hold up another.
 final class EventLoopServer: Server {
     private struct Running: Sendable {
         let group: MultiThreadedEventLoopGroup
@@ -49,9 +49,7 @@ final class EventLoopServer: Server {
             let loopCounters = CounterCells()
             counters.append(loopCounters)
             resources[ObjectIdentifier(loop)] = .makeBoxSendingValue(
-                LoopResources(
-                    pool: pool, counters: loopCounters, maxRequestBytes: configuration.maxRequestBytes,
-                    isClosingAll: isClosingAll),
+                LoopResources(configuration, pool: pool, counters: loopCounters, isClosingAll: isClosingAll),
                 eventLoop: loop)
         }
         // Listeners on every loop and the same port (SO_REUSEPORT): the kernel spreads new connections over them,
@@ -106,13 +104,7 @@ final class EventLoopServer: Server {
                 channel.eventLoop.makeCompletedFuture {
                     // The initializer runs on the channel's own loop, which is what `value` checks.
                     let loopResources = resources[ObjectIdentifier(channel.eventLoop)]!.value
-                    let handler: any ChannelHandler =
-                        if let pooledBytes = loopResources.pooledBytes {
-                            RequestHandler(resources: loopResources, pooledBytes: pooledBytes)
-                        } else {
-                            GreetingHandler(resources: loopResources)
-                        }
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try channel.pipeline.syncOperations.addHandler(SessionHandler(resources: loopResources))
                 }
             }
     }

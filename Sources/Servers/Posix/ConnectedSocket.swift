@@ -20,23 +20,39 @@ struct ConnectedSocket {
         case failed(Failure)
     }
 
+    enum WriteResult {
+        case wrote(Int)
+        case failed(Failure)
+    }
+
     let descriptor: Int32
 
-    /// Settings for a request-protocol connection, where the client talks and reads for a while.
+    /// Settings for a connection on which the client talks and reads for a while (every protocol but greeting).
     func configureForRequests(timeout: Duration) {
-        // SO_RCVTIMEO and SO_SNDTIMEO: a client that stops sending mid-header, or stops reading what it asked for,
+        // SO_RCVTIMEO and SO_SNDTIMEO: a client that stops sending mid-request, or stops reading what it asked for,
         // frees its thread after `timeout` instead of holding it (and, in the blocking model, every other client)
         // for ever.
-        let (seconds, attoseconds) = timeout.components
-        var time = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
-        let size = socklen_t(MemoryLayout<timeval>.size)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, size)
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &time, size)
+        setReceiveTimeout(timeout)
+        var time = Self.timeValue(timeout)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         // TCP_NODELAY: the answer to a pipelined request is often smaller than a segment and follows one not yet
         // acknowledged; Nagle's algorithm would hold it until the client's delayed ACK (up to 40 ms). SwiftNIO sets
         // the same, so the models compare fairly.
         var one: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// How long the next reads may wait (a header's deadline shortens it, then the read timeout is put back).
+    func setReceiveTimeout(_ timeout: Duration) {
+        var time = Self.timeValue(timeout)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    private static func timeValue(_ duration: Duration) -> timeval {
+        let (seconds, attoseconds) = duration.components
+        let micros = Int(attoseconds / 1_000_000_000_000)
+        // At least a microsecond: a zero timeout would mean waiting for ever.
+        return timeval(tv_sec: Int(seconds), tv_usec: seconds > 0 ? micros : max(1, micros))
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
@@ -49,20 +65,18 @@ struct ConnectedSocket {
         }
     }
 
-    /// Writes every byte, or returns why it could not.
-    func writeAll(_ bytes: UnsafeRawBufferPointer) -> Failure? {
-        var offset = 0
-        while offset < bytes.count {
-            // MSG_NOSIGNAL: a client that has gone away yields EPIPE, to be counted, instead of a SIGPIPE that would
-            // kill the whole server.
-            let count = send(descriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            if count >= 0 {
-                offset += count
-            } else if errno != EINTR {
-                return Self.failure(errno)
-            }
+    /// Writes some of `vectors` (one writev), resuming after signals; the bytes written, or why nothing could be.
+    func write(_ vectors: UnsafePointer<iovec>, count: Int) -> WriteResult {
+        while true {
+            // sendmsg rather than writev: MSG_NOSIGNAL makes a client that has gone away an EPIPE to count instead of
+            // a SIGPIPE that would kill the whole server.
+            var message = msghdr()
+            message.msg_iov = UnsafeMutablePointer(mutating: vectors)
+            message.msg_iovlen = count
+            let written = sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
+            if written >= 0 { return .wrote(written) }
+            if errno != EINTR { return .failed(Self.failure(errno)) }
         }
-        return nil
     }
 
     private static func failure(_ code: Int32) -> Failure {

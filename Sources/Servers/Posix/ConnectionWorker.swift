@@ -3,31 +3,33 @@ import Glibc
 #endif
 import Wire
 
-/// Serves connections over blocking sockets, one at a time, each from accept to close, with Wire doing the talking.
+/// Serves connections over blocking sockets, one at a time, each from accept to close, with Wire's
+/// ``ServerSession`` doing the talking: write what is owed, read when the session wants input, close when it is done.
 ///
 /// The blocking model's thread owns one, and so does each thread-pool worker; it belongs to that thread, so it is
-/// not Sendable and its buffers and generator are used without any synchronisation.
+/// not Sendable and its buffers, session and generator are used without any synchronisation.
 final class ConnectionWorker {
     private let configuration: ServerConfiguration
-    /// The random bytes responses are cut from; nil when the server speaks the greeting protocol.
-    private let pool: RandomPool?
+    private let session: ServerSession
     private let counters: CounterCells
     private let slot: ConnectionSlot
     private var random = WyRand()
-    /// 64 KiB, reused for every connection: up to 16,384 pipelined headers per read.
+    /// 64 KiB, reused for every connection: up to 16,384 pipelined request headers per read.
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-    private let greeting = UnsafeMutableRawBufferPointer.allocate(byteCount: Greeting.frameLength, alignment: 16)
+    /// The session's output pieces as writev takes them.
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSession.pieceLimit)
 
     init(configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells, slot: ConnectionSlot) {
         self.configuration = configuration
-        self.pool = pool
+        session = ServerSession(
+            .init(wireProtocol: configuration.wireProtocol, maxRequestBytes: configuration.maxRequestBytes, pool: pool))
         self.counters = counters
         self.slot = slot
     }
 
     deinit {
         readBuffer.deallocate()
-        greeting.deallocate()
+        vectors.deallocate()
     }
 
     /// Serves the accepted connection `descriptor` to its end and closes it.
@@ -38,64 +40,84 @@ final class ConnectionWorker {
             return
         }
         defer { slot.release() }
-        if let pool {
-            answerRequests(on: socket, from: pool)
-        } else {
-            sendGreeting(on: socket)
-        }
+        session.reset()
+        // No timeouts or TCP_NODELAY for the greeting: 81 bytes always fit in an empty send buffer, so the write
+        // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
+        if configuration.wireProtocol != .greeting { socket.configureForRequests(timeout: configuration.readTimeout) }
+        converse(on: socket)
     }
 
-    // MARK: Protocols
+    // MARK: The conversation
 
-    private func sendGreeting(on socket: ConnectedSocket) {
-        // No timeouts or TCP_NODELAY here: 81 bytes always fit in an empty send buffer, so the write never blocks,
-        // and the two setsockopt calls would be a third of this model's syscalls per connection.
-        Greeting.write(into: greeting, using: &random)
-        if let failure = socket.writeAll(UnsafeRawBufferPointer(greeting)) {
-            count(failure, whileReading: false)
-            return
-        }
-        counters.add(.requests)
-        counters.add(.bytesSent, Greeting.frameLength)
-    }
-
-    private func answerRequests(on socket: ConnectedSocket, from pool: RandomPool) {
-        socket.configureForRequests(timeout: configuration.readTimeout)
-        var session = ServerSession(maxRequestBytes: configuration.maxRequestBytes)
+    private func converse(on socket: ConnectedSocket) {
+        // Input the session has not taken yet (it stops while it holds as many answers as it may), in readBuffer.
+        var unread = 0..<0
+        var headDeadline: ContinuousClock.Instant?
         while true {
-            switch socket.read(into: readBuffer) {
-            case .received(let byteCount):
-                let outcome = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[..<byteCount]))
-                if outcome.violation != nil {
-                    counters.add(.protocolErrors)
+            guard writeOwed(on: socket) else { return }
+            if session.isFinished { return }
+            guard session.wantsInput else { return }  // nothing owed, nothing wanted: the conversation is over
+            if !unread.isEmpty {
+                let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
+                counters.add(.protocolErrors, received.protocolErrors)
+                unread = (unread.lowerBound + received.consumed)..<unread.upperBound
+                continue
+            }
+            // A request head must be whole within the read timeout of its first byte: a slowloris that sends one
+            // byte every few seconds would otherwise hold this thread for ever, each read well within its timeout.
+            if session.isInHead {
+                let deadline = headDeadline ?? ContinuousClock.now + configuration.readTimeout
+                headDeadline = deadline
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else {
+                    counters.add(.headerTimeouts)
                     return
                 }
-                guard send(outcome.responseBytes, on: socket, from: pool) else { return }
-                counters.add(.requests, outcome.requests)
+                socket.setReceiveTimeout(left)
+            } else if headDeadline != nil {
+                headDeadline = nil
+                socket.setReceiveTimeout(configuration.readTimeout)
+            }
+            switch socket.read(into: readBuffer) {
+            case .received(let byteCount):
+                unread = 0..<byteCount
             case .ended:
-                // Everything owed has been sent already: each chunk is answered before the next read.
-                if session.receiveEnd() != nil { counters.add(.protocolErrors) }
-                return
+                counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
             case .failed(let failure):
-                count(failure, whileReading: true)
+                if failure == .timedOut && session.isInHead {
+                    counters.add(.headerTimeouts)
+                } else {
+                    count(failure, whileReading: true)
+                }
                 return
             }
         }
     }
 
-    /// Sends `byteCount` random bytes, slice by slice; false when the client is gone.
-    private func send(_ byteCount: Int, on socket: ConnectedSocket, from pool: RandomPool) -> Bool {
-        var left = byteCount
-        while left > 0 {
-            let slice = pool.slice(min(left, pool.maxSlice), using: &random)
-            if let failure = socket.writeAll(slice) {
+    /// Hands everything the session owes to the socket; false when the client is gone (counted).
+    private func writeOwed(on socket: ConnectedSocket) -> Bool {
+        while true {
+            let pieces = session.gather(using: &random)
+            guard !pieces.isEmpty else { return true }
+            // At most a MiB per call: a blocking writev returns only once all of it is written (or the send timeout
+            // passes), and the counters should move while a client reads a large answer slowly.
+            var used = 0
+            var bytes = 0
+            while used < pieces.count && (used == 0 || bytes + pieces[used].count <= 1 << 20) {
+                let piece = pieces[used]
+                vectors[used] = iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
+                bytes += piece.count
+                used += 1
+            }
+            switch socket.write(vectors, count: used) {
+            case .wrote(let byteCount):
+                counters.add(.bytesSent, byteCount)
+                counters.add(.requests, session.advance(byteCount))
+            case .failed(let failure):
                 count(failure, whileReading: false)
                 return false
             }
-            counters.add(.bytesSent, slice.count)
-            left -= slice.count
         }
-        return true
     }
 
     private func count(_ failure: ConnectedSocket.Failure, whileReading reading: Bool) {

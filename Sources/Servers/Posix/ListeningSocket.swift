@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,14 +26,11 @@ final class ListeningSocket: Sendable {
     /// `sharingPort`: one of several sockets on the same port (SO_REUSEPORT), which the kernel spreads new
     /// connections over; such a socket never blocks in `accept`, as one thread takes from all of them.
     init(host: String, port: Int, backlog: Int, sharingPort: Bool = false) throws {
-        var socketAddress = sockaddr_in()
-        socketAddress.sin_family = sa_family_t(AF_INET)
-        socketAddress.sin_port = in_port_t(UInt16(clamping: port).bigEndian)
-        guard inet_pton(AF_INET, host, &socketAddress.sin_addr) == 1 else {
-            throw ServerStartError("\(host) is not an IPv4 address")
+        guard var socketAddress = SocketAddress(numericHost: host, port: port) else {
+            throw ServerStartError("\(host) is not an IPv4 or IPv6 address")
         }
         // Close-on-exec: a process that starts children (bench compare) must not hand them its listener.
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socketAddress.makeSocket()
         guard descriptor >= 0 else { throw ServerStartError("cannot create a socket", errno: errno) }
         do {
             // SO_REUSEADDR: a server started right after a run binds its port although the connections of that run
@@ -42,26 +41,22 @@ final class ListeningSocket: Sendable {
                 setsockopt(descriptor, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
                 _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
             }
-            let bound = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+            guard socketAddress.withSockaddr({ bind(descriptor, $0, $1) }) == 0 else {
+                throw ServerStartError("cannot bind \(socketAddress)", errno: errno)
             }
-            guard bound == 0 else { throw ServerStartError("cannot bind \(host):\(port)", errno: errno) }
             guard listen(descriptor, Int32(clamping: backlog)) == 0 else {
-                throw ServerStartError("cannot listen on \(host):\(port)", errno: errno)
+                throw ServerStartError("cannot listen on \(socketAddress)", errno: errno)
             }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let named = withUnsafeMutablePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            guard let bound = SocketAddress(boundTo: descriptor) else {
+                throw ServerStartError("cannot read the bound port", errno: errno)
             }
-            guard named == 0 else { throw ServerStartError("cannot read the bound port", errno: errno) }
+            socketAddress = bound
         } catch {
             Glibc.close(descriptor)
             throw error
         }
         self.descriptor = descriptor
-        address = ServerAddress(host: host, port: Int(UInt16(bigEndian: socketAddress.sin_port)))
+        address = ServerAddress(host: host, port: socketAddress.port)
     }
 
     /// One accept: a connection, counted; `.stopping` once `isStopping` holds (``shutdown()`` wakes a thread

@@ -1,4 +1,5 @@
 import Atomics
+import SystemCalls
 import Synchronization
 
 /// A running blocking or thread-pool server: its listeners, its threads, each thread's counters and connection slot,
@@ -56,18 +57,19 @@ final class ThreadedRun: Sendable {
 
     var snapshot: ServerCounters { ServerCounters(summing: counters) }
 
-    /// Starts a thread running `body`, which should use the counters and slot of one index only.
-    func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) throws {
+    /// Starts a thread running `body`, which should use the counters and slot of one index only. Its name is `role`
+    /// and the port (`srv-a-5050`), so that `top -H` and the tests tell the threads of two servers apart.
+    func spawn(_ role: String, _ body: @escaping @Sendable () -> Void) throws {
         running.wrappingIncrement(ordering: .acquiringAndReleasing)
         do {
-            let thread = try PosixThread.spawn(name: name) { [running] in
+            let thread = try PosixThread.spawn(name: "srv-\(role)-\(listeners.address.port)") { [running] in
                 body()
                 running.wrappingDecrement(ordering: .acquiringAndReleasing)
             }
             threads.withLock { $0.append(thread) }
         } catch {
             running.wrappingDecrement(ordering: .acquiringAndReleasing)
-            throw error
+            throw ServerStartError(error.description)
         }
     }
 

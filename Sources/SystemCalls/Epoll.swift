@@ -2,17 +2,18 @@
 import Glibc
 #endif
 
-/// The three epoll calls the driver needs. Swift's Glibc module map leaves out <sys/epoll.h>, and the Driver
-/// target has no C shim (SwiftNIO's CNIOLinux is the servers' dependency, not ours), so the functions are looked
-/// up once with dlsym and called through `@convention(c)` types: the real C ABI, no per-call cost beyond the call.
-struct Epoll {
+/// The three epoll calls the driver and the epoll server model need. Swift's Glibc module map leaves out
+/// <sys/epoll.h>, and this package has no C shim (SwiftNIO's CNIOLinux is the event-loop model's, not ours), so the
+/// functions are looked up once with dlsym and called through `@convention(c)` types: the real C ABI, no per-call
+/// cost beyond the call.
+public struct Epoll {
     // The values of <sys/epoll.h>, stable kernel ABI.
-    static let readable: UInt32 = 0x001
-    static let writable: UInt32 = 0x004
-    static let error: UInt32 = 0x008
-    static let hangUp: UInt32 = 0x010
-    static let readHangUp: UInt32 = 0x2000
-    static let edgeTriggered: UInt32 = 1 << 31
+    public static let readable: UInt32 = 0x001
+    public static let writable: UInt32 = 0x004
+    public static let error: UInt32 = 0x008
+    public static let hangUp: UInt32 = 0x010
+    public static let readHangUp: UInt32 = 0x2000
+    public static let edgeTriggered: UInt32 = 1 << 31
     private static let controlAdd: Int32 = 1
     private static let controlModify: Int32 = 3
     private static let closeOnExec: Int32 = 0x80000  // O_CLOEXEC
@@ -51,12 +52,12 @@ struct Epoll {
     /// then wake on time instead of up to a millisecond late, which would show as schedule lag.
     private static let preciseWait = optionalFunction("epoll_pwait2", as: PreciseWaitFunction.self)
 
-    let fd: Int32
+    public let fd: Int32
     /// Room for `capacity` events, filled by ``wait(timeoutMillis:)``.
     private let buffer: UnsafeMutableRawPointer
-    let capacity: Int32
+    public let capacity: Int32
 
-    init?(capacity: Int32) {
+    public init?(capacity: Int32) {
         fd = Self.create(Self.closeOnExec)
         guard fd >= 0 else { return nil }
         self.capacity = capacity
@@ -64,18 +65,18 @@ struct Epoll {
     }
 
     /// Closes the instance and frees the event buffer; the owner calls it once.
-    func release() {
+    public func release() {
         close(fd)
         buffer.deallocate()
     }
 
     /// Starts watching `socket` for `events`, tagging its events with `data`. Returns false (errno set) on failure.
-    func add(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
+    public func add(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
         control(Self.controlAdd, socket, events: events, data: data)
     }
 
     /// Changes what `socket` is watched for.
-    func modify(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
+    public func modify(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
         control(Self.controlModify, socket, events: events, data: data)
     }
 
@@ -89,7 +90,7 @@ struct Epoll {
     }
 
     /// Waits up to `timeoutNanos` for events; returns how many are ready (0 on timeout or EINTR).
-    func wait(timeoutNanos: UInt64) -> Int {
+    public func wait(timeoutNanos: UInt64) -> Int {
         guard let preciseWait = Self.preciseWait else {
             let millis = Int32(clamping: (timeoutNanos + 999_999) / 1_000_000)  // rounded up: never spin
             return max(0, Int(Self.wait(fd, buffer, capacity, millis)))
@@ -102,7 +103,7 @@ struct Epoll {
     }
 
     /// The events and data of ready event `index`.
-    func event(_ index: Int) -> (events: UInt32, data: UInt64) {
+    public func event(_ index: Int) -> (events: UInt32, data: UInt64) {
         let base = buffer + index * Self.eventStride
         let data = base.loadUnaligned(fromByteOffset: Self.dataOffset, as: UInt64.self)
         return (base.loadUnaligned(as: UInt32.self), data)

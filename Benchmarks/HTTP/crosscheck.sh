@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmarks/HTTP/crosscheck.sh [SECONDS] [RUNS]: the HTTP cross-checks of README, measured side by side in one run,
+# alternating, RUNS runs (3) of SECONDS seconds (5) each; prints every run and the medians.
+#   1. One nginx worker: `bench drive --protocol http -t 1 -c 100` against `wrk -t1 -c100` (the driver's ratio).
+#   2. `wrk -t1 -c100` against each model of ours and against nginx with two workers (one per core).
+# nginx (Debian's nginx-light) serves a 16-byte file at /bytes/16, `access_log off`, from a temporary directory;
+# everything listens on 127.0.0.1 and is stopped at the end, on failure too. Needs wrk, nginx and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-5}
+runs=${2:-3}
+bench=.build/release/bench
+for tool in wrk nginx python3; do
+    command -v "$tool" >/dev/null || { echo "crosscheck.sh: $tool is missing (apt-get install -y wrk nginx-light)" >&2; exit 2; }
+done
+[ -x "$bench" ] || { echo "crosscheck.sh: build first: swift build -c release" >&2; exit 2; }
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() {
+    for _ in $(seq 200); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return; sleep 0.05; done
+    echo "crosscheck.sh: nothing listens on port $1" >&2; exit 1
+}
+
+# nginx_with WORKERS: starts nginx with that many workers; its port goes to $port.
+nginx_with() {
+    local dir=$work/nginx-$1
+    port=$(free_port)
+    mkdir -p "$dir/www/bytes"
+    printf '%016d' 0 >"$dir/www/bytes/16"
+    cat >"$dir/nginx.conf" <<CONF
+daemon off;
+worker_processes $1;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+    server { listen 127.0.0.1:$port; root $dir/www; }
+}
+CONF
+    nginx -p "$dir" -c "$dir/nginx.conf" >>"$dir/error.log" 2>&1 &
+    pids+=($!)
+    wait_port "$port"
+}
+
+# serve MODEL: starts `bench serve --protocol http`; its port goes to $port.
+serve() {
+    port=$(free_port)
+    "$bench" serve --model "$1" --protocol http --port "$port" >/dev/null 2>&1 &
+    pids+=($!)
+    wait_port "$port"
+}
+
+# wrk_run PORT: requests/s, p50 ms, p99 ms of one wrk run.
+wrk_run() {
+    wrk -t1 -c100 -d"${seconds}s" --latency "http://127.0.0.1:$1/bytes/16" | awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } /^Requests\/sec/ { rate = $2 }
+        END { printf "%.0f %.3f %.3f\n", rate, p50, p99 }'
+}
+
+# drive_run PORT: the same figures from bench drive.
+drive_run() {
+    "$bench" drive --protocol http --port "$1" --size 16 --requests 1g -t 1 -c 100 -d "${seconds}s" --warmup 1s \
+        --quiet --csv "$work/drive-csv" >/dev/null
+    python3 - "$work/drive-csv/summary.csv" <<'PY'
+import csv, sys
+row = next(csv.DictReader(open(sys.argv[1])))
+print(f"{float(row['requests_per_s']):.0f} {int(row['total_p50_us'])/1000:.3f} {int(row['total_p99_us'])/1000:.3f}")
+PY
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+report() {  # report FILE LABEL: medians of the three columns
+    printf '%-26s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms\n' "$2" "$(cut -d' ' -f1 "$1" | median)" \
+        "$(cut -d' ' -f2 "$1" | median)" "$(cut -d' ' -f3 "$1" | median)"
+}
+
+echo "== 1. one nginx worker: bench drive -t 1 -c 100 against wrk -t1 -c100 ($runs x ${seconds}s, alternating)"
+nginx_with 1
+for run in $(seq "$runs"); do
+    if [ $((run % 2)) -eq 1 ]; then order="wrk drive"; else order="drive wrk"; fi
+    for tool in $order; do
+        figures=$("${tool}_run" "$port")
+        echo "run $run $tool: $figures"
+        echo "$figures" >>"$work/$tool"
+    done
+done
+report "$work/wrk" "wrk"
+report "$work/drive" "bench drive"
+echo "ratio bench drive / wrk: $(awk -v a="$(cut -d' ' -f1 "$work/drive" | median)" -v b="$(cut -d' ' -f1 "$work/wrk" | median)" 'BEGIN { printf "%.2f", a / b }')"
+kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+
+echo "== 2. wrk -t1 -c100 against our models and nginx with 2 workers ($runs x ${seconds}s, rotating)"
+servers=(nginx-2 event-loop thread-pool blocking)
+declare -A ports
+nginx_with 2
+ports[nginx-2]=$port
+for model in event-loop thread-pool blocking; do
+    serve "$model"
+    ports[$model]=$port
+done
+for run in $(seq "$runs"); do
+    for index in "${!servers[@]}"; do
+        server=${servers[$(( (index + run) % ${#servers[@]} ))]}
+        figures=$(wrk_run "${ports[$server]}")
+        echo "run $run $server: $figures"
+        echo "$figures" >>"$work/wrk-$server"
+    done
+done
+for server in "${servers[@]}"; do report "$work/wrk-$server" "$server"; done
+nginx_rate=$(cut -d' ' -f1 "$work/wrk-nginx-2" | median)
+for server in event-loop thread-pool blocking; do
+    echo "$server / nginx: $(awk -v a="$(cut -d' ' -f1 "$work/wrk-$server" | median)" -v b="$nginx_rate" 'BEGIN { printf "%.2f", a / b }')"
+done

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Decides, from the summary rows of a paired run (`bench check --against`), whether this build regressed against
+/// the other: per model (and for the driver), per metric, over the pairs of cells that ran one right after the other.
+///
+/// Each pair gives a ratio, this build's figure over the other's, so a slow spell of the machine that hits both cells
+/// of a pair cancels out. A metric regresses when the Wilcoxon signed-rank test says the log ratios lie beyond the
+/// tolerance in the bad direction, at `alpha`: the change must be both larger than the tolerance and consistent
+/// over the pairs. Testing against the tolerance, not against no change, is what keeps a dozen findings per run
+/// from raising false alarms on small differences that are real but do not matter.
+public struct PairedCheck: Sendable {
+    /// The relative change beyond which a metric may regress (0.05 is 5%).
+    public var tolerance: Double
+    /// The significance level of each one-sided test.
+    public var alpha: Double
+
+    /// The default tolerance: the smallest that kept 10 runs of the unchanged tree free of false alarms on this
+    /// project's 2-core machine (README, "bench check").
+    public static let defaultTolerance = 0.05
+    public static let defaultAlpha = 0.05
+    /// Pairs per model by default: 8 let a consistent change reach p = 0.0039 (2^-8), well under `alpha`.
+    public static let defaultPairs = 8
+
+    public init(tolerance: Double = Self.defaultTolerance, alpha: Double = Self.defaultAlpha) {
+        self.tolerance = tolerance
+        self.alpha = alpha
+    }
+
+    /// The builds as the rows' `build` column names them.
+    public static let current = "current"
+    public static let against = "against"
+    /// The `model` column of the driver's pairs.
+    public static let driverSubject = "driver"
+
+    /// One finding per subject (model or driver, in the rows' order) and metric.
+    /// - Throws: `CheckError` when a row lacks a column or holds a garbled figure (a bug in bench: the rows are
+    ///   its own).
+    public func run(rows: [[String: String]], protocolName: String) throws(CheckError) -> [Finding] {
+        var subjects: [String] = []
+        var cells: [String: [Int: [String: RowReader]]] = [:]  // subject -> repetition -> build -> row
+        for (index, row) in rows.enumerated() {
+            let reader = RowReader(row: row, number: index + 2, source: .currentRun)
+            let subject = try reader.text("model")
+            if !subjects.contains(subject) { subjects.append(subject) }
+            cells[subject, default: [:]][try reader.int("repetition"), default: [:]][try reader.text("build")] = reader
+        }
+        var findings: [Finding] = []
+        for subject in subjects {
+            let metrics = subject == Self.driverSubject ? Metric.driver : Metric.server
+            let repetitions = cells[subject]!.keys.sorted()
+            var pairs: [(against: RowReader, current: RowReader)] = []
+            var failed = (current: 0, against: 0)
+            for repetition in repetitions {
+                let builds = cells[subject]![repetition]!
+                let current = try Self.succeeded(builds[Self.current])
+                let against = try Self.succeeded(builds[Self.against])
+                if current == nil { failed.current += 1 }
+                if against == nil { failed.against += 1 }
+                if let current, let against { pairs.append((against, current)) }
+            }
+            for metric in metrics {
+                findings.append(try judge(
+                    subject, metric, protocolName: protocolName, pairs: pairs, failed: failed,
+                    cells: repetitions.count))
+            }
+        }
+        return findings
+    }
+
+    /// `row` when it is there and its status is `ok`.
+    private static func succeeded(_ row: RowReader?) throws(CheckError) -> RowReader? {
+        guard let row, try row.text("status") == "ok" else { return nil }
+        return row
+    }
+
+    private func judge(
+        _ subject: String, _ metric: Metric, protocolName: String, pairs: [(against: RowReader, current: RowReader)],
+        failed: (current: Int, against: Int), cells: Int
+    ) throws(CheckError) -> Finding {
+        let column = metric.column(for: protocolName)
+        var values: [(against: Double, current: Double)] = []
+        for pair in pairs {
+            let against = try pair.against.optionalDouble(column)
+            let current = try pair.current.optionalDouble(column)
+            if let against, let current, against > 0, current > 0 { values.append((against, current)) }
+        }
+        func finding(_ verdict: Finding.Verdict, change: Double? = nil, p: Double? = nil, note: String? = nil)
+            -> Finding
+        {
+            var finding = Finding(
+                model: subject, metric: metric, unit: metric.unit(for: protocolName),
+                referenceMedian: values.map(\.against).median, currentMedian: values.map(\.current).median,
+                changePercent: change.map { $0 * 100 }, pValue: p, verdict: verdict)
+            finding.ratios = values.map { $0.current / $0.against }
+            finding.note = note
+            return finding
+        }
+        if failed.against == cells {
+            return finding(.notCompared, note: "the other build ran none of its \(cells) cells")
+        }
+        if failed.current > failed.against {
+            return finding(.failed, note: "\(failed.current) of \(cells) cells failed here, \(failed.against) there")
+        }
+        guard !values.isEmpty else { return finding(.notCompared, note: "no figure in both builds' rows") }
+        let logs = values.map { log($0.current / $0.against) }
+        let change = exp(logs.median!) - 1
+        // Log ratios beyond log(1 - tolerance) below, or log(1 + tolerance) above, are changes beyond the tolerance.
+        let below = WilcoxonSignedRank.test(logs.map { $0 - log(1 - tolerance) }, .less).pValue
+        let above = WilcoxonSignedRank.test(logs.map { $0 - log(1 + tolerance) }, .greater).pValue
+        let (worse, better) = metric.higherIsBetter ? (below, above) : (above, below)
+        if worse < alpha { return finding(.regressed, change: change, p: worse) }
+        if better < alpha { return finding(.improved, change: change, p: better) }
+        let beyond = abs(change) > tolerance
+        let p = (change < 0) == metric.higherIsBetter ? worse : better
+        return finding(beyond ? .notSignificant : .withinTolerance, change: change, p: p)
+    }
+
+    /// The exit code of a check whose findings are `findings`: 1 when any regressed or failed, else 0.
+    public static func exitCode(for findings: [Finding]) -> Int32 {
+        findings.contains(where: \.isRegression) ? 1 : 0
+    }
+}

@@ -1,0 +1,36 @@
+/// pairs.csv of `bench check --against`: every pair of cells, per subject and metric, with both builds' figures,
+/// their ratio and which build ran first, so that a verdict can be recomputed or plotted.
+public enum PairsCSV {
+    public static let columns = [
+        "model", "metric", "repetition", "against", "current", "ratio", "first",
+    ]
+
+    /// `rows` are the run's summary rows in run order; `protocolName` picks the throughput column.
+    public static func table(_ rows: [[String: String]], protocolName: String) -> CSVTable {
+        var table = CSVTable(columns: columns)
+        var order: [String] = []
+        var cells: [String: [String: (index: Int, row: [String: String])]] = [:]
+        for (index, row) in rows.enumerated() where row["status"] == "ok" {
+            let key = "\(row["model"] ?? "")\u{1f}\(row["repetition"] ?? "")"
+            if cells[key] == nil { order.append(key) }
+            cells[key, default: [:]][row["build"] ?? ""] = (index, row)
+        }
+        for key in order {
+            guard let current = cells[key]?[PairedCheck.current], let against = cells[key]?[PairedCheck.against]
+            else { continue }
+            let model = current.row["model"] ?? ""
+            for metric in model == PairedCheck.driverSubject ? Metric.driver : Metric.server {
+                let column = metric.column(for: protocolName)
+                guard let now = current.row[column].flatMap(Double.init),
+                    let before = against.row[column].flatMap(Double.init), before > 0
+                else { continue }
+                table.append([
+                    model, metric.rawValue, current.row["repetition"] ?? "", against.row[column] ?? "",
+                    current.row[column] ?? "", SummaryCSV.decimal(now / before, places: 4),
+                    current.index < against.index ? PairedCheck.current : PairedCheck.against,
+                ])
+            }
+        }
+        return table
+    }
+}

@@ -1,0 +1,26 @@
+extension LoadSettings {
+    /// The `bench drive` options that ask for these settings, spelled as every `bench drive` since the first
+    /// `bench check` baseline (2d84e64) takes them, so that another build's driver can be given the same load
+    /// (`bench check --against` drives a fixed server with both builds' drivers).
+    public var driveArguments: [String] {
+        func duration(_ micros: Int) -> String { "\(micros)us" }
+        var arguments = [
+            "--host", host, "--port", String(port), "--clients", String(clients),
+            "--protocol", wireProtocol.rawValue, "--duration", duration(durationMicros),
+            "--warmup", duration(warmupMicros), "--threads", String(threads), "--processes", String(processes),
+            "--connect-timeout", duration(connectTimeoutMicros), "--timeout", duration(timeoutMicros),
+            "--source-addresses", String(sourceAddresses),
+        ]
+        if wireProtocol == .request {
+            arguments += [
+                "--requests", String(requestsPerConnection), "--pipeline", String(pipeline),
+                "--size", sizeMin == sizeMax ? String(sizeMin) : "\(sizeMin)-\(sizeMax)",
+            ]
+        }
+        if thinkMicros > 0 { arguments += ["--think", duration(thinkMicros), "--jitter", duration(jitterMicros)] }
+        if let rate { arguments += ["--rate", String(rate)] }
+        if let connections { arguments += ["--connections", String(connections)] }
+        if burst { arguments.append("--burst") }
+        return arguments
+    }
+}

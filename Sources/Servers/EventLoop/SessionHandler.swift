@@ -1,0 +1,167 @@
+import NIOCore
+import Wire
+
+/// Every protocol on one connection of the event loop: bytes in to Wire's ``ServerSession``, what it owes out,
+/// respecting backpressure.
+///
+/// Output is written only while the channel is writable, and reads are held back while the session wants no input
+/// (it owes bytes, or holds as many HTTP answers as it may): a client that pipelines huge requests without reading
+/// the answers costs a count, not memory, and is not read from again until it has caught up.
+final class SessionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let resources: LoopResources
+    private let session: ServerSession
+    /// Input the session did not take yet, offered again once its answers are out.
+    private var unread: ByteBuffer?
+    /// A read the channel asked for while the session wanted no input, to be passed on once it does.
+    private var readHeldBack = false
+    private var closing = false
+    /// Set once the last write succeeded and the connection is closed by this handler: the conversation ended.
+    private var conversationEnded = false
+    /// HTTP: when the current request head began, and when the client last sent anything (the deadlines of
+    /// ``HTTPDeadline``).
+    var headStarted: NIODeadline?
+    var lastActivity = NIODeadline.now()
+
+    init(resources: LoopResources) {
+        self.resources = resources
+        session = ServerSession(
+            .init(wireProtocol: resources.wireProtocol, maxRequestBytes: resources.maxRequestBytes,
+                  pool: resources.pooledBytes?.pool))
+    }
+
+    // MARK: Inbound
+
+    func channelActive(context: ChannelHandlerContext) {
+        resources.counters.add(.connections)
+        if resources.wireProtocol == .http { HTTPDeadline.arm(for: self, context: context, timeout: resources.readTimeout) }
+        writeOwed(context: context)  // a greeting is owed at once
+        context.flush()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        resources.connectionClosed(conversationEnded: conversationEnded)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
+        feed(unwrapInboundIn(data))
+        writeOwed(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writeOwed(context: context)
+            context.flush()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .some(.inputClosed) = event as? ChannelEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+        writeOwed(context: context)
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Counted, unless the conversation had ended, when the channel goes inactive: SwiftNIO closes a channel
+        // whose write failed without reporting an error here, so that is the one place that sees every lost client.
+        context.close(promise: nil)  // nobody waits for the close: the client is gone
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if session.wantsInput && unread == nil {
+            context.read()
+        } else {
+            readHeldBack = true
+        }
+    }
+
+    /// Gives `buffer` to the session; what it does not take is kept for later.
+    private func feed(_ buffer: ByteBuffer) {
+        var buffer = buffer
+        let received = buffer.withUnsafeReadableBytes { session.receive($0) }
+        resources.counters.add(.protocolErrors, received.protocolErrors)
+        buffer.moveReaderIndex(forwardBy: received.consumed)
+        unread = buffer.readableBytes > 0 ? buffer : nil
+        if resources.wireProtocol == .http { headStarted = session.isInHead ? headStarted ?? .now() : nil }
+    }
+
+    /// Writes what the session owes while the channel is writable, feeds it the input it held back once it wants
+    /// more, and closes when it is done; the caller flushes.
+    private func writeOwed(context: ChannelHandlerContext) {
+        while context.channel.isWritable {
+            let pieces = session.gather(using: &resources.random)
+            if pieces.isEmpty {
+                guard let held = unread, session.wantsInput else { break }
+                feed(held)
+                continue
+            }
+            var bytes = 0
+            var copied: ByteBuffer?
+            // Piece by piece while the channel stays writable: a MiB slice fills its buffer at once.
+            for piece in pieces where copied != nil || context.channel.isWritable {
+                bytes += piece.count
+                // A large piece of the pool goes as a slice of it (no copy); heads and small ones are copied together
+                // into one buffer, so that a small answer is one write.
+                if piece.count > 1024, let slice = resources.pooledBytes?.slice(of: piece) {
+                    if let buffer = copied { context.write(wrapOutboundOut(buffer), promise: nil) }
+                    copied = nil
+                    context.write(wrapOutboundOut(slice), promise: nil)
+                    continue
+                }
+                if copied == nil { copied = context.channel.allocator.buffer(capacity: max(piece.count, 512)) }
+                copied!.writeBytes(piece)
+            }
+            if let buffer = copied { context.write(wrapOutboundOut(buffer), promise: nil) }
+            resources.counters.add(.bytesSent, bytes)
+            resources.counters.add(.requests, session.advance(bytes))
+        }
+        if readHeldBack && session.wantsInput && unread == nil {
+            readHeldBack = false
+            context.read()
+        }
+        closeIfFinished(context: context)
+    }
+
+    // MARK: Closing
+
+    /// Closes once everything owed has left: close() would drop queued writes, but an empty write completes only
+    /// after all those before it.
+    private func closeIfFinished(context: ChannelHandlerContext) {
+        guard session.isFinished, !closing else { return }
+        closing = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { result in
+            if case .success = result { self.conversationEnded = true }
+            channel.close(promise: nil)  // nobody waits for the close: the conversation is over either way
+        }
+    }
+
+    /// Whether the connection waits on the client: nothing is owed to it.
+    var isIdle: Bool { session.owesNothing }
+
+    /// Called by ``HTTPDeadline`` when a deadline passed: closes the connection, counted as `counter`.
+    func expire(_ counter: Counter, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        resources.counters.add(counter)
+        conversationEnded = true  // counted already, not as a reset
+        context.close(promise: nil)  // nobody waits for the close: the client is being dropped
+    }
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small files of /proc and /sys, read whole in one go: process and machine facts, and CPU counters.
+public enum ProcFile {
+    /// The first line of a small file (up to 4 KiB, as /proc/PID/stat and /proc/stat's first line are), without its
+    /// newline, or nil.
+    public static func firstLine(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        var line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if line.last == "\n" { line.removeLast() }
+        return line
+    }
+
+    /// Every line of a text file up to `limit` bytes (/proc/cpuinfo), or nil.
+    public static func lines(_ path: String, limit: Int = 1 << 20) -> [Substring]? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < limit {
+            let count = fread(&chunk, 1, chunk.count, file)
+            guard count > 0 else { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+    }
+
+    /// One value of /proc/sys with its tabs and spaces folded to single spaces ("32768 60999"), or "unknown".
+    public static func value(_ path: String) -> String {
+        guard let text = firstLine(path) else { return "unknown" }
+        return text.split(whereSeparator: { $0 == "\t" || $0 == " " }).joined(separator: " ")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SystemCalls
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// nginx as a child of the test, on a free loopback port, serving a 16-byte file at `/bytes/16` from a temporary
+/// directory that holds its configuration, logs and temporary files too: nothing of the machine's nginx is used.
+final class NginxServer {
+    let port: Int
+    private let directory: String
+    private let child: ChildProcess
+
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory + "/www/bytes", withIntermediateDirectories: true)
+        try String(repeating: "x", count: 16).write(toFile: directory + "/www/bytes/16", atomically: true, encoding: .utf8)
+        let port = try Self.freePort()
+        self.port = port
+        let temporary = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+            .map { "    \($0)_temp_path \(directory)/\($0);" }.joined(separator: "\n")
+        let configuration = """
+            daemon off;
+            worker_processes 1;
+            user root;
+            pid \(directory)/nginx.pid;
+            error_log \(directory)/error.log;
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+            \(temporary)
+                server {
+                    listen 127.0.0.1:\(port);
+                    root \(directory)/www;
+                }
+            }
+            """
+        try configuration.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
+        child = try ChildProcess(
+            "nginx", ["-p", directory, "-c", directory + "/nginx.conf"], stderr: .file(directory + "/stderr"),
+            searchPath: true)
+        // Listening once a connection is accepted; a bounded wait, then what nginx said.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !Self.accepts(port) {
+            guard ContinuousClock.now < deadline, !child.hasExited else {
+                child.stop(timeoutSeconds: 2)
+                let said = (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? ""
+                throw StartError(description: "nginx did not start: \(said)")
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// Stops nginx (SIGQUIT: finish the requests in progress, then exit) and removes its directory.
+    func stop() {
+        child.stop(signal: SIGQUIT, timeoutSeconds: 5)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func freePort() throws -> Int {
+        let address = SocketAddress(numericHost: "127.0.0.1", port: 0)!
+        let descriptor = address.makeSocket()
+        defer { close(descriptor) }
+        guard address.withSockaddr({ bind(descriptor, $0, $1) }) == 0, let bound = SocketAddress(boundTo: descriptor)
+        else { throw StartError(description: "no free port") }
+        return bound.port
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let address = SocketAddress(numericHost: "127.0.0.1", port: port)!
+        let descriptor = address.makeSocket()
+        defer { close(descriptor) }
+        return address.withSockaddr { connect(descriptor, $0, $1) } == 0
+    }
+}

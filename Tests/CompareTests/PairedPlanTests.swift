@@ -1,0 +1,26 @@
+import Testing
+
+@testable import Compare
+
+@Suite struct PairedPlanTests {
+    let subjects = ["blocking", "thread-pool", "event-loop", "driver"]
+
+    @Test func everyPairRunsBackToBackAndEachBuildGoesFirstInHalfOfThem() {
+        let plan = PairedPlan(subjects: subjects, clients: 100, repetitions: 8)
+        #expect(plan.cells.count == 4 * 8 * 2)
+        var firsts: [String: [String: Int]] = [:]
+        for index in stride(from: 0, to: plan.cells.count, by: 2) {
+            let (first, second) = (plan.cells[index], plan.cells[index + 1])
+            #expect(first.model == second.model && first.repetition == second.repetition)
+            #expect(Set([first.build, second.build]) == ["current", "against"])
+            firsts[first.model, default: [:]][first.build!, default: 0] += 1
+        }
+        for subject in subjects { #expect(firsts[subject] == ["current": 4, "against": 4], "\(subject)") }
+    }
+
+    @Test func theSubjectThatStartsARepetitionRotates() {
+        let plan = PairedPlan(subjects: subjects, clients: 100, repetitions: 4)
+        let starts = (0..<4).map { plan.cells[$0 * subjects.count * 2].model }
+        #expect(starts == subjects)
+    }
+}

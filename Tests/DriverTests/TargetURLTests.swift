@@ -1,0 +1,32 @@
+import Testing
+
+@testable import Driver
+
+@Suite struct TargetURLTests {
+    @Test(arguments: [
+        ("http://localhost:8080/bytes/16", "localhost", 8080, "/bytes/16", "localhost:8080"),
+        ("http://127.0.0.1/", "127.0.0.1", 80, "/", "127.0.0.1"),
+        ("http://[::1]:5050", "::1", 5050, "/", "[::1]:5050"),
+        ("HTTP://example.org?x=1", "example.org", 80, "/?x=1", "example.org"),
+    ])
+    func urlsAreTakenAsWrkTakesThem(text: String, host: String, port: Int, path: String, authority: String) throws {
+        let url = try TargetURL(text)
+        #expect(url == TargetURL(host: host, port: port, path: path, authority: authority))
+    }
+
+    @Test(arguments: [
+        ("https://localhost/", "must be http://"),
+        ("localhost:8080", "is a URL such as"),
+        ("http://:80/", "has no host"),
+        ("http://[::1/", "without its ']'"),
+        ("http://host:99999/", "has a bad port"),
+        ("http://host:x/", "has a bad port"),
+    ])
+    func badTargetsSayWhatIsWrong(text: String, message: String) {
+        #expect {
+            try TargetURL(text)
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains(text)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+@testable import Wire
+
+/// A ``ServerSession`` run the way a model runs it, without sockets: input offered in chunks of the given sizes
+/// (what the session does not take is offered again after its output is taken), output taken whole as soon as it is
+/// owed, as a client that reads everything would.
+struct SessionConversation {
+    let session: ServerSession
+    var random = WyRand(seed: 7)
+    private(set) var output: [UInt8] = []
+    private(set) var responses = 0
+    private(set) var protocolErrors = 0
+    /// The most pieces one gather returned, and the most input one receive left untaken.
+    private(set) var mostPieces = 0
+    private(set) var mostUntaken = 0
+
+    init(_ wireProtocol: WireProtocol, maxRequestBytes: UInt32 = 1 << 20) {
+        var seed = WyRand(seed: 3)
+        let pool = wireProtocol == .greeting
+            ? nil : RandomPool(maxSlice: min(Int(maxRequestBytes), 1 << 20), random: &seed)
+        session = ServerSession(.init(wireProtocol: wireProtocol, maxRequestBytes: maxRequestBytes, pool: pool))
+    }
+
+    /// Takes everything the session owes now.
+    mutating func drain() {
+        while true {
+            let pieces = session.gather(using: &random)
+            guard !pieces.isEmpty else { return }
+            mostPieces = max(mostPieces, pieces.count)
+            var taken = 0
+            for piece in pieces {
+                output += piece
+                taken += piece.count
+            }
+            responses += session.advance(taken)
+        }
+    }
+
+    /// Offers `input` in chunks (sizes cycled), then the end of the stream when `end`.
+    mutating func feed(_ input: [UInt8], chunks: [Int] = [Int.max], end: Bool = false) {
+        drain()
+        var offset = 0
+        var turn = 0
+        while offset < input.count && !session.isFinished {
+            let stop = min(input.count, offset + min(chunks[turn % chunks.count], input.count - offset))
+            var chunk = Array(input[offset..<stop])
+            while !chunk.isEmpty && !session.isFinished {
+                guard session.wantsInput else {
+                    drain()
+                    if !session.wantsInput { return }  // it wants no more input however much it sent
+                    continue
+                }
+                let received = chunk.withUnsafeBytes { session.receive($0) }
+                protocolErrors += received.protocolErrors
+                chunk.removeFirst(received.consumed)
+                mostUntaken = max(mostUntaken, chunk.count)
+                drain()
+            }
+            offset = stop
+            turn += 1
+        }
+        if end {
+            protocolErrors += session.receiveEnd().protocolErrors
+            drain()
+        }
+    }
+
+    /// The output as text, its Date field values replaced by `DATE` so that outputs of two runs compare.
+    var text: String {
+        var text = String(decoding: output, as: UTF8.self)
+        while let range = text.firstRange(of: "Date: "), let end = text[range.upperBound...].firstIndex(of: "\r") {
+            text.replaceSubrange(range.lowerBound..<end, with: "DATE")
+        }
+        return text
+    }
+}
