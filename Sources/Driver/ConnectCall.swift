@@ -35,7 +35,7 @@ struct ConnectCall {
         // Ephemeral ports (about 28,000) run out at 10,000 clients: each source address brings its own set. IPv6 has
         // one loopback address, so there is nothing to spread over.
         let count = destination.ipv4.map { $0 >> 24 == 127 } == true ? sourceAddresses : 0
-        sources = (0..<count).map { SocketAddress(numericHost: "127.0.0.\(2 + $0 % 253)", port: 0)! }
+        sources = (0..<count).map { SocketAddress(numericHost: "127.0.0.\(2 + $0)", port: 0)! }
         nextSource = count == 0 ? 0 : firstSource % count
     }
 

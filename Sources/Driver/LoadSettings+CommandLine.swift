@@ -11,11 +11,15 @@ extension LoadSettings {
             "--connect-timeout", duration(connectTimeoutMicros), "--timeout", duration(timeoutMicros),
             "--source-addresses", String(sourceAddresses),
         ]
-        if wireProtocol == .request {
+        if makesRequests {
             arguments += [
                 "--requests", String(requestsPerConnection), "--pipeline", String(pipeline),
                 "--size", sizeMin == sizeMax ? String(sizeMin) : "\(sizeMin)-\(sizeMax)",
             ]
+        }
+        if wireProtocol == .http {
+            arguments += ["--path", path] + fields.flatMap { ["--header", $0] }
+            if checksLength == false { arguments += ["--expect-length", "off"] }
         }
         if thinkMicros > 0 { arguments += ["--think", duration(thinkMicros), "--jitter", duration(jitterMicros)] }
         if let rate { arguments += ["--rate", String(rate)] }

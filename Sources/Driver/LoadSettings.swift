@@ -107,6 +107,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         if let rate, !(rate >= 1) {
             return "--rate takes at least 1 start (or request) per second, got \(rate)"
         }
+        if !(0...253).contains(sourceAddresses) {
+            return "--source-addresses takes 0 to 253 (127.0.0.2 ... 127.0.0.254), got \(sourceAddresses)"
+        }
         if connectTimeoutMicros == 0 || timeoutMicros == 0 {
             return "--connect-timeout and --timeout must be above zero: every wait needs a deadline it can meet"
         }

@@ -104,9 +104,10 @@ extension LoadWorker {
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
             recordResponse(slot, sent: slots[slot].connectNanos, intended: slots[slot].intendedNanos, now: now)
             completed(slot, now: now)
-        case .complete where slots[slot].done == settings.requestsPerConnection || slots[slot].session.serverCloses:
-            // An HTTP server may close a keep-alive connection early if it says so (nginx does after 1,000
-            // requests): the connection is whole, and the next one goes on with the load.
+        case .complete where slots[slot].done == settings.requestsPerConnection || settings.wireProtocol == .http:
+            // An HTTP server may close a keep-alive connection between responses (nginx says so after 1,000 requests;
+            // RFC 9112 §9.5 lets it close an idle one without saying): the connection is whole, and the next one
+            // goes on with the load. With a response outstanding the ending is `closedEarly`.
             completed(slot, now: now)
         case .complete, .closedEarly:
             fail(slot, .closedEarly, now: now)

@@ -13,10 +13,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var backlog: Int
     /// Threads that serve connections; nil means the model's ``ServerModel/defaultThreads``.
     public var threads: Int?
-    /// Largest n a request may ask for; larger ones close the connection and count a protocol error.
+    /// Largest n a request may ask for (request protocol: larger closes the connection, a protocol error; HTTP: 413),
+    /// and the largest HTTP request body.
     public var maxRequestBytes: UInt32
-    /// How long a blocking read or write may wait for a stalled client before the connection is closed and counted
-    /// (blocking and thread-pool models; an event loop is never held up by one client).
+    /// How long a stalled client may hold a connection before it is closed and counted: a blocking read or write
+    /// (blocking and thread-pool models), and in HTTP on every model an idle client, a request not whole within it of
+    /// its first byte, and output that makes no progress.
     public var readTimeout: Duration
     /// Connections the thread-pool model's acceptor may queue for busy workers.
     public var queueCapacity: Int

@@ -60,9 +60,11 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public let pid: pid_t
+    /// Whether the child leads a process group of its own, which a kill after a deadline then ends whole.
+    private let leadsGroup: Bool
     /// The read end of the pipe that the child's stdout or stderr (or both) go to when they are ``Output/pipe``;
     /// closed once the child is reaped.
-    public let outputDescriptor: Int32?
+    public private(set) var outputDescriptor: Int32?
     public private(set) var usage: Usage?
 
     // MARK: Starting
@@ -137,6 +139,7 @@ public final class ChildProcess: @unchecked Sendable {
             throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
         }
         self.pid = pid
+        leadsGroup = ownProcessGroup
         outputDescriptor = pipeEnds[0] >= 0 ? pipeEnds[0] : nil
     }
 
@@ -192,8 +195,8 @@ public final class ChildProcess: @unchecked Sendable {
     /// Waits up to `timeoutSeconds` for the child to exit by itself; past the deadline it is killed (SIGKILL).
     /// Reaps it and returns its usage; calling it again returns the same figures.
     @discardableResult
-    public func wait(timeoutSeconds: Double) -> Usage {
-        reap(signal: nil, timeoutSeconds: timeoutSeconds)
+    public func wait(timeoutSeconds: Double, unless abandoned: () -> Bool = { false }) -> Usage {
+        reap(signal: nil, timeoutSeconds: timeoutSeconds, unless: abandoned)
     }
 
     /// Sends `signal` (SIGTERM: the graceful stop of `bench serve`), waits up to `timeoutSeconds`, then SIGKILL.
@@ -203,22 +206,25 @@ public final class ChildProcess: @unchecked Sendable {
         reap(signal: signal, timeoutSeconds: timeoutSeconds)
     }
 
-    private func reap(signal: Int32?, timeoutSeconds: Double) -> Usage {
+    /// Waits for the exit up to the deadline, or until `abandoned` says to stop waiting; past it, the child (and its
+    /// process group, when it leads one: a build's compilers) is killed.
+    private func reap(signal: Int32?, timeoutSeconds: Double, unless abandoned: () -> Bool = { false }) -> Usage {
         if let usage { return usage }
         if let signal { kill(pid, signal) }
         let deadline = MonotonicClock.seconds() + timeoutSeconds
         var status: Int32 = 0
         var resources = rusage()
         var reaped = wait4(pid, &status, WNOHANG, &resources) == pid
-        while !reaped && MonotonicClock.seconds() < deadline {
+        while !reaped && MonotonicClock.seconds() < deadline && !abandoned() {
             usleep(5_000)
             reaped = wait4(pid, &status, WNOHANG, &resources) == pid
         }
         if !reaped {
-            kill(pid, SIGKILL)
+            kill(leadsGroup ? -pid : pid, SIGKILL)
             while wait4(pid, &status, 0, &resources) < 0 && errno == EINTR {}
         }
         if let outputDescriptor { close(outputDescriptor) }
+        outputDescriptor = nil
         let usage = Usage(
             userSeconds: Self.seconds(resources.ru_utime), systemSeconds: Self.seconds(resources.ru_stime),
             peakRSSKiB: Int(resources.ru_maxrss), exit: reaped ? Exit(waitStatus: status) : .killedAfterTimeout)

@@ -53,7 +53,7 @@ public struct Epoll {
     private static let preciseWait = optionalFunction("epoll_pwait2", as: PreciseWaitFunction.self)
 
     public let fd: Int32
-    /// Room for `capacity` events, filled by ``wait(timeoutMillis:)``.
+    /// Room for `capacity` events, filled by ``wait(timeoutNanos:)``.
     private let buffer: UnsafeMutableRawPointer
     public let capacity: Int32
 

@@ -50,26 +50,68 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Resolves `host` (a name, or a numeric address) once, as getaddrinfo finds it, preferring what the system
-    /// lists first; numeric addresses need no lookup.
-    public static func resolve(_ host: String, port: Int) throws(ResolveError) -> SocketAddress {
-        if let numeric = SocketAddress(numericHost: host, port: port) { return numeric }
+    /// Every address `host` (a name, or a numeric address) resolves to, in the order getaddrinfo gives them;
+    /// numeric addresses need no lookup.
+    public static func resolveAll(_ host: String, port: Int) throws(ResolveError) -> [SocketAddress] {
+        if let numeric = SocketAddress(numericHost: host, port: port) { return [numeric] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var results: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &results)
         defer { if let results { freeaddrinfo(results) } }
-        guard status == 0, let first = results, let address = first.pointee.ai_addr else {
+        var addresses: [SocketAddress] = []
+        var next = status == 0 ? results : nil
+        while let entry = next {
+            if let address = entry.pointee.ai_addr {
+                var storage = sockaddr_storage()
+                withUnsafeMutableBytes(of: &storage) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(entry.pointee.ai_addrlen)))
+                }
+                var resolved = SocketAddress(storage: storage, length: entry.pointee.ai_addrlen)
+                resolved.port = port
+                if !addresses.contains(resolved) { addresses.append(resolved) }
+            }
+            next = entry.pointee.ai_next
+        }
+        guard !addresses.isEmpty else {
             let reason = status == 0 ? "no address" : String(cString: gai_strerror(status))
             throw ResolveError(description: "cannot resolve '\(host)': \(reason)")
         }
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) {
-            $0.copyMemory(from: UnsafeRawBufferPointer(start: address, count: Int(first.pointee.ai_addrlen)))
+        return addresses
+    }
+
+    /// The first address `host` resolves to (what a server binds).
+    public static func resolve(_ host: String, port: Int) throws(ResolveError) -> SocketAddress {
+        try resolveAll(host, port: port)[0]
+    }
+
+    /// The first of `candidates` that accepts a TCP connection within `timeoutMillis` each, as wrk tries the
+    /// addresses of a name in turn; nil when none does.
+    public static func firstAccepting(_ candidates: [SocketAddress], timeoutMillis: Int32 = 1000) -> SocketAddress? {
+        candidates.first { candidate in
+            let descriptor = candidate.makeSocket(nonBlocking: true)
+            guard descriptor >= 0 else { return false }
+            defer { close(descriptor) }
+            if candidate.withSockaddr({ connect(descriptor, $0, $1) }) == 0 { return true }
+            guard errno == EINPROGRESS else { return false }
+            var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            guard poll(&waiting, 1, timeoutMillis) == 1 else { return false }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length)
+            return error == 0
         }
-        var resolved = SocketAddress(storage: storage, length: first.pointee.ai_addrlen)
-        resolved.port = port
-        return resolved
+    }
+
+    /// A loopback port that was free a moment ago (the kernel's choice for a socket bound to port 0), for a program
+    /// that must be told a port and cannot be asked for a free one.
+    public static func freeLoopbackPort() -> Int? {
+        let address = SocketAddress(numericHost: "127.0.0.1", port: 0)!
+        let descriptor = address.makeSocket()
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        guard address.withSockaddr({ bind(descriptor, $0, $1) }) == 0 else { return nil }
+        return SocketAddress(boundTo: descriptor)?.port
     }
 
     private init(storage: sockaddr_storage, length: socklen_t) {
@@ -137,7 +179,9 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool {
         lhs.length == rhs.length && withUnsafeBytes(of: lhs.storage) { left in
-            withUnsafeBytes(of: rhs.storage) { right in left.prefix(Int(lhs.length)).elementsEqual(right.prefix(Int(lhs.length))) }
+            withUnsafeBytes(of: rhs.storage) { right in
+                left.prefix(Int(lhs.length)).elementsEqual(right.prefix(Int(lhs.length)))
+            }
         }
     }
 }

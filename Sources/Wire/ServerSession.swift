@@ -41,8 +41,9 @@ public final class ServerSession {
 
     /// HTTP responses queued at most before the session stops reading a client that pipelines without reading.
     public static let pendingLimit = 32
-    /// Output pieces gathered at most at once (a writev takes up to 1,024).
+    /// Output pieces gathered at most at once (a writev takes up to 1,024); a greeting needs one.
     public static let pieceLimit = 64
+    private let pieceCapacity: Int
     /// Scratch space for heads, greeting frames and error bodies not yet sent.
     static let scratchCapacity = 8192
 
@@ -58,6 +59,10 @@ public final class ServerSession {
     private var closeAfterOutput = false
     private var closeNow = false
     private var inputEnded = false
+    /// HTTP: a response that closes the connection is queued; what comes after it is not read.
+    private var answeredLast = false
+    /// HTTP: that response refuses a request the client did not expect to end the connection (400, 431, ...).
+    private var refusedLast = false
 
     // Greeting: whether the frame is still to be rendered.
     private var greetingOwed = false
@@ -79,8 +84,9 @@ public final class ServerSession {
         self.configuration = configuration
         let http = configuration.wireProtocol == .http
         scratch = .allocate(byteCount: http ? Self.scratchCapacity : Greeting.frameLength, alignment: 16)
-        pieces = .allocate(capacity: Self.pieceLimit)
-        ends = .allocate(capacity: Self.pieceLimit)
+        pieceCapacity = configuration.wireProtocol == .greeting ? 1 : Self.pieceLimit
+        pieces = .allocate(capacity: pieceCapacity)
+        ends = .allocate(capacity: pieceCapacity)
         pending = http
             ? Array(repeating: HTTPResponseHead(status: .ok, body: .greeting, omitsBody: false, closes: false,
                                                 saysKeepAlive: false), count: Self.pendingLimit)
@@ -102,6 +108,8 @@ public final class ServerSession {
         closeAfterOutput = false
         closeNow = false
         inputEnded = false
+        answeredLast = false
+        refusedLast = false
         greetingOwed = configuration.wireProtocol == .greeting
         header = 0
         headerBytes = 0
@@ -118,7 +126,7 @@ public final class ServerSession {
     /// Whether the model should read from the client now: not while output it owes is waiting (so a client that
     /// does not read its answers is not read from either), nor once the conversation is ending.
     public var wantsInput: Bool {
-        guard !closeNow && !closeAfterOutput && !inputEnded else { return false }
+        guard !closeNow && !closeAfterOutput && !inputEnded && !answeredLast else { return false }
         switch configuration.wireProtocol {
         case .greeting: return false
         case .request: return owedBytes == 0 && first == count
@@ -138,15 +146,24 @@ public final class ServerSession {
         first == count && owedBytes == 0 && pendingCount == 0 && bodyLeft == 0 && !greetingOwed
     }
 
-    /// HTTP: a request head has begun and is not complete. A model closes a client that stays here longer than its
-    /// read timeout (a slowloris) and counts it apart.
-    public var isInHead: Bool { configuration.wireProtocol == .http && parser.isInHead }
+    /// HTTP: a request has begun and is not whole (head and body). A model closes a client that stays here longer
+    /// than its read timeout of the request's first byte (a slowloris) and counts it apart.
+    public var isMidRequest: Bool { configuration.wireProtocol == .http && parser.isMidRequest }
+
+    /// HTTP: the connection closes after refusing a request, while the client may still be sending (what it
+    /// pipelined behind it). A model then closes in two steps, as nginx's lingering close does: its side first, then,
+    /// once the client's rest has been read and dropped or a moment has passed, the whole; a close with unread bytes
+    /// would send a reset that can destroy the answer before the client reads it.
+    public var lingers: Bool { refusedLast }
+
+    /// HTTP: requests begun on this connection; a model times each one from when this count moved.
+    public var requestsBegun: Int { parser.requestsBegun }
 
     // MARK: Input
 
     /// Called by a model with every chunk it reads, of any size.
     public func receive(_ bytes: UnsafeRawBufferPointer) -> Received {
-        guard !closeNow && !closeAfterOutput else { return Received(consumed: bytes.count) }
+        guard !closeNow && !closeAfterOutput && !answeredLast else { return Received(consumed: bytes.count) }
         switch configuration.wireProtocol {
         case .greeting: return Received(consumed: bytes.count)  // a greeting client has nothing to say
         case .request: return receiveRequests(bytes)
@@ -218,7 +235,12 @@ public final class ServerSession {
         case (_, .bytes(let n)):
             if n > UInt64(configuration.maxRequestBytes) { status = .contentTooLarge } else { body = .random(Int(n)) }
         }
-        let keepAlive = head.keepAlive && !status.closes
+        // A request body larger than the largest answer is refused before it is read (nginx's
+        // client_max_body_size): reading a huge body a byte at a time would hold the connection as long as the client
+        // likes. Nothing after it can be read, so the connection closes.
+        let bodyTooLarge = head.bodyLength > UInt64(configuration.maxRequestBytes)
+        if bodyTooLarge { status = .contentTooLarge }
+        let keepAlive = head.keepAlive && !status.closes && !bodyTooLarge
         return HTTPResponseHead(
             status: status, body: body, omitsBody: head.method == .head, closes: !keepAlive,
             saysKeepAlive: keepAlive && head.isHTTP10)
@@ -227,6 +249,10 @@ public final class ServerSession {
     private func enqueue(_ response: HTTPResponseHead) {
         pending[(pendingHead + pendingCount) % Self.pendingLimit] = response
         pendingCount += 1
+        if response.closes {
+            answeredLast = true
+            refusedLast = response.status != .ok
+        }
     }
 
     // MARK: Output
@@ -263,17 +289,17 @@ public final class ServerSession {
 
     /// Renders what is owed into pieces while there is room for them.
     private func render(using random: inout WyRand) {
-        if first > 0 && count == Self.pieceLimit { compact() }
+        if first > 0 && count == pieceCapacity { compact() }
         switch configuration.wireProtocol {
         case .greeting:
-            guard greetingOwed, count < Self.pieceLimit else { return }
+            guard greetingOwed, count < pieceCapacity else { return }
             Greeting.write(into: scratch, using: &random)
             append(UnsafeRawBufferPointer(rebasing: scratch[0..<Greeting.frameLength]), completing: 1)
             scratchEnd = Greeting.frameLength
             greetingOwed = false
         case .request:
             let pool = configuration.pool!
-            while owedBytes > 0 && count < Self.pieceLimit {
+            while owedBytes > 0 && count < pieceCapacity {
                 let slice = pool.slice(min(owedBytes, pool.maxSlice), using: &random)
                 owedBytes -= slice.count
                 append(slice, completing: owedBytes == 0 ? unanswered : 0)
@@ -287,13 +313,13 @@ public final class ServerSession {
     private func renderHTTP(using random: inout WyRand) {
         let pool = configuration.pool!
         while true {
-            while bodyLeft > 0 && count < Self.pieceLimit {
+            while bodyLeft > 0 && count < pieceCapacity {
                 let slice = pool.slice(min(bodyLeft, pool.maxSlice), using: &random)
                 bodyLeft -= slice.count
                 append(slice, completing: bodyLeft == 0 ? 1 : 0)
             }
             // Room for a whole head and a greeting or error body, and a piece for them.
-            guard bodyLeft == 0, !closeAfterOutput, pendingCount > 0, count < Self.pieceLimit,
+            guard bodyLeft == 0, !closeAfterOutput, pendingCount > 0, count < pieceCapacity,
                 Self.scratchCapacity - scratchEnd >= HTTPResponseHead.capacity + Greeting.frameLength
             else { return }
             let response = pending[pendingHead]

@@ -89,7 +89,7 @@ extension Bench {
         func settings() throws -> LoadSettings {
             let count = try Units.wholeCount(clients, option: "--clients")
             var settings = try load.settings(clients: count, defaultProtocol: target == nil ? .greeting : .http)
-            var name = host ?? WireDefaults.host
+            var name = (host ?? WireDefaults.host).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             settings.port = port ?? WireDefaults.port
             if let target {
                 guard host == nil && port == nil else {
@@ -105,9 +105,11 @@ extension Bench {
                 settings.authority = url.authority
                 try load.takePath(url.path, into: &settings)
             }
-            // Resolved once, here: every connection of the run then goes to the same address.
+            // Resolved before the run, and every connection of the run goes to the same address: the first one that
+            // accepts a connection, as wrk tries a name's addresses in turn (or the first, which then counts refusals).
             do {
-                settings.host = try SocketAddress.resolve(name, port: settings.port).host
+                let addresses = try SocketAddress.resolveAll(name, port: settings.port)
+                settings.host = (SocketAddress.firstAccepting(addresses) ?? addresses[0]).host
             } catch {
                 throw ValidationError("--host: \(error.description)")
             }

@@ -18,7 +18,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
     var connections: String?
 
-    @Option(help: "Open loop: connections/s (greeting) or requests/s (request), latency from the intended start.")
+    @Option(help: "Open loop: connections/s (greeting) or requests/s (request, http), latency from the intended start.")
     var rate: String?
 
     @Option(name: [.short, .long], help: "Measured time, after the warmup: 10s, 500ms, 2m.")
@@ -27,7 +27,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Time run before measuring; nothing in it is counted.")
     var warmup = "2s"
 
-    @Option(help: "Requests per connection (request protocol); then half-close and reconnect.")
+    @Option(help: "Requests per connection (request, http); then half-close (http: Connection: close) and reconnect.")
     var requests = "1"
 
     @Option(help: "Think time between a response and the next request.")
@@ -51,7 +51,7 @@ struct LoadOptions: ParsableArguments {
         "HTTP: check that every 2xx body is n bytes: auto (when --path is /bytes/{size}) or off."))
     var expectLength = ExpectLength.auto
 
-    @Option(help: "Requests in flight per connection (request protocol).")
+    @Option(help: "Requests in flight per connection (request, http).")
     var pipeline = "1"
 
     @Option(name: [.short, .long], help: "Event loops (threads) per process; default: one per core.")

@@ -9,8 +9,11 @@ import Testing
 /// nginx-light).
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct HTTPInteropTests {
+    /// Whether `tool` is in PATH, where the tests start it from.
     static func installed(_ tool: String) -> Bool {
-        ["/usr/bin/", "/usr/sbin/", "/usr/local/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + tool) }
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
     }
 
     /// `bench serve --model MODEL --protocol http` on a free port, for the length of `body`; returns the server's

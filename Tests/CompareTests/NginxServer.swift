@@ -21,7 +21,7 @@ final class NginxServer {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory + "/www/bytes", withIntermediateDirectories: true)
         try String(repeating: "x", count: 16).write(toFile: directory + "/www/bytes/16", atomically: true, encoding: .utf8)
-        let port = try Self.freePort()
+        guard let port = SocketAddress.freeLoopbackPort() else { throw StartError(description: "no free port") }
         self.port = port
         let temporary = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
             .map { "    \($0)_temp_path \(directory)/\($0);" }.joined(separator: "\n")
@@ -61,15 +61,6 @@ final class NginxServer {
     func stop() {
         child.stop(signal: SIGQUIT, timeoutSeconds: 5)
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private static func freePort() throws -> Int {
-        let address = SocketAddress(numericHost: "127.0.0.1", port: 0)!
-        let descriptor = address.makeSocket()
-        defer { close(descriptor) }
-        guard address.withSockaddr({ bind(descriptor, $0, $1) }) == 0, let bound = SocketAddress(boundTo: descriptor)
-        else { throw StartError(description: "no free port") }
-        return bound.port
     }
 
     private static func accepts(_ port: Int) -> Bool {

@@ -70,11 +70,14 @@ import Testing
 
     @Test func cellsThatFailOnlyInThisBuildFailTheCheck() throws {
         var fixture = PairedFixture()
-        fixture.currentFailures = ["blocking 3"]
+        fixture.currentFailures = ["blocking 3", "blocking 6"]
         let blocking = try findings(fixture).filter { $0.model == "blocking" }
-        #expect(blocking.allSatisfy { $0.verdict == .failed && $0.note == "1 of 8 cells failed here, 0 there" })
-        // The same failure in both builds is the machine's, not this build's.
-        fixture.againstFailures = ["blocking 3"]
+        #expect(blocking.allSatisfy { $0.verdict == .failed && $0.note == "2 of 8 cells failed here, 0 there" })
+        // One stray failure is tolerated, and the same failures in both builds are the machine's.
+        fixture.currentFailures = ["blocking 3"]
+        #expect(try findings(fixture).allSatisfy { !$0.isRegression })
+        fixture.currentFailures = ["blocking 3", "blocking 6"]
+        fixture.againstFailures = ["blocking 3", "blocking 6"]
         #expect(try findings(fixture).allSatisfy { !$0.isRegression })
     }
 

@@ -166,12 +166,37 @@ import Testing
         #expect(!session.wantsInput)
     }
 
-    @Test func aPartialHeadIsSeenAsSuch() {
+    @Test func aRequestIsMidwayFromItsFirstByteToItsBodysLast() {
         var conversation = SessionConversation(.http)
+        #expect(!conversation.session.isMidRequest)
+        conversation.feed(Array("\r\n".utf8))  // an empty line before a request: the slowloris's cheapest byte
+        #expect(conversation.session.isMidRequest && conversation.session.requestsBegun == 1)
         conversation.feed(Array("GET /bytes/1 HTTP/1.1\r\nHo".utf8))
-        #expect(conversation.session.isInHead)
-        conversation.feed(Array("st: x\r\n\r\n".utf8))
-        #expect(!conversation.session.isInHead && conversation.responses == 1)
+        #expect(conversation.session.isMidRequest && conversation.session.requestsBegun == 1)
+        conversation.feed(Array("st: x\r\nContent-Length: 3\r\n\r\nab".utf8))
+        #expect(conversation.session.isMidRequest, "its body is not whole yet")
+        conversation.feed(Array("c".utf8))
+        #expect(!conversation.session.isMidRequest && conversation.responses == 1)
+        conversation.feed(Array("G".utf8))
+        #expect(conversation.session.isMidRequest && conversation.session.requestsBegun == 2)
+    }
+
+    @Test func aBodyLargerThanTheLargestAnswerIsRefusedUnread() {
+        var conversation = SessionConversation(.http, maxRequestBytes: 1024)
+        conversation.feed(Self.request("POST /bytes/1 HTTP/1.1", ["Host: x", "Content-Length: 1025"], body: "abc"))
+        let responses = Self.responses(conversation.output)
+        #expect(responses.map(\.status) == ["HTTP/1.1 413 Content Too Large"])
+        #expect(responses[0].fields["connection"] == "close" && conversation.session.isFinished)
+        #expect(conversation.session.lingers, "the client is still sending its body")
+    }
+
+    @Test func nothingAfterAClosingRequestIsReadEvenInALaterChunk() {
+        // The second chunk comes before the first chunk's answer is taken: it is not parsed, nor counted.
+        let session = SessionConversation(.http).session
+        let closing = Self.request("GET /bytes/1 HTTP/1.1", ["Host: x", "Connection: close"])
+        _ = closing.withUnsafeBytes { session.receive($0) }
+        let later = Self.request("GET /nope HTTP/1.1").withUnsafeBytes { session.receive($0) }
+        #expect(later.protocolErrors == 0 && !session.wantsInput && !session.lingers)
     }
 
     @Test func theClientsEndClosesAfterTheAnswers() {

@@ -1,5 +1,10 @@
+import Driver
 import Foundation
 import SystemCalls
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `bench` that `bench check --against` measures this tree against: another revision's, built once per commit
 /// in a git worktree under `.build/against/COMMIT/` (release) and kept there, or an executable named by its path.
@@ -11,7 +16,7 @@ public struct AgainstBuild: Sendable {
     /// How the table and the messages name it: the revision as given, with its commit.
     public let label: String
 
-    /// Longest wait for one release build: a first build with SwiftNIO takes 1.5 to 3 minutes on 2 cores.
+    /// Longest wait for one release build: a first build with SwiftNIO takes minutes; half an hour means it hangs.
     static let buildTimeoutSeconds = 1800.0
 
     /// Resolves `spec`, an executable's path or a git revision of `repository`, to a `bench` executable, building the
@@ -64,14 +69,16 @@ public struct AgainstBuild: Sendable {
         if !FileManager.default.fileExists(atPath: source + "/Package.swift") {
             // A worktree whose directory was deleted by hand is still registered; prune forgets it.
             _ = CommandOutput.run(["git", "-C", repository, "worktree", "prune"], timeoutSeconds: 60)
-            let added = CommandOutput.run(
-                ["git", "-C", repository, "worktree", "add", "--detach", "--force", source, commit], timeoutSeconds: 60)
-            guard added != nil else {
-                throw CheckError("cannot check out \(label) into \(source) (git worktree add failed); remove "
+            if let failure = CommandOutput.failure(
+                of: ["git", "-C", repository, "worktree", "add", "--detach", "--force", source, commit],
+                timeoutSeconds: 60)
+            {
+                throw CheckError("cannot check out \(label) into \(source) (git worktree add: \(failure)); remove "
                     + "\(directory) and try again")
             }
         }
-        progress("against \(label): building its bench in \(source) (release; 2 to 3 minutes on 2 cores; log: \(log))")
+        progress("against \(label): building its bench in \(source) (release, a few minutes the first time; "
+            + "log: \(log))")
         let started = MonotonicClock.seconds()
         let arguments = [
             "build", "-c", "release", "--product", "bench", "--package-path", source, "--scratch-path",
@@ -80,18 +87,26 @@ public struct AgainstBuild: Sendable {
         let exit: ChildProcess.Exit
         do {
             let child = try ChildProcess("swift", arguments, stdout: .file(log), stderr: .file(log), searchPath: true)
-            exit = child.wait(timeoutSeconds: buildTimeoutSeconds).exit
+            // Ctrl-C ends the build (its process group: the compilers too) and the check.
+            exit = child.wait(timeoutSeconds: buildTimeoutSeconds) { Interrupt.requested }.exit
         } catch {
             throw CheckError("cannot run swift build for \(label): \(error); is the Swift toolchain on PATH?")
         }
+        if Interrupt.requested { throw CheckError.interrupted }
         let built = directory + "/scratch/release/bench"
         guard exit.isClean, FileManager.default.isExecutableFile(atPath: built) else {
             let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5)
                 .joined(separator: "\n") ?? ""
             throw CheckError("the build of \(label) failed (\(exit)); its log \(log) ends with:\n\(tail)")
         }
+        // Copied under another name and renamed: a copy cut short must never pass for the cached build.
+        let copy = directory + "/bench.copying"
         do {
-            try FileManager.default.copyItem(atPath: built, toPath: directory + "/bench")
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: built, toPath: copy)
+            guard rename(copy, directory + "/bench") == 0 else {
+                throw CheckError("rename failed: \(String(cString: strerror(errno)))")
+            }
         } catch {
             throw CheckError("cannot copy the build of \(label) to \(directory)/bench: \(error.localizedDescription)")
         }

@@ -4,13 +4,17 @@ public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence: what is wrong, then what to do about it.
     public let description: String
 
-    /// The exit code of a usage or baseline problem (0 is pass, 1 is regression).
-    public var exitCode: Int32 { 2 }
+    /// 2 for a usage, baseline or build problem (0 is pass, 1 is regression); 130 when Ctrl-C stopped the check.
+    public let exitCode: Int32
 
     /// An error with the sentence `description`.
-    public init(_ description: String) {
+    public init(_ description: String, exitCode: Int32 = 2) {
         self.description = description
+        self.exitCode = exitCode
     }
+
+    /// Ctrl-C, while the other build was being built.
+    static let interrupted = CheckError("interrupted while building the other revision", exitCode: 130)
 
     /// Rows under validation, named as the user knows them, with what to do when they are wrong.
     struct Source: Sendable {

@@ -83,7 +83,9 @@ public enum FixedServer: Sendable {
             // again with another if something else took it meanwhile.
             var reason = ""
             for _ in 0..<3 {
-                let port = try Self.freePort()
+                guard let port = SocketAddress.freeLoopbackPort() else {
+                    throw ServerProcess.StartError(description: "no free loopback port for refserver")
+                }
                 let child = try ChildProcess(
                     executable,
                     ["-p", String(port), "-m", settings.wireProtocol == .greeting ? "oneshot" : "ka",
@@ -107,12 +109,5 @@ public enum FixedServer: Sendable {
             }
             throw ServerProcess.StartError(description: "refserver did not start: \(reason)")
         }
-    }
-
-    /// A port on 127.0.0.1 that was free a moment ago.
-    private static func freePort() throws -> Int {
-        let (descriptor, port) = try LoopbackSocket.listen()
-        close(descriptor)
-        return Int(UInt16(bigEndian: port))
     }
 }

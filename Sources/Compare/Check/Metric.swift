@@ -27,6 +27,22 @@ public enum Metric: String, CaseIterable, Sendable {
         }
     }
 
+    /// The figures of a pair of rows (the other build's, this one's) for this metric, when both have them. The driver's
+    /// CPU is what its threads measured when both builds' drivers measure themselves; otherwise, so that both are
+    /// measured alike, the CPU sampled from outside for both.
+    public func figures(against: [String: String], current: [String: String], protocolName: String)
+        -> (against: Double, current: Double)?
+    {
+        func pair(_ column: String) -> (against: Double, current: Double)? {
+            guard let old = against[column].flatMap(Double.init), let new = current[column].flatMap(Double.init),
+                old > 0, new > 0
+            else { return nil }
+            return (old, new)
+        }
+        if self == .driverCPU { return pair(column(for: protocolName)) ?? pair("driver_cpu_sampled_us_per_request") }
+        return pair(column(for: protocolName))
+    }
+
     /// The unit of the raw figure, for the table people read.
     public func unit(for protocolName: String) -> String {
         switch self {

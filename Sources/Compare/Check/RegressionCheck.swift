@@ -4,14 +4,14 @@
 /// machine that is uniformly slower today is not a regression. A metric then regresses only when both hold:
 /// the median moved beyond `tolerance` in the bad direction (a change big enough to matter), and the
 /// Mann-Whitney U test over the repetitions rejects "same distribution" at `alpha` (a change that is not
-/// noise). Either alone misfires on a shared machine whose identical runs differ by 10-40%.
+/// noise). Either alone misfires on a shared machine, whose identical runs differ widely from one run to the next.
 public struct RegressionCheck: Sendable {
     /// The relative change of the median beyond which a metric may regress (0.15 is 15%).
     public var tolerance: Double
     /// The significance level of the Mann-Whitney test.
     public var alpha: Double
 
-    /// 15%: identical runs of one machine differ by 10-40% from one run to the next, and a file's figures come from
+    /// 15%: identical runs of one machine differ widely from one run to the next, and a file's figures come from
     /// another run.
     public static let defaultTolerance = 0.15
 

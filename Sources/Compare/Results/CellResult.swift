@@ -54,12 +54,18 @@ public struct CellResult: Sendable {
         drive?.counters.requests ?? childSummary?["requests"].flatMap { Int($0) }
     }
 
-    /// Driver CPU (user + system) in the measured window per valid response in it, in microseconds: as the driver's
-    /// threads measured themselves, else as sampled from outside (``driverCPUSeconds``).
+    /// Driver CPU (user + system) in the measured window per valid response in it, in microseconds, as the driver's
+    /// threads measured themselves (a child's summary says it, when its build measures it).
     public var driverCPUMicrosPerRequest: Double? {
-        if let child = childSummary?["driver_cpu_us_per_request"].flatMap(Double.init) { return child }
-        let cpu = drive.map { Double($0.metrics.cpuMicros) / 1e6 } ?? driverCPUSeconds
-        guard let cpu, let requests, requests > 0 else { return nil }
+        if let childSummary { return childSummary["driver_cpu_us_per_request"].flatMap(Double.init) }
+        guard let drive, drive.counters.requests > 0 else { return nil }
+        return Double(drive.metrics.cpuMicros) / Double(drive.counters.requests)
+    }
+
+    /// The same, sampled from outside a driver run as a child (its whole process, between two reads of /proc), for
+    /// builds whose driver does not measure itself.
+    public var sampledDriverCPUMicrosPerRequest: Double? {
+        guard let cpu = driverCPUSeconds, let requests, requests > 0 else { return nil }
         return cpu * 1e6 / Double(requests)
     }
 }

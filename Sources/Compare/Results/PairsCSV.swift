@@ -20,13 +20,12 @@ public enum PairsCSV {
             else { continue }
             let model = current.row["model"] ?? ""
             for metric in model == PairedCheck.driverSubject ? Metric.driver : Metric.server {
-                let column = metric.column(for: protocolName)
-                guard let now = current.row[column].flatMap(Double.init),
-                    let before = against.row[column].flatMap(Double.init), before > 0
+                guard let (before, now) = metric.figures(
+                    against: against.row, current: current.row, protocolName: protocolName)
                 else { continue }
                 table.append([
-                    model, metric.rawValue, current.row["repetition"] ?? "", against.row[column] ?? "",
-                    current.row[column] ?? "", SummaryCSV.decimal(now / before, places: 4),
+                    model, metric.rawValue, current.row["repetition"] ?? "", SummaryCSV.decimal(before, places: 2),
+                    SummaryCSV.decimal(now, places: 2), SummaryCSV.decimal(now / before, places: 4),
                     current.index < against.index ? PairedCheck.current : PairedCheck.against,
                 ])
             }

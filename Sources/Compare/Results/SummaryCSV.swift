@@ -22,7 +22,7 @@ public enum SummaryCSV {
         + [
             "schedule_lag_max_us", "server_user_s", "server_sys_s", "server_cpu_us_per_request",
             "server_peak_rss_kib", "server_connections", "server_requests", "server_protocol_errors",
-            "driver_cpu_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
+            "driver_cpu_us_per_request", "driver_cpu_sampled_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
@@ -66,6 +66,8 @@ public enum SummaryCSV {
         }
         row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["driver_cpu_us_per_request"] = result.driverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
+        row["driver_cpu_sampled_us_per_request"] =
+            result.sampledDriverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["steal_pct"] = result.stealPercent.map { decimal($0, places: 1) } ?? ""
         if let floor = result.floor {
             row["floor_conns_per_s"] = decimal(floor.connectionsPerSecond, places: 1)

@@ -17,6 +17,10 @@ final class LoopResources {
     /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
     /// counted as lost by the client. Read only when a connection closes early, never on the hot path.
     let isClosingAll: ManagedAtomic<Bool>
+    /// Sessions of closed connections, reset and kept for the next ones: a new connection then allocates no session,
+    /// as the other models reuse theirs. Bounded, so that a storm of connections does not keep its peak for ever.
+    private var idleSessions: [ServerSession] = []
+    private static let idleSessionLimit = 1024
 
     init(
         _ configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells,
@@ -29,6 +33,21 @@ final class LoopResources {
         readTimeout = .nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
             + configuration.readTimeout.components.attoseconds / 1_000_000_000)
         self.isClosingAll = isClosingAll
+    }
+
+    /// A session for a new connection: a kept one, or a new one.
+    func takeSession() -> ServerSession {
+        if let session = idleSessions.popLast() {
+            session.reset()
+            return session
+        }
+        return ServerSession(
+            .init(wireProtocol: wireProtocol, maxRequestBytes: maxRequestBytes, pool: pooledBytes?.pool))
+    }
+
+    /// Called by a handler that is done with its session.
+    func give(_ session: ServerSession) {
+        if idleSessions.count < Self.idleSessionLimit { idleSessions.append(session) }
     }
 
     /// Called by a handler whose channel closed: counts a reset unless the conversation had ended or a stop cut it.

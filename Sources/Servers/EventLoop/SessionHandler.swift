@@ -14,23 +14,28 @@ final class SessionHandler: ChannelDuplexHandler {
 
     private let resources: LoopResources
     private let session: ServerSession
-    /// Input the session did not take yet, offered again once its answers are out.
+    /// Input the session did not take yet, offered again, before anything read later, once its answers are out.
     private var unread: ByteBuffer?
+    /// The client half-closed while input was held back: the session hears of it once that input is taken.
+    private var endPending = false
     /// A read the channel asked for while the session wanted no input, to be passed on once it does.
     private var readHeldBack = false
     private var closing = false
+    /// After refusing a request the output is closed, and whatever the client still sends is read and dropped.
+    private var lingering = false
     /// Set once the last write succeeded and the connection is closed by this handler: the conversation ended.
     private var conversationEnded = false
-    /// HTTP: when the current request head began, and when the client last sent anything (the deadlines of
-    /// ``HTTPDeadline``).
-    var headStarted: NIODeadline?
+    /// HTTP: when the request being received began, which one it is, when the client last sent anything, and when
+    /// output last went out (the deadlines of ``HTTPDeadline``, which is scheduled here).
+    var requestStarted: NIODeadline?
+    private var timedRequest = 0
     var lastActivity = NIODeadline.now()
+    var lastProgress = NIODeadline.now()
+    var deadline: Scheduled<Void>?
 
     init(resources: LoopResources) {
         self.resources = resources
-        session = ServerSession(
-            .init(wireProtocol: resources.wireProtocol, maxRequestBytes: resources.maxRequestBytes,
-                  pool: resources.pooledBytes?.pool))
+        session = resources.takeSession()
     }
 
     // MARK: Inbound
@@ -44,13 +49,26 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
         resources.connectionClosed(conversationEnded: conversationEnded)
         context.fireChannelInactive()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        resources.give(session)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !lingering else { return }  // the rest of a refused client's input, dropped
         lastActivity = .now()
-        feed(unwrapInboundIn(data))
+        var buffer = unwrapInboundIn(data)
+        // SwiftNIO may deliver several reads in one cycle: bytes held from an earlier one go first.
+        if var held = unread {
+            held.writeBuffer(&buffer)
+            buffer = held
+        }
+        feed(buffer)
         writeOwed(context: context)
     }
 
@@ -60,6 +78,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            lastProgress = .now()
             writeOwed(context: context)
             context.flush()
         }
@@ -71,7 +90,12 @@ final class SessionHandler: ChannelDuplexHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+        if lingering { return context.close(promise: nil) }  // nobody waits: the refused client has finished
+        if unread == nil {
+            resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+        } else {
+            endPending = true
+        }
         writeOwed(context: context)
         context.flush()
     }
@@ -85,21 +109,31 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if session.wantsInput && unread == nil {
+        if lingering || (session.wantsInput && unread == nil) {
             context.read()
         } else {
             readHeldBack = true
         }
     }
 
-    /// Gives `buffer` to the session; what it does not take is kept for later.
+    /// Gives `buffer` to the session; what it does not take is kept for later, and a pending end follows it.
     private func feed(_ buffer: ByteBuffer) {
         var buffer = buffer
         let received = buffer.withUnsafeReadableBytes { session.receive($0) }
         resources.counters.add(.protocolErrors, received.protocolErrors)
         buffer.moveReaderIndex(forwardBy: received.consumed)
         unread = buffer.readableBytes > 0 ? buffer : nil
-        if resources.wireProtocol == .http { headStarted = session.isInHead ? headStarted ?? .now() : nil }
+        if unread == nil && endPending {
+            endPending = false
+            resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+        }
+        guard resources.wireProtocol == .http else { return }
+        if !session.isMidRequest {
+            requestStarted = nil
+        } else if session.requestsBegun != timedRequest {
+            timedRequest = session.requestsBegun
+            requestStarted = .now()
+        }
     }
 
     /// Writes what the session owes while the channel is writable, feeds it the input it held back once it wants
@@ -129,6 +163,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 copied!.writeBytes(piece)
             }
             if let buffer = copied { context.write(wrapOutboundOut(buffer), promise: nil) }
+            lastProgress = .now()
             resources.counters.add(.bytesSent, bytes)
             resources.counters.add(.requests, session.advance(bytes))
         }
@@ -142,14 +177,21 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Closing
 
     /// Closes once everything owed has left: close() would drop queued writes, but an empty write completes only
-    /// after all those before it.
+    /// after all those before it. After a refusal, only the output closes, and the rest of the client's input is
+    /// read and dropped until it ends or a second has passed.
     private func closeIfFinished(context: ChannelHandlerContext) {
         guard session.isFinished, !closing else { return }
         closing = true
         let channel = context.channel
+        let lingers = session.lingers
         context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { result in
-            if case .success = result { self.conversationEnded = true }
-            channel.close(promise: nil)  // nobody waits for the close: the conversation is over either way
+            guard case .success = result else { return channel.close(promise: nil) }  // the client is gone
+            self.conversationEnded = true
+            guard lingers else { return channel.close(promise: nil) }  // nobody waits: the conversation is over
+            self.lingering = true
+            channel.close(mode: .output, promise: nil)  // nobody waits: the full close follows
+            channel.read()
+            channel.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
         }
     }
 

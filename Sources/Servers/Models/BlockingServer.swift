@@ -15,7 +15,7 @@ final class BlockingServer: Server {
         let configuration = configuration
         let run = try await ThreadedRun.start(configuration, threadCount: 1) { run in
             let pool = configuration.makeResponsePool()
-            try run.spawn("b") {
+            try run.spawn("blk") {
                 let worker = ConnectionWorker(
                     configuration: configuration, pool: pool, counters: run.counters[0], slot: run.slots[0])
                 while let connection = run.listeners.accept(counters: run.counters[0], isStopping: { run.isStopping }) {

@@ -34,10 +34,10 @@ final class ThreadPoolServer: Server {
             force: queue.discardQueued
         ) { run in
             // Index 0 is the acceptor's, 1...workers the workers'.
-            try run.spawn("a") { Self.accept(run: run, into: queue, policy: configuration.queueFullPolicy) }
+            try run.spawn("acc") { Self.accept(run: run, into: queue, policy: configuration.queueFullPolicy) }
             let pool = configuration.makeResponsePool()
             for index in 1...workers {
-                try run.spawn("\(index)") {
+                try run.spawn("w\(index)") {
                     let worker = ConnectionWorker(
                         configuration: configuration, pool: pool, counters: run.counters[index],
                         slot: run.slots[index])

@@ -55,6 +55,11 @@ struct ConnectedSocket {
         return timeval(tv_sec: Int(seconds), tv_usec: seconds > 0 ? micros : max(1, micros))
     }
 
+    /// Sends this side's FIN after what was written; reading goes on.
+    func shutdownOutput() {
+        _ = shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         while true {
             let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)

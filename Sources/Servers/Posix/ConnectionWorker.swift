@@ -52,10 +52,15 @@ final class ConnectionWorker {
     private func converse(on socket: ConnectedSocket) {
         // Input the session has not taken yet (it stops while it holds as many answers as it may), in readBuffer.
         var unread = 0..<0
-        var headDeadline: ContinuousClock.Instant?
+        // The request being received, and when it must be whole.
+        var timedRequest = 0
+        var requestDeadline: ContinuousClock.Instant?
         while true {
             guard writeOwed(on: socket) else { return }
-            if session.isFinished { return }
+            if session.isFinished {
+                if session.lingers { linger(on: socket) }
+                return
+            }
             guard session.wantsInput else { return }  // nothing owed, nothing wanted: the conversation is over
             if !unread.isEmpty {
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
@@ -63,19 +68,21 @@ final class ConnectionWorker {
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound
                 continue
             }
-            // A request head must be whole within the read timeout of its first byte: a slowloris that sends one
-            // byte every few seconds would otherwise hold this thread for ever, each read well within its timeout.
-            if session.isInHead {
-                let deadline = headDeadline ?? ContinuousClock.now + configuration.readTimeout
-                headDeadline = deadline
-                let left = deadline - ContinuousClock.now
+            // A request must be whole within the read timeout of its first byte: a slowloris that sends one byte
+            // every few seconds would otherwise hold this thread for ever, each read well within its timeout.
+            if session.isMidRequest {
+                if session.requestsBegun != timedRequest || requestDeadline == nil {
+                    timedRequest = session.requestsBegun
+                    requestDeadline = ContinuousClock.now + configuration.readTimeout
+                }
+                let left = requestDeadline! - ContinuousClock.now
                 guard left > .zero else {
                     counters.add(.headerTimeouts)
                     return
                 }
                 socket.setReceiveTimeout(left)
-            } else if headDeadline != nil {
-                headDeadline = nil
+            } else if requestDeadline != nil {
+                requestDeadline = nil
                 socket.setReceiveTimeout(configuration.readTimeout)
             }
             switch socket.read(into: readBuffer) {
@@ -84,7 +91,7 @@ final class ConnectionWorker {
             case .ended:
                 counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
             case .failed(let failure):
-                if failure == .timedOut && session.isInHead {
+                if failure == .timedOut && session.isMidRequest {
                     counters.add(.headerTimeouts)
                 } else {
                     count(failure, whileReading: true)
@@ -92,6 +99,16 @@ final class ConnectionWorker {
                 return
             }
         }
+    }
+
+    /// After a refusal: closes this side, then reads and drops what the client still sends, up to its end, 64 KiB or
+    /// a tenth of a second, so that the close that follows sends no reset over the answer (see
+    /// ``ServerSession/lingers``).
+    private func linger(on socket: ConnectedSocket) {
+        socket.shutdownOutput()
+        socket.setReceiveTimeout(.milliseconds(100))
+        var dropped = 0
+        while dropped < 1 << 16, case .received(let count) = socket.read(into: readBuffer) { dropped += count }
     }
 
     /// Hands everything the session owes to the socket; false when the client is gone (counted).

@@ -58,7 +58,7 @@ final class ThreadedRun: Sendable {
     var snapshot: ServerCounters { ServerCounters(summing: counters) }
 
     /// Starts a thread running `body`, which should use the counters and slot of one index only. Its name is `role`
-    /// and the port (`srv-a-5050`), so that `top -H` and the tests tell the threads of two servers apart.
+    /// and the port (`srv-acc-5050`, `srv-w12-5050`; the kernel keeps 15 bytes), so that `top -H` and the tests tell the threads of two servers apart.
     func spawn(_ role: String, _ body: @escaping @Sendable () -> Void) throws {
         running.wrappingIncrement(ordering: .acquiringAndReleasing)
         do {

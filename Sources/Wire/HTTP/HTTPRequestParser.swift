@@ -74,12 +74,17 @@ struct HTTPRequestParser {
     private var method = HTTPRequestHead.Method.other
     /// Body bytes still to discard.
     private var bodyLeft: UInt64 = 0
+    /// A request has begun (its first byte, an empty line before it included) and is not whole yet.
+    private var begun = false
+    /// Requests begun on this connection, so that a model can tell a new request from the one it was timing.
+    private(set) var requestsBegun = 0
 
     init() {}
 
-    /// Whether a request has begun and its head is not complete: the time a client takes here is what a slowloris
-    /// stretches (the server's header deadline).
-    var isInHead: Bool { state != .idle && state != .body && state != .failed }
+    /// Whether a request has begun and is not whole, head and body: the time a client takes here is what a slowloris
+    /// stretches (the server's request deadline). Empty lines before a request line count, so that a client cannot
+    /// hold a connection with them.
+    var isMidRequest: Bool { begun && state != .failed }
 
     /// Whether the parser has stopped for good after an error.
     var hasFailed: Bool { state == .failed }
@@ -94,7 +99,10 @@ struct HTTPRequestParser {
                 let take = Int(min(bodyLeft, UInt64(bytes.count - index)))
                 bodyLeft -= UInt64(take)
                 index += take
-                if bodyLeft == 0 { state = .idle }
+                if bodyLeft == 0 {
+                    state = .idle
+                    begun = false
+                }
                 continue
             }
             let byte = bytes[index]
@@ -110,6 +118,10 @@ struct HTTPRequestParser {
         if state == .fields { return fieldByte(byte) }
         lineLength += 1
         guard lineLength <= Self.lineLimit else { return fail(.uriTooLong) }
+        if !begun {
+            begun = true
+            requestsBegun += 1
+        }
         switch state {
         case .idle:
             // Empty lines before a request line are ignored (RFC 9112 §2.2), as after a body with a stray CRLF.
@@ -312,6 +324,7 @@ struct HTTPRequestParser {
             bodyLength: fields.contentLength ?? 0)
         bodyLeft = head.bodyLength
         state = bodyLeft > 0 ? .body : .idle
+        begun = bodyLeft > 0
         lineLength = 0
         return .head(head)
     }
@@ -319,12 +332,5 @@ struct HTTPRequestParser {
     private mutating func fail(_ status: HTTPStatus) -> Event {
         state = .failed
         return .error(status)
-    }
-}
-
-extension HTTPBytes {
-    /// The characters a request target may hold (RFC 3986's unreserved, reserved and `%`): visible ASCII.
-    static func isTargetCharacter(_ byte: UInt8) -> Bool {
-        byte > 0x20 && byte < 0x7F
     }
 }

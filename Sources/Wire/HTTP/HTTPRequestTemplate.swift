@@ -37,18 +37,10 @@ public struct HTTPRequestTemplate: Sendable, Equatable, Codable {
     /// Writes the request for `size` into `buffer` (at least ``capacity`` bytes) and returns its length; `last` adds
     /// `Connection: close`.
     public func write(size: UInt32, last: Bool, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        var position = 0
-        func put(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes {
-                (buffer.baseAddress! + position).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
-            }
-            position += bytes.count
-        }
-        put(prefix)
+        var position = HTTPBytes.put(prefix, into: buffer, at: 0)
         if hasSize { position = HTTPResponseHead.writeDecimal(Int(size), into: buffer, at: position) }
-        put(suffix)
-        put(last ? Self.close : Self.end)
-        return position
+        position = HTTPBytes.put(suffix, into: buffer, at: position)
+        return HTTPBytes.put(last ? Self.close : Self.end, into: buffer, at: position)
     }
 
     /// Why `field` cannot be sent as a header field, or nil when it can.

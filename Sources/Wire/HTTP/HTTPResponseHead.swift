@@ -44,32 +44,35 @@ struct HTTPResponseHead: Equatable {
     private static let end = Array("\r\n\r\n".utf8)
     private static let statusLines: [Int: [UInt8]] = Dictionary(
         uniqueKeysWithValues: HTTPStatus.allCases.map { ($0.rawValue, Array("\($0.rawValue) \($0.reason)".utf8)) })
+    /// The error bodies, made once: the reason and a newline.
+    private static let reasons: [Int: [UInt8]] = Dictionary(
+        uniqueKeysWithValues: HTTPStatus.allCases.map { ($0.rawValue, Array("\($0.reason)\n".utf8)) })
 
     /// Writes the head into `buffer` from `offset` (at least ``capacity`` bytes must be free) and returns where it
     /// ends.
     func write(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, date: [UInt8]) -> Int {
-        var position = offset
-        func put(_ bytes: [UInt8]) {
-            bytes.withUnsafeBytes { (buffer.baseAddress! + position).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            position += bytes.count
+        var position = HTTPBytes.put(Self.version, into: buffer, at: offset)
+        position = HTTPBytes.put(Self.statusLines[status.rawValue]!, into: buffer, at: position)
+        position = HTTPBytes.put(Self.server, into: buffer, at: position)
+        position = HTTPBytes.put(date, into: buffer, at: position)
+        if case .random = body {
+            position = HTTPBytes.put(Self.octets, into: buffer, at: position)
+        } else {
+            position = HTTPBytes.put(Self.text, into: buffer, at: position)
         }
-        put(Self.version)
-        put(Self.statusLines[status.rawValue]!)
-        put(Self.server)
-        put(date)
-        if case .random = body { put(Self.octets) } else { put(Self.text) }
         position = Self.writeDecimal(bodyLength, into: buffer, at: position)
-        if closes { put(Self.close) } else if saysKeepAlive { put(Self.keepAlive) }
-        if status == .methodNotAllowed { put(Self.allow) }
-        put(Self.end)
-        return position
+        if closes {
+            position = HTTPBytes.put(Self.close, into: buffer, at: position)
+        } else if saysKeepAlive {
+            position = HTTPBytes.put(Self.keepAlive, into: buffer, at: position)
+        }
+        if status == .methodNotAllowed { position = HTTPBytes.put(Self.allow, into: buffer, at: position) }
+        return HTTPBytes.put(Self.end, into: buffer, at: position)
     }
 
     /// Writes the body of ``Body/reason`` into `buffer` from `offset`; returns where it ends.
     func writeReason(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-        let bytes = Array(status.reason.utf8) + [UInt8(ascii: "\n")]
-        bytes.withUnsafeBytes { (buffer.baseAddress! + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        return offset + bytes.count
+        HTTPBytes.put(Self.reasons[status.rawValue]!, into: buffer, at: offset)
     }
 
     /// `value` in decimal digits at `offset`; returns where they end.
