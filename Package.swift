@@ -30,9 +30,10 @@ var targets: [Target] = [
     ),
     .testTarget(name: "WireTests", dependencies: ["Wire"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+    .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
     .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire", "SystemCalls"]),
-    .testTarget(name: "DriverTests", dependencies: ["Driver", "Compare", "Servers", "Metrics", "Wire", "SystemCalls"]),
-    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics", "SystemCalls"]),
+    .testTarget(name: "DriverTests", dependencies: ["Driver", "Servers", "Metrics", "Wire", "SystemCalls"]),
+    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics", "Servers", "SystemCalls"]),
 ]
 
 // The loopback floor in Google Benchmark (C++) needs libbenchmark-dev, which a plain machine lacks, so it

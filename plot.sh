@@ -70,7 +70,15 @@ END { for (key in values) { split(key, k, SUBSEP)
     for file in "$work/$name".*; do [ -f "$file" ] && sort -n -o "$file" "$file"; done
 }
 
-models=$(csv "$dir/summary.csv" '{ if (!(f[col["model"]] in seen)) { seen[f[col["model"]]]; print f[col["model"]] } }')
+# Models in the registry's order, each with its line style: its place in the registry (meta.csv's `line_styles`,
+# written by bench compare), so that a model keeps its colour from one run to the next whatever --models says.
+# A directory without them (older runs) numbers its models in the order they appear.
+styles=$( ([ -f "$dir/meta.csv" ] && csv "$dir/meta.csv" 'f[col["key"]] == "line_styles" { print f[col["value"]] }' | tr ' ' '\n' | grep .) ||
+    csv "$dir/summary.csv" '{ if (!(f[col["model"]] in seen)) { seen[f[col["model"]]]; print f[col["model"]] ":" ++n } }')
+styles=$(echo "$styles" | sort -t: -k2 -n)
+models=$(echo "$styles" | cut -d: -f1)
+# style MODEL: the gnuplot linetype of MODEL.
+style() { echo "lt $(echo "$styles" | awk -F: -v m="$1" '$1 == m { print $2 }')"; }
 protocol=$(csv "$dir/summary.csv" '{ print f[col["protocol"]]; exit }')
 rate_column=$([ "$protocol" = greeting ] && echo conns_per_s || echo requests_per_s)
 rate_label=$([ "$protocol" = greeting ] && echo "connections/s" || echo "requests/s")
@@ -91,7 +99,7 @@ plot_lines() {
     local output=$1 name=$2 title=$3 ylabel=$4 extra=$5 plots=""
     for model in $models; do
         [ -f "$work/$name.$model" ] || continue
-        plots+="${plots:+, }'$work/$name.$model' using 1:2 with linespoints lw 2 pt 7 title '$model'"
+        plots+="${plots:+, }'$work/$name.$model' using 1:2 with linespoints $(style "$model") lw 2 pt 7 title '$model'"
     done
     [ -n "$plots" ] || { echo "plot.sh: no ok rows for $output" >&2; return; }
     gnuplot -e "$common $against_clients set output '$dir/$output'; set title '$title'; \
@@ -116,7 +124,7 @@ for clients in $(csv "$dir/latency.csv" '{ print f[col["clients"]] }' | sort -un
         csv "$dir/latency.csv" "f[col[\"clients\"]] == \"$clients\" && f[col[\"model\"]] == \"$model\" &&
             f[col[\"metric\"]] == \"total\" && f[col[\"percentile\"]] + 0 < 100 {
             print f[col[\"inverse_tail\"]], f[col[\"value_us\"]] / 1000 }" > "$file"
-        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with lines lw 2 title '$model'"
+        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with lines $(style "$model") lw 2 title '$model'"
     done
     [ -n "$plots" ] || continue
     gnuplot -e "$common set output '$dir/latency-$clients.png'; \
@@ -135,7 +143,7 @@ for clients in $(csv "$dir/timeline.csv" '{ print f[col["clients"]] }' | sort -u
         csv "$dir/timeline.csv" "f[col[\"clients\"]] == \"$clients\" && f[col[\"model\"]] == \"$model\" &&
             f[col[\"repetition\"]] == \"1\" { print f[col[\"second\"]], f[col[\"requests\"]], f[col[\"failures\"]] }" \
             > "$file"
-        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with linespoints lw 2 pt 7 title '$model'"
+        [ -s "$file" ] && plots+="${plots:+, }'$file' using 1:2 with linespoints $(style "$model") lw 2 pt 7 title '$model'"
     done
     [ -n "$plots" ] || continue
     gnuplot -e "$common set output '$dir/timeline-$clients.png'; \

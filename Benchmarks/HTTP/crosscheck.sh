@@ -19,11 +19,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 200); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return; sleep 0.05; done
-    echo "crosscheck.sh: nothing listens on port $1" >&2; exit 1
-}
+source Benchmarks/common.sh
 
 # nginx_with WORKERS: starts nginx with that many workers; its port goes to $port.
 nginx_with() {
@@ -77,7 +73,6 @@ print(f"{float(row['requests_per_s']):.0f} {int(row['total_p50_us'])/1000:.3f} {
 PY
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 report() {  # report FILE LABEL: medians of the three columns
     printf '%-26s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms\n' "$2" "$(cut -d' ' -f1 "$1" | median)" \
         "$(cut -d' ' -f2 "$1" | median)" "$(cut -d' ' -f3 "$1" | median)"
@@ -99,11 +94,12 @@ echo "ratio bench drive / wrk: $(awk -v a="$(cut -d' ' -f1 "$work/drive" | media
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
 
 echo "== 2. wrk -t1 -c100 against our models and nginx with 2 workers ($runs x ${seconds}s, rotating)"
-servers=(nginx-2 event-loop thread-pool blocking)
+models=($("$bench" models | cut -f1))
+servers=(nginx-2 "${models[@]}")
 declare -A ports
 nginx_with 2
 ports[nginx-2]=$port
-for model in event-loop thread-pool blocking; do
+for model in "${models[@]}"; do
     serve "$model"
     ports[$model]=$port
 done
@@ -117,6 +113,6 @@ for run in $(seq "$runs"); do
 done
 for server in "${servers[@]}"; do report "$work/wrk-$server" "$server"; done
 nginx_rate=$(cut -d' ' -f1 "$work/wrk-nginx-2" | median)
-for server in event-loop thread-pool blocking; do
+for server in "${models[@]}"; do
     echo "$server / nginx: $(awk -v a="$(cut -d' ' -f1 "$work/wrk-$server" | median)" -v b="$nginx_rate" 'BEGIN { printf "%.2f", a / b }')"
 done

@@ -37,5 +37,5 @@ final class CounterCells: @unchecked Sendable {
 /// loop can tell when its last connection has ended.
 enum Counter: Int, CaseIterable {
     case connections, closed, requests, bytesSent, protocolErrors, acceptErrors, readTimeouts, writeTimeouts
-    case headerTimeouts, queueFull, resets
+    case headerTimeouts, queueFull, threadLimit, resets
 }

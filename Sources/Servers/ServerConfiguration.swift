@@ -26,6 +26,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var queueFullPolicy: QueueFullPolicy
     /// How long ``Server/stop()`` lets connections in progress finish before it closes them.
     public var drainTimeout: Duration
+    /// Threads the thread-per-connection model runs at most, one per connection; reaching it is counted, and the
+    /// acceptor then waits for one to end.
+    public var maxThreads: Int
+    /// A listening socket this process was given (a prefork worker's, shared with the other workers), accepted from
+    /// instead of opening one.
+    public var listeningDescriptor: Int32?
+    /// The `bench` executable a prefork server starts its workers from; nil for this process's own (or, in a test
+    /// runner, the bench beside it).
+    public var executable: String?
 
     public init(
         protocol wireProtocol: WireProtocol,
@@ -37,7 +46,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         readTimeout: Duration = .seconds(5),
         queueCapacity: Int = Self.defaultQueueCapacity,
         queueFullPolicy: QueueFullPolicy = .wait,
-        drainTimeout: Duration = .seconds(2)
+        drainTimeout: Duration = .seconds(2),
+        maxThreads: Int = Self.defaultMaxThreads,
+        listeningDescriptor: Int32? = nil,
+        executable: String? = nil
     ) {
         self.wireProtocol = wireProtocol
         self.host = host
@@ -49,7 +61,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.queueCapacity = queueCapacity
         self.queueFullPolicy = queueFullPolicy
         self.drainTimeout = drainTimeout
+        self.maxThreads = maxThreads
+        self.listeningDescriptor = listeningDescriptor
+        self.executable = executable
     }
+
+    /// 20,000: two clients of the largest run here, so that what 10,000 threads cost shows, under the descriptor
+    /// limit of 20,000 that one connection per thread meets first.
+    public static let defaultMaxThreads = 20_000
 
     /// 4096, as the C reference server: thousands of clients connecting at once should wait in the kernel's queue,
     /// not have their SYNs dropped (which costs them a one-second retransmission); the same for every model.

@@ -20,6 +20,8 @@ public struct ServerCounters: Sendable, Equatable {
     public var headerTimeouts = 0
     /// Connections that found the thread-pool queue full (then waited or were refused, per the policy).
     public var queueFull = 0
+    /// Connections that found the thread-per-connection model at its --max-threads (the acceptor then waited).
+    public var threadLimit = 0
     /// Connections lost before their conversation ended: the client reset them (ECONNRESET, EPIPE) or vanished,
     /// or another socket error. Connections a stop cuts after its drain timeout are not counted.
     public var resets = 0
@@ -28,13 +30,32 @@ public struct ServerCounters: Sendable, Equatable {
 
     /// One line of `key=value` pairs, as `bench serve` prints on stderr when it stops.
     public var keyValueLine: String {
-        [
-            ("connections", connections), ("requests", requests), ("bytes", bytesSent),
-            ("protocol_errors", protocolErrors), ("accept_errors", acceptErrors), ("read_timeouts", readTimeouts),
-            ("write_timeouts", writeTimeouts), ("header_timeouts", headerTimeouts), ("queue_full", queueFull),
-            ("resets", resets),
-        ].map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        Self.fields.map { "\($0.0)=\(self[keyPath: $0.1])" }.joined(separator: " ")
     }
+
+    /// The counters of a `counters key=value ...` line, as a prefork worker prints them; nil for another line.
+    public init?(counterLine line: String) {
+        guard line.hasPrefix("counters ") else { return nil }
+        var values: [String: Int] = [:]
+        for field in line.split(separator: " ").dropFirst() {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
+        }
+        for (name, path) in Self.fields { self[keyPath: path] = values[name] ?? 0 }
+    }
+
+    /// Adds `other`'s counts to these (the workers of a prefork server).
+    public mutating func add(_ other: ServerCounters) {
+        for (_, path) in Self.fields { self[keyPath: path] += other[keyPath: path] }
+    }
+
+    /// Every counter by its name in the `key=value` line, in the line's order.
+    private static let fields: [(String, WritableKeyPath<ServerCounters, Int> & Sendable)] = [
+        ("connections", \.connections), ("requests", \.requests), ("bytes", \.bytesSent),
+        ("protocol_errors", \.protocolErrors), ("accept_errors", \.acceptErrors), ("read_timeouts", \.readTimeouts),
+        ("write_timeouts", \.writeTimeouts), ("header_timeouts", \.headerTimeouts), ("queue_full", \.queueFull),
+        ("thread_limit", \.threadLimit), ("resets", \.resets),
+    ]
 
     /// The sum of the live counters of every thread (or event loop) of a server.
     init(summing shards: [CounterCells]) {
@@ -48,6 +69,7 @@ public struct ServerCounters: Sendable, Equatable {
         writeTimeouts = total(.writeTimeouts)
         headerTimeouts = total(.headerTimeouts)
         queueFull = total(.queueFull)
+        threadLimit = total(.threadLimit)
         resets = total(.resets)
     }
 }

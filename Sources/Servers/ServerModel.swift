@@ -1,37 +1,75 @@
-import NIOCore
+/// What a model is, for people and for tests, so that nothing outside a model's own file switches on its name.
+public struct ServerTraits: Sendable {
+    /// One line for `bench serve --help` and the README's list of models.
+    public var summary: String
+    /// Serving threads (or worker processes) when ``ServerConfiguration/threads`` is nil.
+    public var defaultThreads: Int
+    /// What `--threads` counts for it (`workers`, `event loops`, ...); nil when it takes exactly its default.
+    public var threadsAre: String?
+    /// Connections it serves at once with `threads` serving threads; nil when it serves any number at once.
+    public var concurrentConnections: @Sendable (_ threads: Int) -> Int?
+    /// Threads of its own (named `srv-ROLE-PORT`, or SwiftNIO's `NIO-ELT-`) it runs in this process for `threads`.
+    public var ownThreads: @Sendable (_ threads: Int) -> Int
+    /// Listening sockets it opens in this process for `threads`.
+    public var listeningSockets: @Sendable (_ threads: Int) -> Int
+    /// A thread blocks in each read of a connection, so a stalled client is closed after the read timeout in every
+    /// protocol (an event loop times out only HTTP clients).
+    public var blocksOnReads: Bool
+    /// Its connections are served in this process (a prefork server's are in its workers).
+    public var servesInThisProcess = true
 
-/// The server models `bench serve --model` and `bench compare` know, by the names they use on the command line.
-///
-/// Adding a model means one case here, one line in ``makeServer(_:)`` and ``defaultThreads``, and the model's own
-/// file(s); nothing else changes.
-public enum ServerModel: String, CaseIterable, Sendable, Codable {
-    /// One thread: accept, serve that connection to its end, close, next.
-    case blocking
-    /// An acceptor thread hands connections to a fixed pool of workers through a bounded queue.
-    case threadPool = "thread-pool"
-    /// SwiftNIO: non-blocking sockets multiplexed on one event loop per core.
-    case eventLoop = "event-loop"
+    /// Whether `threads` may be asked of it.
+    public func allows(threads: Int) -> Bool { threadsAre == nil ? threads == defaultThreads : threads >= 1 }
+}
+
+/// A server model as a type: one file in `Models/` (and helpers of its own), one entry in ``ServerModel/allCases``.
+public protocol ServerModelType: Server {
+    /// The name `bench serve --model`, `bench compare --models` and the result files use.
+    static var name: String { get }
+    static var traits: ServerTraits { get }
+    init(configuration: ServerConfiguration)
+}
+
+/// The server models `bench serve --model` and `bench compare` know: the registry, from which help, the
+/// comparison, the files, the charts and the tests take them.
+public struct ServerModel: Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    /// Every model, in the order they are listed and compared. Adding a model is its file and a line here.
+    public static let allCases: [ServerModel] = [
+        ServerModel(BlockingServer.self),
+        ServerModel(ThreadPoolServer.self),
+        ServerModel(ThreadPerConnectionServer.self),
+        ServerModel(PreforkServer.self),
+        ServerModel(EventLoopServer.self),
+    ]
+
+    private let type: any ServerModelType.Type
+
+    private init(_ type: any ServerModelType.Type) {
+        self.type = type
+    }
+
+    /// The model of that name, or nil.
+    public init?(rawValue: String) {
+        guard let model = Self.allCases.first(where: { $0.rawValue == rawValue }) else { return nil }
+        self = model
+    }
+
+    /// The model's place in ``allCases`` from 1: its row order in the table and its line style in the charts, the
+    /// same in every run whatever `--models` says.
+    public var position: Int { Self.allCases.firstIndex(of: self)! + 1 }
+
+    public var rawValue: String { type.name }
+    public var description: String { rawValue }
+    public var traits: ServerTraits { type.traits }
 
     /// Builds the model from `configuration`; nothing is bound until ``Server/start()``.
     public func makeServer(_ configuration: ServerConfiguration) -> any Server {
-        switch self {
-        case .blocking: BlockingServer(configuration: configuration)
-        case .threadPool: ThreadPoolServer(configuration: configuration)
-        case .eventLoop: EventLoopServer(configuration: configuration)
-        }
+        type.init(configuration: configuration)
     }
 
-    /// How many threads serve connections when ``ServerConfiguration/threads`` is nil.
-    public var defaultThreads: Int {
-        switch self {
-        case .blocking: 1
-        case .threadPool: ThreadPoolServer.defaultWorkers
-        case .eventLoop: System.coreCount
-        }
-    }
+    /// Serving threads when ``ServerConfiguration/threads`` is nil.
+    public var defaultThreads: Int { traits.defaultThreads }
 
-    /// Whether ``ServerConfiguration/threads`` may be set to `threads` for this model.
-    public func allowsThreads(_ threads: Int) -> Bool {
-        self == .blocking ? threads == 1 : threads >= 1
-    }
+    public static func == (lhs: ServerModel, rhs: ServerModel) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }

@@ -26,12 +26,15 @@ public final class ChildProcess: @unchecked Sendable {
         case file(String)
     }
 
-    /// What the child used and how it ended, as wait4 reported it.
+    /// What the child used and how it ended, as wait4 reported it. (Not its ru_maxrss: Linux counts in it the
+    /// memory of the process that spawned it, as it stood at the exec; ``ProcessStats`` reads a process's own peak.)
     public struct Usage: Sendable, Equatable {
         public var userSeconds: Double
         public var systemSeconds: Double
-        /// ru_maxrss, which Linux reports in KiB.
-        public var peakRSSKiB: Int
+        /// Context switches of every thread the child ever had (and of the children it reaped): it waited
+        /// (voluntary), or was preempted (involuntary).
+        public var voluntarySwitches: Int
+        public var involuntarySwitches: Int
         public var exit: Exit
     }
 
@@ -74,9 +77,12 @@ public final class ChildProcess: @unchecked Sendable {
     ///   - ownProcessGroup: the child leads a process group of its own, so that Ctrl-C at a terminal reaches only
     ///     this process, which then stops the child itself and still measures it.
     ///   - workingDirectory: where the child starts; nil for this process's.
+    ///   - environment: `NAME=value` entries added to this process's environment for the child.
+    ///   - inherits: descriptors the child gets as 3, 4, ... (a prefork worker's listening socket).
     public init(
         _ executable: String, _ arguments: [String], stdout: Output = .discard, stderr: Output = .discard,
-        ownProcessGroup: Bool = true, searchPath: Bool = false, workingDirectory: String? = nil
+        ownProcessGroup: Bool = true, searchPath: Bool = false, workingDirectory: String? = nil,
+        environment: [String] = [], inherits: [Int32] = []
     ) throws(SpawnError) {
         var pipeEnds: [Int32] = [-1, -1]
         let piped = [stdout, stderr].contains { if case .pipe = $0 { true } else { false } }
@@ -102,9 +108,13 @@ public final class ChildProcess: @unchecked Sendable {
             }
         }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        // Nothing but the three standard streams goes to the child, whether or not its opener set close-on-exec: a
-        // connection the child inherited would stay open after this process closed it, and its peer would wait.
-        Self.addCloseFrom(&actions, 3)
+        // Nothing but the three standard streams and what it is given goes to the child, whether or not its opener
+        // set close-on-exec: a connection the child inherited would stay open after this process closed it, and its
+        // peer would wait.
+        for (index, descriptor) in inherits.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(3 + index))
+        }
+        Self.addCloseFrom(&actions, Int32(3 + inherits.count))
         if let workingDirectory { Self.addChangeDirectory(&actions, workingDirectory) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -128,11 +138,23 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
+        // This process's environment, but for the names given anew (getenv would find the inherited one first).
+        let names = environment.map { $0.prefix { $0 != "=" } + "=" }
+        var inherited: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            if !names.contains(where: { text.hasPrefix($0) }) { inherited.append(entry) }
+            index += 1
+        }
+        let added = environment.map { strdup($0) }
+        defer { added.forEach { free($0) } }
+        let variables = inherited + added + [nil]
         var pid: pid_t = 0
         let result =
             searchPath
-            ? posix_spawnp(&pid, executable, &actions, &attributes, argv + [nil], environ)
-            : posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environ)
+            ? posix_spawnp(&pid, executable, &actions, &attributes, argv + [nil], variables)
+            : posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], variables)
         if pipeEnds[1] >= 0 { close(pipeEnds[1]) }
         guard result == 0 else {
             if pipeEnds[0] >= 0 { close(pipeEnds[0]) }
@@ -227,7 +249,7 @@ public final class ChildProcess: @unchecked Sendable {
         outputDescriptor = nil
         let usage = Usage(
             userSeconds: Self.seconds(resources.ru_utime), systemSeconds: Self.seconds(resources.ru_stime),
-            peakRSSKiB: Int(resources.ru_maxrss), exit: reaped ? Exit(waitStatus: status) : .killedAfterTimeout)
+            voluntarySwitches: resources.ru_nvcsw, involuntarySwitches: resources.ru_nivcsw, exit: reaped ? Exit(waitStatus: status) : .killedAfterTimeout)
         self.usage = usage
         return usage
     }

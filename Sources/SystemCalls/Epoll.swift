@@ -16,6 +16,7 @@ public struct Epoll {
     public static let edgeTriggered: UInt32 = 1 << 31
     private static let controlAdd: Int32 = 1
     private static let controlModify: Int32 = 3
+    private static let controlDelete: Int32 = 2
     private static let closeOnExec: Int32 = 0x80000  // O_CLOEXEC
 
     /// struct epoll_event is packed on x86-64 (12 bytes, data at offset 4) and naturally aligned elsewhere.
@@ -73,6 +74,11 @@ public struct Epoll {
     /// Starts watching `socket` for `events`, tagging its events with `data`. Returns false (errno set) on failure.
     public func add(_ socket: Int32, events: UInt32, data: UInt64) -> Bool {
         control(Self.controlAdd, socket, events: events, data: data)
+    }
+
+    /// Stops watching `socket` (closing it does the same).
+    public func remove(_ socket: Int32) -> Bool {
+        control(Self.controlDelete, socket, events: 0, data: 0)
     }
 
     /// Changes what `socket` is watched for.

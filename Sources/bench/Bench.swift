@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
+import Servers
 
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Drive blocking, thread-pool and event-loop TCP servers with thousands of clients; record latency, "
-            + "throughput and failures to CSV.",
+        abstract: "Drive TCP server models (\(ServerModel.allCases.map(\.rawValue).joined(separator: ", "))) with "
+            + "thousands of clients; record latency, throughput and failures to CSV.",
         discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
             + "130 stopped by Ctrl-C.",
-        subcommands: [Serve.self, Drive.self, Compare.self, Check.self]
+        subcommands: [Serve.self, Drive.self, Compare.self, Check.self, Models.self]
     )
 
     /// ArgumentParser's own main, with two changes: wrong usage exits 2 (ArgumentParser says 64, EX_USAGE),

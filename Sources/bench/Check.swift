@@ -115,7 +115,7 @@ extension Bench {
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
             }
-            var settings = Self.compareSettings(
+            var settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs)
             let (server, reason) = FixedServer.choose(
                 source: reference, repository: repository, settings: settings.load, fallback: build.executable)
@@ -163,7 +163,7 @@ extension Bench {
                     + "its figures do not carry over, and the check below says little; drop --unpaired to measure "
                     + "its revision here")
             }
-            let settings = Self.compareSettings(
+            let settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions))
             let rows = try await measure(settings)
             let findings: [Finding]
@@ -189,8 +189,9 @@ extension Bench {
 
         func writeBaseline(over old: Baseline?) async throws {
             let settings =
-                old.map { Self.compareSettings(from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions)) }
-                ?? Self.standardCheck(repetitions: repetitions)
+                try old.map {
+                    try Self.compareSettings(from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions))
+                } ?? Self.standardCheck(repetitions: repetitions)
             let rows = try await measure(settings)
             do {
                 _ = try Baseline(rows: rows, source: baseline)
@@ -216,7 +217,15 @@ extension Bench {
         // MARK: Settings
 
         /// The work of a baseline, run again: every setting it records, `repetitions` times.
-        static func compareSettings(from baseline: CheckSettings, repetitions: Int) -> CompareSettings {
+        static func compareSettings(from baseline: CheckSettings, repetitions: Int) throws -> CompareSettings {
+            let models = try baseline.models.map { name in
+                guard let model = ServerModel(rawValue: name) else {
+                    throw Failure(
+                        message: "the baseline names the model '\(name)', which this build does not have; regenerate it "
+                            + "with `bench check --update`", code: 2)
+                }
+                return model
+            }
             var load = LoadSettings()
             load.wireProtocol = WireProtocol(rawValue: baseline.protocolName) ?? .greeting
             load.durationMicros = Int(baseline.durationSeconds * 1e6)
@@ -231,7 +240,7 @@ extension Bench {
             load.sizeMax = sizes.last ?? load.sizeMin
             load.threads = CPUAffinity.availableCores
             return CompareSettings(
-                models: baseline.models, clients: [baseline.clients], repetitions: repetitions, load: load,
+                models: models, clients: [baseline.clients], repetitions: repetitions, load: load,
                 serverArguments: [], pin: false)
         }
 
@@ -243,7 +252,7 @@ extension Bench {
             load.warmupMicros = 1_000_000
             load.threads = CPUAffinity.availableCores
             return CompareSettings(
-                models: ServerModel.allCases.map(\.rawValue), clients: [100], repetitions: repetitions ?? 5,
+                models: ServerModel.allCases, clients: [100], repetitions: repetitions ?? 5,
                 load: load, serverArguments: [], pin: false)
         }
 

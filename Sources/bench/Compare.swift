@@ -3,6 +3,7 @@ import Compare
 import Driver
 import Foundation
 import Servers
+import SystemCalls
 
 extension Bench {
     struct Compare: AsyncParsableCommand {
@@ -54,7 +55,8 @@ extension Bench {
                 out ?? "results/" + $0
             }
             print(ComparisonTable.render(results), terminator: "")
-            print("results: \(directory.path)/   charts: ./plot.sh \(directory.path)")
+            print("results: \(directory.path)/")
+            Self.drawCharts(directory.path)
             if interrupted { throw ExitCode(130) }
             if results.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
         }
@@ -66,21 +68,21 @@ extension Bench {
             guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
                 throw ValidationError("--clients takes client counts separated by commas, such as 10,100,1000,10000")
             }
-            let names = models.split(separator: ",").map(String.init)
-            for name in names where ServerModel(rawValue: name) == nil {
-                throw ValidationError(
-                    "--models: '\(name)' is not a model; use any of "
-                        + ServerModel.allCases.map(\.rawValue).joined(separator: ","))
+            let chosen = try models.split(separator: ",").map { name in
+                guard let model = ServerModel(rawValue: String(name)) else {
+                    throw ValidationError(
+                        "--models: '\(name)' is not a model; use any of "
+                            + ServerModel.allCases.map(\.rawValue).joined(separator: ","))
+                }
+                return model
             }
-            guard !names.isEmpty else { throw ValidationError("--models needs at least one model") }
+            guard !chosen.isEmpty else { throw ValidationError("--models needs at least one model") }
             guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            let settings = try load.settings(clients: counts.max()!)
-            var serverArguments: [String] = []
-            if let serverThreads { serverArguments += ["--threads", String(serverThreads)] }
-            if let backlog { serverArguments += ["--backlog", String(backlog)] }
+            let settings = try load.settings(clients: counts.max()!, windows: LoadOptions.compareWindows)
+            let serverArguments = backlog.map { ["--backlog", String($0)] } ?? []
             return CompareSettings(
-                models: names, clients: counts, repetitions: repetitions, load: settings,
-                serverArguments: serverArguments, pin: pin)
+                models: chosen, clients: counts, repetitions: repetitions, load: settings,
+                serverArguments: serverArguments, serverThreads: serverThreads, pin: pin)
         }
 
         /// Runs a comparison (`bench compare`, `bench check`): the files under the directory `path(stamp)` are
@@ -100,6 +102,29 @@ extension Bench {
             }
             try directory.write(results)  // again, so a run stopped before its first cell still leaves its files
             return (results, interrupted, directory)
+        }
+
+        /// Runs ./plot.sh on the results, when it is here (the repository) and gnuplot is installed; otherwise says the
+        /// one command to run. A benchmark tool does not install packages itself: that takes root, and a CI machine's
+        /// own files do it (.ci/run installs gnuplot-nox).
+        static func drawCharts(_ directory: String) {
+            let script = FileManager.default.currentDirectoryPath + "/plot.sh"
+            guard FileManager.default.isExecutableFile(atPath: script) else {
+                return print("charts: ./plot.sh \(directory) in the repository")
+            }
+            let hasGnuplot = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+                FileManager.default.isExecutableFile(atPath: "\($0)/gnuplot")
+            }
+            guard hasGnuplot else {
+                return print("charts: gnuplot is missing; apt-get install -y gnuplot-nox && ./plot.sh \(directory)")
+            }
+            guard let child = try? ChildProcess(script, [directory], stdout: .pipe, stderr: .pipe) else {
+                return print("charts: ./plot.sh \(directory) could not be started")
+            }
+            let (output, _) = child.readOutput(timeoutSeconds: 120)
+            let exit = child.wait(timeoutSeconds: 5).exit
+            let charts = String(decoding: output, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix(".png") }
+            print(exit.isClean ? "charts: \(charts.count) in \(directory)/ (./plot.sh)" : "charts: ./plot.sh failed (\(exit))")
         }
 
         static var executable: String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Servers
 import SystemCalls
 import Wire
@@ -14,16 +15,18 @@ extension Bench {
             discussion: """
                 Once it accepts connections it prints one line on stdout:
                   listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL
+                Models:
+                \(ServerModel.allCases.map { "  \($0.rawValue): \($0.traits.summary)" }.joined(separator: "\n"))
                 """
         )
 
-        @Option(help: "Server model: \(ServerModel.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var model = ServerModel.eventLoop.rawValue
+        @Option(help: "Server model (the list below).")
+        var model = ServerModel(rawValue: "event-loop")!
 
         @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting, request or http.")
-        var wireProtocol = WireProtocol.greeting.rawValue
+        var wireProtocol = WireProtocol.greeting
 
-        @Option(help: "Address to listen on: IPv4, IPv6 (::1) or a name, resolved once.")
+        @Option(help: "Address to listen on: IPv4, IPv6 (::1) or a name, resolved before it listens.")
         var host = WireDefaults.host
 
         @Option(help: "Port to listen on; 0 picks a free one (printed in the listening line).")
@@ -32,20 +35,20 @@ extension Bench {
         @Option(help: "Listen backlog of each listening socket (the kernel caps it at net.core.somaxconn).")
         var backlog = ServerConfiguration.defaultBacklog
 
-        @Option(
-            help: ArgumentHelp(
-                "Serving threads: workers (thread-pool, default \(ServerModel.threadPool.defaultThreads)) or "
-                    + "event loops (event-loop, default one per core); blocking has exactly 1."))
+        @Option(help: ArgumentHelp(Self.threadsHelp))
         var threads: Int?
 
-        @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, in bytes.")
+        @Option(name: .customLong("max-threads"), help: "Threads the thread-per-connection model runs at most.")
+        var maxThreads = ServerConfiguration.defaultMaxThreads
+
+        @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, and largest HTTP body, in bytes.")
         var maxRequestBytes = Int(WireDefaults.maxRequestBytes)
 
         @Option(
             name: .customLong("read-timeout"),
             help: ArgumentHelp(
-                "Seconds a blocking read or write waits for a stalled client before closing it (blocking, thread-pool)."
-            ))
+                "Seconds a stalled client may hold a connection: a blocking read or write; in HTTP also an idle "
+                    + "client, and a request not whole since its first byte."))
         var readTimeoutSeconds = 5.0
 
         @Option(name: .customLong("queue-capacity"), help: "Connections the thread-pool acceptor may queue.")
@@ -56,63 +59,93 @@ extension Bench {
             help: ArgumentHelp(
                 "When the thread-pool queue is full: wait (the acceptor waits for room) or reject (the new "
                     + "connection is closed at once)."))
-        var queueFullPolicy = QueueFullPolicy.wait.rawValue
+        var queueFullPolicy = QueueFullPolicy.wait
 
         @Option(name: .customLong("drain-timeout"), help: "Seconds a stop lets connections in progress finish.")
         var drainTimeoutSeconds = 2.0
 
+        /// A worker of a prefork server: the listening socket it was given, and it reports its counters on stdout.
+        @Option(name: .customLong("listen-fd"), help: .private)
+        var listeningDescriptor: Int32?
+
+        /// What --threads means, model by model, from the registry.
+        static var threadsHelp: String {
+            let models = ServerModel.allCases.compactMap { model in
+                model.traits.threadsAre.map { "\($0) (\(model.rawValue), default \(model.defaultThreads))" }
+            }
+            return "Serving threads: " + models.joined(separator: ", ") + "; the other models take none."
+        }
+
         func validate() throws {
-            func oneOf<Choice: RawRepresentable<String> & CaseIterable>(_ type: Choice.Type) -> String {
-                Choice.allCases.map(\.rawValue).joined(separator: ", ")
-            }
-            guard let model = ServerModel(rawValue: model) else {
-                throw ValidationError("--model \(model) is unknown; use one of \(oneOf(ServerModel.self)).")
-            }
-            guard WireProtocol(rawValue: wireProtocol) != nil else {
-                throw ValidationError("--protocol \(wireProtocol) is unknown; use one of \(oneOf(WireProtocol.self)).")
-            }
             guard (try? SocketAddress.resolve(host, port: port)) != nil else {
                 throw ValidationError("--host \(host) is not an address this machine can resolve; use one such as "
                     + "127.0.0.1 or ::1.")
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be within 0...65535.") }
             guard backlog >= 1 else { throw ValidationError("--backlog must be at least 1.") }
-            if let threads, !model.allowsThreads(threads) {
+            if let threads, !model.traits.allows(threads: threads) {
                 throw ValidationError(
-                    model == .blocking
-                        ? "--threads must be 1 for the blocking model, which serves one connection at a time."
+                    model.traits.threadsAre == nil
+                        ? "--threads does not apply to the \(model) model (\(model.traits.summary))."
                         : "--threads must be at least 1.")
             }
+            guard maxThreads >= 1 else { throw ValidationError("--max-threads must be at least 1.") }
             guard (1...Int(UInt32.max)).contains(maxRequestBytes) else {
                 throw ValidationError("--max-request must be within 1...\(UInt32.max) bytes.")
             }
             guard readTimeoutSeconds > 0 else { throw ValidationError("--read-timeout must be more than 0 seconds.") }
             guard queueCapacity >= 1 else { throw ValidationError("--queue-capacity must be at least 1.") }
-            guard QueueFullPolicy(rawValue: queueFullPolicy) != nil else {
-                throw ValidationError("--queue-full \(queueFullPolicy) is unknown; use \(oneOf(QueueFullPolicy.self)).")
-            }
             guard drainTimeoutSeconds >= 0 else { throw ValidationError("--drain-timeout must be 0 seconds or more.") }
         }
 
         func run() async throws {
+            ParentWatch.adopt()
             raiseDescriptorLimit()
-            let model = ServerModel(rawValue: model)!
             let configuration = ServerConfiguration(
-                protocol: WireProtocol(rawValue: wireProtocol)!, host: try SocketAddress.resolve(host, port: port).host,
-                port: port, backlog: backlog,
-                threads: threads, maxRequestBytes: UInt32(maxRequestBytes), readTimeout: .seconds(readTimeoutSeconds),
-                queueCapacity: queueCapacity, queueFullPolicy: QueueFullPolicy(rawValue: queueFullPolicy)!,
-                drainTimeout: .seconds(drainTimeoutSeconds))
+                protocol: wireProtocol, host: try SocketAddress.resolve(host, port: port).host, port: port,
+                backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
+                readTimeout: .seconds(readTimeoutSeconds), queueCapacity: queueCapacity,
+                queueFullPolicy: queueFullPolicy, drainTimeout: .seconds(drainTimeoutSeconds), maxThreads: maxThreads,
+                listeningDescriptor: listeningDescriptor)
+            let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()
             let server = model.makeServer(configuration)
             let address = try await server.start()
-            print("listening \(address) model=\(model.rawValue) protocol=\(configuration.wireProtocol.rawValue)")
+            print("listening \(address) model=\(model.rawValue) protocol=\(wireProtocol.rawValue)")
             fflush(nil)  // stdout into a pipe is block-buffered, and the reader waits for this line
+            let reporting = preforkWorker ? Self.report(server) : nil
             _ = await signals.wait()
             await server.stop()
+            reporting?.cancel()
+            if preforkWorker { Self.printCounters(server) }
             let counters = Array((server.counters.keyValueLine + "\n").utf8)
             _ = write(STDERR_FILENO, counters, counters.count)
         }
+
+        /// A prefork worker's counters line on stdout, ten times a second, for its parent to sum.
+        private static func report(_ server: any Server) -> Task<Void, Never> {
+            Task.detached {
+                while !Task.isCancelled {
+                    printCounters(server)
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+
+        private static func printCounters(_ server: any Server) {
+            print("counters " + server.counters.keyValueLine)
+            fflush(nil)  // a pipe to the parent: block-buffered otherwise
+        }
     }
 }
+
+extension ServerModel: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension QueueFullPolicy: ExpressibleByArgument {}

@@ -32,6 +32,11 @@ struct BenchProcess {
         kill(child.pid, SIGINT)
     }
 
+    /// SIGKILL: the process gets no chance to stop anything it started.
+    func killHard() {
+        kill(child.pid, SIGKILL)
+    }
+
     /// Waits for the exit, at most `seconds` (then kills it), and returns status, stdout, stderr; a status of -1
     /// says it was killed by a signal.
     func finish(within seconds: Double) async throws -> (status: Int32, stdout: String, stderr: String) {
@@ -58,12 +63,21 @@ struct BenchProcess {
         }
     }
 
-    /// The `bench serve` processes this process is running now (its children), which are also remembered.
+    /// The `bench serve` processes this process is running now, which are also remembered: its children, and theirs
+    /// (a prefork server's workers).
     func childServers() -> Set<Int32> {
-        let parent = child.pid
-        let children = Self.benchServers().filter { Self.parent(of: $0) == parent }
-        seen.pids.withLock { $0.formUnion(children) }
-        return children
+        let servers = Self.benchServers().map { ($0, Self.parent(of: $0)) }
+        var found: Set<Int32> = []
+        var parents: Set<Int32> = [child.pid]
+        while true {
+            let more = Set(servers.filter { $0.1.map(parents.contains) ?? false }.map(\.0)).subtracting(found)
+            if more.isEmpty { break }
+            found.formUnion(more)
+            parents = more
+        }
+        // Remembered: once their parent dies they belong to another, and only this set still knows them as ours.
+        seen.pids.withLock { $0.formUnion(found) }
+        return found
     }
 
     /// How many servers the looks at this process's children have seen (so that none left running means something).

@@ -19,7 +19,7 @@ import Glibc
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { query(fd, $0, &length) == 0 }
                 }
                 return found && address.sin_family == sa_family_t(AF_INET)
-                    && in_port_t(bigEndian: address.sin_port) == port
+                    && address.sin_port == port  // both in network order
             }
         }
     }

@@ -2,7 +2,6 @@ import SystemCalls
 import Testing
 import Wire
 
-@testable import Compare
 @testable import Driver
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import Synchronization
+import SystemCalls
 import Wire
 
-@testable import Compare
 @testable import Driver
 
 #if canImport(Glibc)

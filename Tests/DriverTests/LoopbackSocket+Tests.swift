@@ -1,4 +1,4 @@
-@testable import Compare
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +13,7 @@ extension LoopbackSocket {
         let client = try connect(port: port, blocking: false)
         guard wait(listener, for: Int32(POLLIN)) != 0 else {
             close(client)
-            throw FloorError("poll for accept", errno: ETIMEDOUT)
+            throw SocketError("poll for accept", errno: ETIMEDOUT)
         }
         do {
             return (client, try accept(listener))

@@ -26,11 +26,14 @@ func withRunningServer(
 
 /// Polls `condition` every 10 ms until it holds or `seconds` have passed; says whether it held. Servers count a
 /// response just after they send it, so a client that has read it may look a moment before the counter moves.
-func eventually(within seconds: Int = 5, _ condition: () -> Bool) async -> Bool {
+/// `every` sets how often it looks.
+func eventually(
+    within seconds: Int = 5, every interval: Duration = .milliseconds(10), _ condition: () -> Bool
+) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while !condition() {
         guard ContinuousClock.now < deadline else { return false }
-        try? await Task.sleep(for: .milliseconds(10))
+        try? await Task.sleep(for: interval)
     }
     return true
 }

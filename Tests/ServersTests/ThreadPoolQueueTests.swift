@@ -7,7 +7,7 @@ extension ServerTests {
     @Test(arguments: QueueFullPolicy.allCases)
     func threadPoolCountsAFullQueue(policy: QueueFullPolicy) async throws {
         try await withRunningServer(
-            .threadPool,
+            ServerModel(rawValue: "thread-pool")!,
             configure: {
                 $0.threads = 1
                 $0.queueCapacity = 1

@@ -101,7 +101,7 @@ public enum FixedServer: Sendable {
                         let ended = child.stop(timeoutSeconds: timeoutSeconds)
                         return ServerUsage(
                             userSeconds: ended.userSeconds, systemSeconds: ended.systemSeconds,
-                            peakRSSKiB: ended.peakRSSKiB, exit: ended.exit, errorOutput: text.trimmingTrailingNewlines())
+                            exit: ended.exit, errorOutput: text.trimmingTrailingNewlines())
                     }
                 }
                 child.stop(timeoutSeconds: 1)

@@ -26,7 +26,7 @@ public struct PairedRun {
     /// The plan: the models of `settings`, then the driver.
     public var plan: PairedPlan {
         PairedPlan(
-            subjects: settings.models + [PairedCheck.driverSubject], clients: settings.clients[0],
+            subjects: settings.models.map(\.rawValue) + [PairedCheck.driverSubject], clients: settings.clients[0],
             repetitions: settings.repetitions)
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// The loopback floor of this machine: how fast one thread can do, with plain blocking sockets and no server
 /// model at all, the two operations the harness measures. No model can beat it, so `bench compare` prints it
@@ -30,7 +31,7 @@ public struct MachineFloor: Sendable, Equatable {
 
     /// Measures both rates on 127.0.0.1, each for about `duration`, on the calling thread (which blocks).
     /// Every socket it opens is closed before it returns, on error too.
-    /// - Throws: `FloorError` when a socket call fails.
+    /// - Throws: `SocketError` when a socket call fails.
     public static func measure(for duration: Duration = .milliseconds(500)) throws -> MachineFloor {
         try measure(for: duration, listening: { _ in })
     }
@@ -77,7 +78,7 @@ public struct MachineFloor: Sendable, Equatable {
         var on: Int32 = 1
         for fd in [client, server] {
             guard setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
-            else { throw FloorError("setsockopt TCP_NODELAY") }
+            else { throw SocketError("setsockopt TCP_NODELAY") }
         }
         let request = UInt32(responseBytes).bigEndian
         var header = UInt32(0)
@@ -86,7 +87,7 @@ public struct MachineFloor: Sendable, Equatable {
             try withUnsafeBytes(of: request) { bytes in try LoopbackSocket.write(client, bytes) }
             try withUnsafeMutableBytes(of: &header) { buffer in try LoopbackSocket.read(server, into: buffer) }
             guard Int(UInt32(bigEndian: header)) == responseBytes else {
-                throw FloorError("read (bad header)", errno: EPROTO)
+                throw SocketError("read (bad header)", errno: EPROTO)
             }
             try response.withUnsafeBytes { bytes in try LoopbackSocket.write(server, bytes) }
             try response.withUnsafeMutableBytes { buffer in try LoopbackSocket.read(client, into: buffer) }

@@ -1,4 +1,5 @@
 import Driver
+import Servers
 import SystemCalls
 
 /// One cell of a comparison: a server model started as `bench serve` from an executable (this one, or another
@@ -17,8 +18,11 @@ struct ServedCell {
         load.clients = cell.clients
         // Each event loop of the driver keeps at least one client, so a small cell uses fewer loops.
         load.threads = min(load.threads, max(1, cell.clients / load.processes))
-        let arguments = ["serve", "--model", cell.model, "--protocol", load.wireProtocol.rawValue,
+        var arguments = ["serve", "--model", cell.model, "--protocol", load.wireProtocol.rawValue,
                          "--host", load.host, "--port", "0"] + settings.serverArguments
+        if let threads = settings.serverThreads, ServerModel(rawValue: cell.model)?.traits.threadsAre != nil {
+            arguments += ["--threads", String(threads)]
+        }
         var result = CellResult(
             cell: cell, settings: load, drive: nil, server: nil, floor: floor, failure: nil)
         result.commit = commit
@@ -37,18 +41,29 @@ struct ServedCell {
         // The edges of the measured window (count mode: the whole run).
         let measuredFrom = started + .microseconds(load.isCountMode ? 0 : load.warmupMicros)
         try? await Task.sleep(until: measuredFrom, clock: .continuous)
-        let first = WindowEdge.now(process: server.cpuSeconds, driver: { nil })
-        var last: WindowEdge?
+        let firstStats = server.stats()
+        let first = WindowEdge.now(process: { firstStats?.cpuSeconds }, driver: { nil })
+        let peaks = Self.watchPeaks(of: server)
+        var last: (edge: WindowEdge, stats: ProcessStats?)?
         if !load.isCountMode {
             try? await Task.sleep(until: measuredFrom + .microseconds(load.durationMicros), clock: .continuous)
-            last = WindowEdge.now(process: server.cpuSeconds, driver: { nil })
+            let stats = server.stats()
+            last = (WindowEdge.now(process: { stats?.cpuSeconds }, driver: { nil }), stats)
         }
         let drive = await driving
-        let end = last ?? WindowEdge.now(process: server.cpuSeconds, driver: { nil })
+        let end = last ?? {
+            let stats = server.stats()
+            return (WindowEdge.now(process: { stats?.cpuSeconds }, driver: { nil }), stats)
+        }()
+        peaks.cancel()
+        let peak = await peaks.value
         let diedDuringRun = server.hasExited
         var usage = server.stop(timeoutSeconds: settings.stopTimeoutSeconds)
-        let window = WindowEdge.between(first, end)
+        let window = WindowEdge.between(first, end.edge)
         usage.windowCPUSeconds = window.process
+        usage.peakThreads = peak?.threads
+        usage.peakDescriptors = peak?.descriptors
+        usage.peakRSSKiB = [peak?.peakResidentKiB, end.stats?.peakResidentKiB].compactMap { $0 }.max()
         result.drive = drive
         result.server = usage
         result.stealPercent = window.stealPercent
@@ -58,5 +73,24 @@ struct ServedCell {
             result.failure = "server did not stop cleanly (\(usage.exit))"
         }
         return result
+    }
+
+    /// Samples the server's process group four times a second until cancelled; the largest threads, descriptors and
+    /// peak resident memory seen (each its own peak), nil when no sample was taken.
+    private static func watchPeaks(of server: ServerProcess) -> Task<ProcessStats?, Never> {
+        Task.detached {
+            var peak: ProcessStats?
+            while !Task.isCancelled {
+                if let now = server.stats() {
+                    var highest = peak ?? now
+                    highest.threads = max(highest.threads, now.threads)
+                    highest.descriptors = max(highest.descriptors, now.descriptors)
+                    highest.peakResidentKiB = max(highest.peakResidentKiB, now.peakResidentKiB)
+                    peak = highest
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            return peak
+        }
     }
 }

@@ -9,7 +9,9 @@ import Glibc
 ///
 /// The server runs in a process of its own so that 10,000 driver sockets and 10,000 server sockets each fit
 /// under a 20,000 descriptor limit, and so that its CPU use can be measured apart from the driver's.
-public final class ServerProcess {
+public final class ServerProcess: @unchecked Sendable {
+    // @unchecked: its owner starts, measures and stops it; while it runs, a sampling task only reads /proc through
+    // `stats`, which touches nothing that changes before the stop.
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
     }
@@ -30,7 +32,9 @@ public final class ServerProcess {
         do {
             // stderr goes to a file, not a pipe: nobody reads it while the run goes on, and a full pipe would block
             // the server on its first long error message.
-            child = try ChildProcess(executable, arguments, stdout: .pipe, stderr: .file(stderrPath))
+            // Named as its parent, so that it stops itself should this process be killed (ParentWatch).
+            child = try ChildProcess(
+                executable, arguments, stdout: .pipe, stderr: .file(stderrPath), environment: [ParentWatch.entry])
         } catch {
             throw StartError(description: error.description)
         }
@@ -70,8 +74,15 @@ public final class ServerProcess {
 
     // MARK: Measuring
 
-    /// CPU seconds (user + system, all threads) the server has used so far, or nil once it is gone.
-    public func cpuSeconds() -> Double? { child.cpuSeconds() }
+    /// CPU seconds (user + system, all threads) the server has used so far, its worker processes included (they
+    /// share its process group), or nil once it is gone.
+    public func cpuSeconds() -> Double? { stats()?.cpuSeconds }
+
+    /// What the server's process group uses now (``ProcessStats``), or nil once it is gone.
+    public func stats() -> ProcessStats? {
+        guard !child.hasExited else { return nil }
+        return ProcessStats.group(child.pid)
+    }
 
     /// Whether the server has exited (for example crashed mid-run), without reaping it.
     public var hasExited: Bool { child.hasExited }
@@ -85,7 +96,8 @@ public final class ServerProcess {
         if let usage { return usage }
         let ended = child.stop(timeoutSeconds: timeoutSeconds)
         let usage = ServerUsage(
-            userSeconds: ended.userSeconds, systemSeconds: ended.systemSeconds, peakRSSKiB: ended.peakRSSKiB,
+            userSeconds: ended.userSeconds, systemSeconds: ended.systemSeconds,
+            voluntarySwitches: ended.voluntarySwitches, involuntarySwitches: ended.involuntarySwitches,
             exit: ended.exit, errorOutput: Self.readAndRemove(stderrPath))
         self.usage = usage
         return usage

@@ -49,6 +49,14 @@ public struct CellResult: Sendable {
         return cpu * 1e6 / Double(requests)
     }
 
+    /// The server's context switches (voluntary and involuntary) over its life per request it counted itself.
+    public var contextSwitchesPerRequest: Double? {
+        guard let voluntary = server?.voluntarySwitches, let involuntary = server?.involuntarySwitches,
+            let served = server?.counters["requests"], served > 0
+        else { return nil }
+        return Double(voluntary + involuntary) / Double(served)
+    }
+
     /// Valid responses in the measured window, from the drive in this process or the child's summary.
     public var requests: Int? {
         drive?.counters.requests ?? childSummary?["requests"].flatMap { Int($0) }

@@ -1,11 +1,12 @@
 import Metrics
+import Servers
 
 /// The table `bench compare` prints at the end: one line per (model, clients), the median over the cells that
 /// finished, failures summed over all of them, and a first line with the machine floor.
 public enum ComparisonTable {
     static let header = [
         "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "failures (sum)",
-        "srv CPU us/req", "srv RSS MiB",
+        "srv CPU us/req", "srv RSS MiB", "srv threads", "ctx sw/req",
     ]
 
     public static func render(_ results: [CellResult]) -> String {
@@ -14,7 +15,7 @@ public enum ComparisonTable {
             let round = results.compactMap({ $0.floor?.requestsPerSecond }).median
         {
             lines.append([
-                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-",
+                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-", "-", "-",
             ])
         }
         for group in groups(results) {
@@ -28,9 +29,11 @@ public enum ComparisonTable {
                 number(drives.map(\.connectionsPerSecond).median), number(drives.map(\.requestsPerSecond).median),
                 latency(50), latency(99), latency(99.9), failures(group),
                 ok.compactMap(\.serverCPUMicrosPerRequest).median.map { SummaryCSV.decimal($0, places: 1) } ?? "-",
-                ok.compactMap { $0.server.map { Double($0.peakRSSKiB) / 1024 } }.median.map {
+                ok.compactMap { $0.server?.peakRSSKiB.map { Double($0) / 1024 } }.median.map {
                     SummaryCSV.decimal($0, places: 1)
                 } ?? "-",
+                number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
+                ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
             ])
         }
         return align(lines)
@@ -46,8 +49,14 @@ public enum ComparisonTable {
             groups[key, default: []].append(result)
         }
         return order.map { groups[$0]! }.sorted {
-            ($0[0].cell.clients, $0[0].cell.model) < ($1[0].cell.clients, $1[0].cell.model)
+            ($0[0].cell.clients, rank($0[0].cell.model), $0[0].cell.model)
+                < ($1[0].cell.clients, rank($1[0].cell.model), $1[0].cell.model)
         }
+    }
+
+    /// The registry's order; a name outside it (the driver pairs of `bench check`) after every model.
+    private static func rank(_ model: String) -> Int {
+        ServerModel(rawValue: model)?.position ?? ServerModel.allCases.count + 1
     }
 
     /// `none`, or each kind seen with its count over every cell of the group: `reset 12, read timeout 3`.

@@ -21,7 +21,8 @@ public enum SummaryCSV {
         + latencyKinds.flatMap { kind in percentiles.map { "\(kind)_\($0)_us" } }
         + [
             "schedule_lag_max_us", "server_user_s", "server_sys_s", "server_cpu_us_per_request",
-            "server_peak_rss_kib", "server_connections", "server_requests", "server_protocol_errors",
+            "server_peak_rss_kib", "server_peak_threads", "server_peak_fds", "server_ctx_voluntary",
+            "server_ctx_involuntary", "server_connections", "server_requests", "server_protocol_errors",
             "driver_cpu_us_per_request", "driver_cpu_sampled_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
         ]
 
@@ -58,7 +59,11 @@ public enum SummaryCSV {
         if let server = result.server {
             row["server_user_s"] = decimal(server.userSeconds, places: 3)
             row["server_sys_s"] = decimal(server.systemSeconds, places: 3)
-            row["server_peak_rss_kib"] = String(server.peakRSSKiB)
+            row["server_peak_rss_kib"] = server.peakRSSKiB.map(String.init) ?? ""
+            row["server_peak_threads"] = server.peakThreads.map(String.init) ?? ""
+            row["server_peak_fds"] = server.peakDescriptors.map(String.init) ?? ""
+            row["server_ctx_voluntary"] = server.voluntarySwitches.map(String.init) ?? ""
+            row["server_ctx_involuntary"] = server.involuntarySwitches.map(String.init) ?? ""
             let counters = server.counters
             row["server_connections"] = counters["connections"].map(String.init) ?? ""
             row["server_requests"] = counters["requests"].map(String.init) ?? ""

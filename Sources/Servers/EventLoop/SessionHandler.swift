@@ -32,6 +32,10 @@ final class SessionHandler: ChannelDuplexHandler {
     var lastActivity = NIODeadline.now()
     var lastProgress = NIODeadline.now()
     var deadline: Scheduled<Void>?
+    /// The buffer small answers are copied into, kept from one write to the next: once SwiftNIO has written it out,
+    /// this is its only reference and it is cleared in place, so a request costs no allocation (while a write of it
+    /// is still pending, clearing it takes fresh storage, as a new buffer would).
+    private var output: ByteBuffer?
 
     init(resources: LoopResources) {
         self.resources = resources
@@ -159,10 +163,16 @@ final class SessionHandler: ChannelDuplexHandler {
                     context.write(wrapOutboundOut(slice), promise: nil)
                     continue
                 }
-                if copied == nil { copied = context.channel.allocator.buffer(capacity: max(piece.count, 512)) }
+                if copied == nil {
+                    copied = output.take() ?? context.channel.allocator.buffer(capacity: 512)
+                    copied!.clear(minimumCapacity: piece.count)
+                }
                 copied!.writeBytes(piece)
             }
-            if let buffer = copied { context.write(wrapOutboundOut(buffer), promise: nil) }
+            if let buffer = copied {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                output = buffer
+            }
             lastProgress = .now()
             resources.counters.add(.bytesSent, bytes)
             resources.counters.add(.requests, session.advance(bytes))

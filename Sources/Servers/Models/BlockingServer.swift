@@ -3,7 +3,13 @@ import Synchronization
 /// The classic demo server: one thread accepts a connection, serves it to its end, closes it, and only then
 /// accepts the next. Clients arriving meanwhile wait in the listen backlog; a stalled client holds up everyone until
 /// the read timeout frees the thread.
-final class BlockingServer: Server {
+final class BlockingServer: ServerModelType {
+    static let name = "blocking"
+    static let traits = ServerTraits(
+        summary: "one thread: accept a connection, serve it to its end, close it, accept the next",
+        defaultThreads: 1, threadsAre: nil, concurrentConnections: { _ in 1 }, ownThreads: { _ in 1 },
+        listeningSockets: { _ in 1 }, blocksOnReads: true)
+
     private let configuration: ServerConfiguration
     private let run = Mutex<ThreadedRun?>(nil)
 

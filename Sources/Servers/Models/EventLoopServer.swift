@@ -8,7 +8,13 @@ import Synchronization
 
 /// SwiftNIO: non-blocking sockets multiplexed with epoll by one event loop thread per core (by default). Each
 /// connection lives on one loop, in a ``SessionHandler``; no client can hold up another.
-final class EventLoopServer: Server {
+final class EventLoopServer: ServerModelType {
+    static let name = "event-loop"
+    static let traits = ServerTraits(
+        summary: "SwiftNIO: non-blocking sockets on one event loop per core, each with four listening sockets",
+        defaultThreads: System.coreCount, threadsAre: "event loops", concurrentConnections: { _ in nil },
+        ownThreads: { $0 }, listeningSockets: { $0 * listenersPerLoop }, blocksOnReads: false)
+
     private struct Running: Sendable {
         let group: MultiThreadedEventLoopGroup
         /// ``listenersPerLoop`` listening channels per event loop, all on one port (SO_REUSEPORT).

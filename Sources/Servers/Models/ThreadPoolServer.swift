@@ -5,7 +5,13 @@ import Synchronization
 
 /// An acceptor thread hands each connection to a fixed pool of workers through a bounded queue; a worker serves it
 /// to its end, then takes the next. When the queue is full, ``QueueFullPolicy`` decides and the event is counted.
-final class ThreadPoolServer: Server {
+final class ThreadPoolServer: ServerModelType {
+    static let name = "thread-pool"
+    static let traits = ServerTraits(
+        summary: "an acceptor hands connections to a fixed pool of workers through a bounded queue",
+        defaultThreads: defaultWorkers, threadsAre: "workers", concurrentConnections: { $0 },
+        ownThreads: { $0 + 1 }, listeningSockets: { _ in listeners }, blocksOnReads: true)
+
     /// 64 workers. A worker spends nearly all its time blocked in `recv` or `send` for one client, so the pool is
     /// sized for waiting, not for cores: 64 threads keep 64 clients in progress for about 64 × 100 KiB of touched
     /// stack and buffers, and switching between them stays cheap. Far more (Tomcat's 200) mostly adds context

@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,11 +37,8 @@ struct ConnectedSocket {
         setReceiveTimeout(timeout)
         var time = Self.timeValue(timeout)
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        // TCP_NODELAY: the answer to a pipelined request is often smaller than a segment and follows one not yet
-        // acknowledged; Nagle's algorithm would hold it until the client's delayed ACK (up to 40 ms). SwiftNIO sets
-        // the same, so the models compare fairly.
-        var one: Int32 = 1
-        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // TCP_NODELAY, as SwiftNIO sets it, so the models compare fairly.
+        SocketCalls.setNoDelay(descriptor)
     }
 
     /// How long the next reads may wait (a header's deadline shortens it, then the read timeout is put back).
@@ -73,12 +72,7 @@ struct ConnectedSocket {
     /// Writes some of `vectors` (one writev), resuming after signals; the bytes written, or why nothing could be.
     func write(_ vectors: UnsafePointer<iovec>, count: Int) -> WriteResult {
         while true {
-            // sendmsg rather than writev: MSG_NOSIGNAL makes a client that has gone away an EPIPE to count instead of
-            // a SIGPIPE that would kill the whole server.
-            var message = msghdr()
-            message.msg_iov = UnsafeMutablePointer(mutating: vectors)
-            message.msg_iovlen = count
-            let written = sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
+            let written = SocketCalls.send(descriptor, vectors, count: count)
             if written >= 0 { return .wrote(written) }
             if errno != EINTR { return .failed(Self.failure(errno)) }
         }

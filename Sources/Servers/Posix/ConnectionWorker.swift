@@ -14,13 +14,18 @@ final class ConnectionWorker {
     private let counters: CounterCells
     private let slot: ConnectionSlot
     private var random = WyRand()
-    /// 64 KiB, reused for every connection: up to 16,384 pipelined request headers per read.
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    /// Reused for every connection the worker serves: 64 KiB by default, up to 16,384 pipelined request headers per
+    /// read.
+    private let readBuffer: UnsafeMutableRawBufferPointer
     /// The session's output pieces as writev takes them.
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSession.pieceLimit)
 
-    init(configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells, slot: ConnectionSlot) {
+    init(
+        configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells, slot: ConnectionSlot,
+        readBufferBytes: Int = 1 << 16
+    ) {
         self.configuration = configuration
+        readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
         session = ServerSession(
             .init(wireProtocol: configuration.wireProtocol, maxRequestBytes: configuration.maxRequestBytes, pool: pool))
         self.counters = counters

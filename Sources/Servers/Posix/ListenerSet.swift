@@ -22,6 +22,10 @@ final class ListenerSet: Sendable {
 
     init(_ configuration: ServerConfiguration, count: Int) throws {
         precondition(count >= 1, "a server listens at least once")
+        if let given = configuration.listeningDescriptor {
+            sockets = [try ListeningSocket(adopting: given, host: configuration.host)]
+            return
+        }
         var sockets: [ListeningSocket] = []
         var port = configuration.port
         do {

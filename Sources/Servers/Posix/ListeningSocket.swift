@@ -59,6 +59,16 @@ final class ListeningSocket: Sendable {
         address = ServerAddress(host: host, port: socketAddress.port)
     }
 
+    /// A listening socket this process was given, blocking (prefork workers share one, and the kernel wakes one
+    /// worker per connection waiting in `accept`).
+    init(adopting descriptor: Int32, host: String) throws {
+        guard let bound = SocketAddress(boundTo: descriptor) else {
+            throw ServerStartError("descriptor \(descriptor) is not a listening socket", errno: errno)
+        }
+        self.descriptor = descriptor
+        address = ServerAddress(host: host, port: bound.port)
+    }
+
     /// One accept: a connection, counted; `.stopping` once `isStopping` holds (``shutdown()`` wakes a thread
     /// blocked here); or `.nothing`.
     ///
@@ -66,16 +76,13 @@ final class ListeningSocket: Sendable {
     /// for 10 ms: out of descriptors (EMFILE, ENFILE) or kernel memory, retrying at once would spin on a backlog that
     /// stays readable, while a pause lets the connections being served finish and give descriptors back.
     func acceptOnce(counters: CounterCells, isStopping: () -> Bool) -> Accepted {
-        let connection = Glibc.accept(descriptor, nil, nil)
+        let connection = SocketCalls.accept(descriptor, nonBlocking: false)
         let code = errno
         if isStopping() {
             if connection >= 0 { Glibc.close(connection) }
             return .stopping
         }
         if connection >= 0 {
-            // Close-on-exec, for the listener's reason: a child holding a copy would keep the connection open
-            // after the server closes it. A separate call, since Swift's Glibc module hides the GNU accept4.
-            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             counters.add(.connections)
             return .connection(connection)
         }

@@ -1,32 +1,33 @@
+#if canImport(Glibc)
 import Glibc
-import SystemCalls
+#endif
 
-/// Why a floor measurement could not run: which call failed, with errno's text.
-public struct FloorError: Error, Sendable, CustomStringConvertible {
+/// Why a socket call failed: which call, with errno's text.
+public struct SocketError: Error, Sendable, CustomStringConvertible {
     /// The failed call and the system's reason, e.g. "connect: Connection refused".
     public let description: String
 
-    init(_ call: String, errno code: Int32 = errno) {
+    public init(_ call: String, errno code: Int32 = errno) {
         description = "\(call): \(String(cString: strerror(code)))"
     }
 }
 
-/// TCP sockets on 127.0.0.1, the plain system calls the machine floor times (the driver's tests set connections
-/// up with them too).
-enum LoopbackSocket {
+/// Blocking TCP sockets on 127.0.0.1: the plain system calls the machine floor times, which the driver's tests use
+/// to set connections up by hand too.
+public enum LoopbackSocket {
     /// A listening socket on 127.0.0.1 at a free port, and that port (network byte order).
-    static func listen(backlog: Int32 = 8) throws -> (fd: Int32, port: in_port_t) {
+    public static func listen(backlog: Int32 = 8) throws -> (fd: Int32, port: in_port_t) {
         let fd = try open()
         let address = loopback(port: 0)  // port 0: the kernel picks a free one, so runs never collide
         // The floor's backlog is a few: the client connects and the same thread accepts right after, so at most
         // one connection ever waits; the kernel completes the handshake without accept, so connect returns first.
         guard address.withSockaddr({ bind(fd, $0, $1) }) == 0, Glibc.listen(fd, backlog) == 0 else {
-            let error = FloorError("bind/listen")
+            let error = SocketError("bind/listen")
             close(fd)
             throw error
         }
         guard let bound = SocketAddress(boundTo: fd) else {
-            let error = FloorError("getsockname")
+            let error = SocketError("getsockname")
             close(fd)
             throw error
         }
@@ -35,11 +36,11 @@ enum LoopbackSocket {
 
     /// A socket connected to 127.0.0.1 at `port` (network byte order); non-blocking, one whose handshake may still
     /// be going on in the kernel.
-    static func connect(port: in_port_t, blocking: Bool = true) throws -> Int32 {
+    public static func connect(port: in_port_t, blocking: Bool = true) throws -> Int32 {
         let fd = try open(blocking: blocking)
         let connected = loopback(port: Int(UInt16(bigEndian: port))).withSockaddr { Glibc.connect(fd, $0, $1) }
         guard connected == 0 || (!blocking && errno == EINPROGRESS) else {
-            let error = FloorError("connect")
+            let error = SocketError("connect")
             close(fd)
             throw error
         }
@@ -47,39 +48,33 @@ enum LoopbackSocket {
     }
 
     /// The next connection waiting on `listener`.
-    static func accept(_ listener: Int32) throws -> Int32 {
-        let fd = Glibc.accept(listener, nil, nil)
-        guard fd >= 0 else { throw FloorError("accept") }
-        // Close-on-exec for the reason given in `open`; Glibc's module does not export accept4, which would
-        // set it atomically.
-        guard fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 else {
-            let error = FloorError("fcntl FD_CLOEXEC")
-            close(fd)
-            throw error
-        }
+    public static func accept(_ listener: Int32) throws -> Int32 {
+        // Close-on-exec for the reason given in `open`.
+        let fd = SocketCalls.accept(listener, nonBlocking: false)
+        guard fd >= 0 else { throw SocketError("accept") }
         return fd
     }
 
     /// Writes all of `bytes`, resuming after short writes and signals.
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             // MSG_NOSIGNAL: a peer that went away yields EPIPE here instead of a SIGPIPE that kills the process.
             let written = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw FloorError("write") }
+            guard written > 0 else { throw SocketError("write") }
             done += written
         }
     }
 
     /// Reads until `buffer` is full, resuming after short reads and signals; an early end of stream is an error.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws {
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws {
         var done = 0
         while done < buffer.count {
             let received = recv(fd, buffer.baseAddress! + done, buffer.count - done, 0)
             if received < 0 && errno == EINTR { continue }
-            guard received >= 0 else { throw FloorError("read") }
-            guard received > 0 else { throw FloorError("read (closed early)", errno: EPROTO) }
+            guard received >= 0 else { throw SocketError("read") }
+            guard received > 0 else { throw SocketError("read (closed early)", errno: EPROTO) }
             done += received
         }
     }
@@ -88,7 +83,7 @@ enum LoopbackSocket {
         // SOCK_CLOEXEC (makeSocket sets it): bench compare measures the floor in the process that starts the server
         // children; without it a child started meanwhile would inherit, and hold open, these sockets.
         let fd = loopback(port: 0).makeSocket(nonBlocking: !blocking)
-        guard fd >= 0 else { throw FloorError("socket") }
+        guard fd >= 0 else { throw SocketError("socket") }
         return fd
     }
 

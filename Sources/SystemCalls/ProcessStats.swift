@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a process group uses, summed over its processes, from /proc: a server and, for the prefork model, its worker
+/// processes (they share its group). Read at the edges of a measured window (CPU) and a few times
+/// a second inside it (threads, descriptors, resident memory, for their peaks).
+public struct ProcessStats: Sendable, Equatable {
+    /// CPU seconds (user + system) so far.
+    public var cpuSeconds = 0.0
+    /// Threads now, open descriptors now, resident memory now.
+    public var threads = 0
+    public var descriptors = 0
+    public var residentKiB = 0
+    /// The sum of each process's peak resident memory so far (VmHWM).
+    public var peakResidentKiB = 0
+
+    public init() {}
+
+    /// The group led by `leader` (its process group id), or nil once no process of it is left.
+    public static func group(_ leader: pid_t) -> ProcessStats? {
+        guard let entries = opendir("/proc") else { return nil }
+        defer { closedir(entries) }
+        var stats = ProcessStats()
+        var found = false
+        while let entry = readdir(entries) {
+            guard let pid = pid_t(name(of: entry)), let fields = statFields(pid), fields.count > 36 else { continue }
+            // After the command name: state is field 3, pgrp 5, utime 14, stime 15, num_threads 20.
+            guard pid_t(fields[2]) == leader else { continue }
+            found = true
+            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+            stats.cpuSeconds += (Double(fields[11]) ?? 0) / ticks + (Double(fields[12]) ?? 0) / ticks
+            stats.threads += Int(fields[17]) ?? 0
+            stats.descriptors += count(in: "/proc/\(pid)/fd")
+            stats.residentKiB += statusValue(pid, "VmRSS:") ?? 0
+            stats.peakResidentKiB += statusValue(pid, "VmHWM:") ?? 0
+        }
+        return found ? stats : nil
+    }
+
+    /// The fields of /proc/PID/stat after the command name (which is in parentheses and may hold spaces).
+    private static func statFields(_ pid: pid_t) -> [Substring]? {
+        guard let line = ProcFile.firstLine("/proc/\(pid)/stat"), let close = line.lastIndex(of: ")") else { return nil }
+        return line[line.index(after: close)...].split(separator: " ")
+    }
+
+    /// A number of /proc/PID/status, such as `VmRSS:   1234 kB`.
+    private static func statusValue(_ pid: pid_t, _ key: String) -> Int? {
+        let path = "/proc/\(pid)/status"
+        guard let line = ProcFile.lines(path, limit: 4096)?.first(where: { $0.hasPrefix(key) }) else { return nil }
+        // The value follows a tab and, for sizes, spaces: "VmRSS:\t    1234 kB".
+        return Int(line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+
+    private static func count(in directory: String) -> Int {
+        guard let entries = opendir(directory) else { return 0 }
+        defer { closedir(entries) }
+        var count = 0
+        while let entry = readdir(entries) {
+            if entry.pointee.d_name.0 != 46 { count += 1 }  // not "." nor ".."
+        }
+        return count
+    }
+
+    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}
