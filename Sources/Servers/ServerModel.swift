@@ -40,6 +40,7 @@ public struct ServerModel: Hashable, Sendable, CaseIterable, CustomStringConvert
         ServerModel(ThreadPerConnectionServer.self),
         ServerModel(PreforkServer.self),
         ServerModel(EventLoopServer.self),
+        ServerModel(EpollServer.self),
     ]
 
     private let type: any ServerModelType.Type

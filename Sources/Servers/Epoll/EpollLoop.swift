@@ -1,0 +1,287 @@
+import Atomics
+import SystemCalls
+import Wire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One event loop of the epoll model on its own thread: a listening socket of its own (SO_REUSEPORT, so the kernel
+/// spreads new connections over the loops), non-blocking connections, each with a ``ServerSession``, served as
+/// epoll says they are ready. Level-triggered: a connection is watched for input only while its session wants
+/// input and for writability only while output is waiting, so no event comes for nothing.
+///
+/// Nothing is allocated per request, and after warmup nothing per connection: a closed connection's state, session
+/// included, is kept for the next one. Everything here belongs to the loop's thread; only `stopping` crosses.
+final class EpollLoop: @unchecked Sendable {
+    // @unchecked: every stored var is used by the loop's thread alone, after `init` on the starting thread; the
+    // counters and the stop flag are atomics.
+    private let configuration: ServerConfiguration
+    let listener: ListeningSocket
+    let counters: CounterCells
+    private let pool: RandomPool?
+    private let stopping: ManagedAtomic<Bool>
+    private let epoll: Epoll
+    private var random = WyRand()
+    /// The state of each open connection, by descriptor; closed ones wait in `spare` for reuse.
+    private var connections: [EpollConnection?] = []
+    private var spare: [EpollConnection] = []
+    private var open = 0
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSession.pieceLimit)
+    /// Set after an accept failure such as running out of descriptors: the listener is not watched until then.
+    private var listenerPausedUntil: UInt64?
+    private var nextSweep: UInt64 = 0
+
+    private static let listenerTag = UInt64.max
+    private static let acceptsPerWakeup = 64
+    private static let sweepNanos: UInt64 = 250_000_000
+
+    init(
+        _ configuration: ServerConfiguration, listener: ListeningSocket, pool: RandomPool?,
+        stopping: ManagedAtomic<Bool>
+    ) throws {
+        guard let epoll = Epoll(capacity: 512) else { throw ServerStartError("cannot create an epoll instance", errno: errno) }
+        self.configuration = configuration
+        self.listener = listener
+        self.pool = pool
+        self.stopping = stopping
+        self.epoll = epoll
+        counters = CounterCells()
+        guard epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag) else {
+            epoll.release()
+            throw ServerStartError("cannot watch the listening socket", errno: errno)
+        }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        vectors.deallocate()
+    }
+
+    /// Closes what a loop that never ran opened.
+    func discard() {
+        listener.close()
+        epoll.release()
+    }
+
+    // MARK: Running
+
+    /// The loop's thread: serves until a stop, then lets open connections finish for up to the drain timeout, closes
+    /// the rest, and returns with every descriptor it opened closed.
+    func run() {
+        while !stopping.load(ordering: .relaxed) { turn(timeoutNanos: 100_000_000) }
+        listener.close()
+        let drainUntil = MonotonicClock.nanos() + Self.nanos(configuration.drainTimeout)
+        while open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
+        for fd in connections.indices where connections[fd] != nil { closeConnection(fd, lost: false) }
+        epoll.release()
+    }
+
+    /// One wait and the events it brought; the listener comes back once a pause is over, and HTTP deadlines are
+    /// checked four times a second.
+    private func turn(timeoutNanos: UInt64) {
+        let ready = epoll.wait(timeoutNanos: timeoutNanos)
+        let now = MonotonicClock.nanos()
+        for index in 0..<ready {
+            let (events, data) = epoll.event(index)
+            if data == Self.listenerTag { acceptAll(now: now) } else { handle(Int(data), events: events, now: now) }
+        }
+        if let until = listenerPausedUntil, now >= until, !stopping.load(ordering: .relaxed) {
+            listenerPausedUntil = nil
+            _ = epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag)
+        }
+        if configuration.wireProtocol == .http && now >= nextSweep {
+            nextSweep = now + Self.sweepNanos
+            sweep(now: now)
+        }
+    }
+
+    // MARK: Accepting
+
+    private func acceptAll(now: UInt64) {
+        guard !stopping.load(ordering: .relaxed) else { return }
+        for _ in 0..<Self.acceptsPerWakeup {
+            let fd = SocketCalls.accept(listener.descriptor, nonBlocking: true)
+            guard fd >= 0 else {
+                let code = errno
+                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return }
+                counters.add(.acceptErrors)
+                // Out of descriptors (or memory), the listener would stay readable and bring the loop straight back
+                // here: it is set aside for 10 ms, as the other models back off.
+                if code != ECONNABORTED {
+                    _ = epoll.remove(listener.descriptor)
+                    listenerPausedUntil = now + 10_000_000
+                    return
+                }
+                continue
+            }
+            counters.add(.connections)
+            begin(fd, now: now)
+        }
+    }
+
+    /// A new connection: a greeting is written and closed at once, without ever being watched; the others are
+    /// watched for input.
+    private func begin(_ fd: Int32, now: UInt64) {
+        let connection = spare.popLast() ?? EpollConnection(
+            ServerSession(.init(
+                wireProtocol: configuration.wireProtocol, maxRequestBytes: configuration.maxRequestBytes, pool: pool)))
+        connection.start(now: now)
+        if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
+        connections[Int(fd)] = connection
+        open += 1
+        if configuration.wireProtocol != .greeting { SocketCalls.setNoDelay(fd) }
+        settle(fd, connection, now: now)
+    }
+
+    // MARK: Serving
+
+    private func handle(_ fd: Int, events: UInt32, now: UInt64) {
+        guard fd < connections.count, let connection = connections[fd] else { return }
+        if connection.isLingering { return linger(Int32(fd), connection, now: now) }
+        if events & Epoll.writable != 0 { connection.blockedOnWrite = false }
+        if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
+            guard read(fd, connection, now: now) else { return }
+        }
+        settle(Int32(fd), connection, now: now)
+    }
+
+    /// Reads while the session wants input and holds no bytes back, until the socket has no more for now; false when
+    /// the connection was closed on the way.
+    private func read(_ fd: Int, _ connection: EpollConnection, now: UInt64) -> Bool {
+        while connection.session.wantsInput && !connection.hasUnread {
+            let count = Glibc.read(Int32(fd), readBuffer.baseAddress, readBuffer.count)
+            if count > 0 {
+                connection.lastActivity = now
+                counters.add(.protocolErrors, connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now))
+                guard write(Int32(fd), connection) else { return false }
+                if count < readBuffer.count { break }  // the socket is drained for now
+            } else if count == 0 {
+                counters.add(.protocolErrors, connection.end())
+                break
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                break
+            } else if errno != EINTR {
+                closeConnection(fd, lost: true)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Writes what the session owes while the socket takes it; false when the client is gone (closed, counted).
+    private func write(_ fd: Int32, _ connection: EpollConnection) -> Bool {
+        guard !connection.blockedOnWrite else { return true }
+        let session = connection.session
+        while true {
+            let pieces = session.gather(using: &random)
+            guard !pieces.isEmpty else { return true }
+            for (index, piece) in pieces.enumerated() {
+                vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
+            }
+            let written = SocketCalls.send(fd, vectors, count: pieces.count)
+            if written > 0 {
+                counters.add(.bytesSent, written)
+                counters.add(.requests, session.advance(written))
+                connection.lastProgress = MonotonicClock.nanos()
+                continue
+            }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                connection.blockedOnWrite = true  // writability will be news
+                return true
+            }
+            closeConnection(Int(fd), lost: true)
+            return false
+        }
+    }
+
+    /// After input or writability: writes what is owed, then closes a finished connection or watches it for what
+    /// its session waits on now (an epoll_ctl only when that changed).
+    private func settle(_ fd: Int32, _ connection: EpollConnection, now: UInt64) {
+        guard write(fd, connection) else { return }
+        while connection.session.wantsInput, let errors = connection.feedUnread(now: now) {
+            counters.add(.protocolErrors, errors)
+            guard write(fd, connection) else { return }
+        }
+        let session = connection.session
+        if session.isFinished {
+            if session.lingers { return linger(fd, connection, now: now) }
+            return closeConnection(Int(fd), lost: false)
+        }
+        var wanted: UInt32 = 0
+        if session.wantsInput || connection.isLingering { wanted |= Epoll.readable | Epoll.readHangUp }
+        if connection.blockedOnWrite { wanted |= Epoll.writable }
+        guard wanted != connection.interest else { return }
+        let changed = connection.interest == 0
+            ? epoll.add(fd, events: wanted, data: UInt64(fd)) : epoll.modify(fd, events: wanted, data: UInt64(fd))
+        if changed { connection.interest = wanted } else { closeConnection(Int(fd), lost: true) }
+    }
+
+    /// After a refusal: this side is shut down, and the client's rest is read and dropped until it ends or the next
+    /// sweep past a second (see ``ServerSession/lingers``).
+    private func linger(_ fd: Int32, _ connection: EpollConnection, now: UInt64) {
+        if !connection.isLingering {
+            connection.isLingering = true
+            connection.lastActivity = now
+            _ = shutdown(fd, Int32(SHUT_WR))
+        }
+        while true {
+            let count = Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
+            if count > 0 { continue }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
+            return closeConnection(Int(fd), lost: false)  // the end, or an error: done either way
+        }
+        let wanted = Epoll.readable | Epoll.readHangUp
+        if wanted != connection.interest {
+            _ = connection.interest == 0
+                ? epoll.add(fd, events: wanted, data: UInt64(fd)) : epoll.modify(fd, events: wanted, data: UInt64(fd))
+            connection.interest = wanted
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes `fd` (which also takes it out of epoll) and keeps its state for a later connection; `lost`: the client
+    /// went away before the conversation ended, counted as a reset unless a stop cut it.
+    private func closeConnection(_ fd: Int, lost: Bool) {
+        guard let connection = connections[fd] else { return }
+        Glibc.close(Int32(fd))
+        connections[fd] = nil
+        open -= 1
+        counters.add(.closed)
+        if lost && !stopping.load(ordering: .relaxed) { counters.add(.resets) }
+        spare.append(connection)
+    }
+
+    /// HTTP: closes the connections whose request was not whole within the read timeout of its first byte
+    /// (`header_timeouts`), whose client owed nothing and sent nothing that long (`read_timeouts`), or whose owed
+    /// output made no progress that long (`write_timeouts`), and refused clients past their second of lingering.
+    private func sweep(now: UInt64) {
+        let timeout = Self.nanos(configuration.readTimeout)
+        for fd in connections.indices {
+            guard let connection = connections[fd] else { continue }
+            if connection.isLingering {
+                if now - connection.lastActivity >= 1_000_000_000 { closeConnection(fd, lost: false) }
+            } else if let started = connection.requestStarted, now - started >= timeout {
+                counters.add(.headerTimeouts)
+                closeConnection(fd, lost: false)
+            } else if connection.session.owesNothing {
+                if connection.requestStarted == nil && now - connection.lastActivity >= timeout {
+                    counters.add(.readTimeouts)
+                    closeConnection(fd, lost: false)
+                }
+            } else if now - connection.lastProgress >= timeout {
+                counters.add(.writeTimeouts)
+                closeConnection(fd, lost: false)
+            }
+        }
+    }
+
+    private static func nanos(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+}
