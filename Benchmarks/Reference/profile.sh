@@ -32,7 +32,6 @@ item=$([ "$protocol" = request ] && echo ok_req || echo ok_conn)
 unit=$([ "$protocol" = request ] && echo request || echo connection)
 # The server's processes (prefork: the parent and its workers), for perf's -p.
 pids=$(pgrep -g "$server" | paste -sd,)
-field() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
 # 1. Time: perf samples the whole run of the client (it ends when the client does).
 perf record -q -e cpu-clock -g -p "$pids" -o "$work/perf.data" -- \

@@ -75,11 +75,9 @@ measure() {
     line=$("$reference/refclient" -p "$port" -S 8 -d "$seconds" "${arguments[@]}")
     after=$(group_cpu "$leader")
     if [ "$workload" = request ]; then
-        rate=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "req_per_s" { print $2 }')
-        items=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "ok_req" { print $2 }')
+        rate=$(field "$line" req_per_s) items=$(field "$line" ok_req)
     else
-        rate=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "conn_per_s" { print $2 }')
-        items=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "ok_conn" { print $2 }')
+        rate=$(field "$line" conn_per_s) items=$(field "$line" ok_conn)
     fi
     awk -v r="$rate" -v b="$before" -v a="$after" -v n="$items" 'BEGIN { printf "%s %.2f\n", r, (n > 0 ? (a - b) * 1e6 / n : 0) }' \
         | tee -a "$work/$server.$workload"

@@ -195,13 +195,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// CPU seconds (user + system, all threads) the child has used so far, from /proc/PID/stat, or nil once it is
     /// gone. Sampled at the edges of a measured window, so figures per request leave out start-up and warmup.
     public func cpuSeconds() -> Double? {
-        guard usage == nil, let line = ProcFile.firstLine("/proc/\(pid)/stat") else { return nil }
-        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime and
-        // stime are fields 14 and 15, in clock ticks.
-        guard let close = line.lastIndex(of: ")") else { return nil }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        usage == nil ? ProcessStats.cpuSeconds(ofProcess: pid) : nil
     }
 
     /// Whether the child has exited (for example crashed mid-run), without reaping it.
@@ -259,6 +253,14 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     // MARK: Reading the child's output
+
+    /// The first line of the child's output without its newline (a server's `listening ...`), waiting up to
+    /// `timeoutSeconds`: nil when no whole line came, with whether the child closed its output first.
+    public func readFirstLine(timeoutSeconds: Double) -> (line: String?, ended: Bool) {
+        let (output, ended) = readOutput(timeoutSeconds: timeoutSeconds, limit: 4096) { $0.contains(UInt8(ascii: "\n")) }
+        guard let end = output.firstIndex(of: UInt8(ascii: "\n")) else { return (nil, ended) }
+        return (String(decoding: output[..<end], as: UTF8.self), ended)
+    }
 
     /// Reads the pipe until `isComplete` says the bytes so far are enough, the child closes it, `limit`
     /// bytes have come, or `timeoutSeconds` have passed; returns what came.

@@ -4,6 +4,15 @@ import Glibc
 
 /// Small files of /proc and /sys, read whole in one go: process and machine facts, and CPU counters.
 public enum ProcFile {
+    /// This process's executable, the target of /proc/self/exe (the path it was started by may be a symbolic link
+    /// or relative), or nil.
+    public static var ownExecutable: String? {
+        var path = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &path, path.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: path[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The first line of a small file (up to 4 KiB, as /proc/PID/stat and /proc/stat's first line are), without its
     /// newline, or nil.
     public static func firstLine(_ path: String) -> String? {

@@ -8,10 +8,9 @@ import Glibc
 public struct ProcessStats: Sendable, Equatable {
     /// CPU seconds (user + system) so far.
     public var cpuSeconds = 0.0
-    /// Threads now, open descriptors now, resident memory now.
+    /// Threads now, open descriptors now.
     public var threads = 0
     public var descriptors = 0
-    public var residentKiB = 0
     /// The sum of each process's peak resident memory so far (VmHWM).
     public var peakResidentKiB = 0
 
@@ -28,14 +27,23 @@ public struct ProcessStats: Sendable, Equatable {
             // After the command name: state is field 3, pgrp 5, utime 14, stime 15, num_threads 20.
             guard pid_t(fields[2]) == leader else { continue }
             found = true
-            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-            stats.cpuSeconds += (Double(fields[11]) ?? 0) / ticks + (Double(fields[12]) ?? 0) / ticks
+            stats.cpuSeconds += cpuSeconds(fields) ?? 0
             stats.threads += Int(fields[17]) ?? 0
             stats.descriptors += count(in: "/proc/\(pid)/fd")
-            stats.residentKiB += statusValue(pid, "VmRSS:") ?? 0
             stats.peakResidentKiB += statusValue(pid, "VmHWM:") ?? 0
         }
         return found ? stats : nil
+    }
+
+    /// CPU seconds (user + system, all threads) one process has used so far, or nil when it is gone.
+    public static func cpuSeconds(ofProcess pid: pid_t) -> Double? {
+        statFields(pid).flatMap(cpuSeconds)
+    }
+
+    /// utime and stime (fields 14 and 15, in clock ticks) of /proc/PID/stat's fields after the command name.
+    private static func cpuSeconds(_ fields: [Substring]) -> Double? {
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// The fields of /proc/PID/stat after the command name (which is in parentheses and may hold spaces).
@@ -44,11 +52,11 @@ public struct ProcessStats: Sendable, Equatable {
         return line[line.index(after: close)...].split(separator: " ")
     }
 
-    /// A number of /proc/PID/status, such as `VmRSS:   1234 kB`.
+    /// A number of /proc/PID/status, such as `VmHWM:   1234 kB`.
     private static func statusValue(_ pid: pid_t, _ key: String) -> Int? {
         let path = "/proc/\(pid)/status"
         guard let line = ProcFile.lines(path, limit: 4096)?.first(where: { $0.hasPrefix(key) }) else { return nil }
-        // The value follows a tab and, for sizes, spaces: "VmRSS:\t    1234 kB".
+        // The value follows a tab and, for sizes, spaces: "VmHWM:\t    1234 kB".
         return Int(line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 

@@ -128,7 +128,7 @@ extension Bench {
         }
 
         static var executable: String {
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            ProcFile.ownExecutable ?? CommandLine.arguments[0]
         }
 
         static func stamp(_ date: Date, compact: Bool) -> String {

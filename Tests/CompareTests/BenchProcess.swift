@@ -95,10 +95,15 @@ struct BenchProcess {
         let executable = executable.path
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return Set(entries.compactMap(Int32.init).filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let words = commandLine(of: pid)
             return words.count > 1 && words[0] == executable && words[1] == "serve"
         })
+    }
+
+    /// The words of a process's command line (/proc/PID/cmdline), none once it is gone.
+    static func commandLine(of pid: Int32) -> [String] {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return [] }
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The parent process id from /proc/PID/stat (the field after the state, which follows the parenthesized name).

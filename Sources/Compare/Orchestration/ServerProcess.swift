@@ -54,16 +54,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     private static func readListeningPort(from child: ChildProcess, timeoutSeconds: Double) throws -> Int {
-        let (output, ended) = child.readOutput(timeoutSeconds: timeoutSeconds, limit: 4096) {
-            $0.contains(UInt8(ascii: "\n"))
-        }
-        guard output.contains(UInt8(ascii: "\n")) else {
+        let (line, ended) = child.readFirstLine(timeoutSeconds: timeoutSeconds)
+        guard let text = line else {
             throw StartError(
                 description: ended
                     ? "the server exited before it was listening"
                     : "the server printed no 'listening' line within \(timeoutSeconds) s")
         }
-        let text = String(decoding: output.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         // `listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL`
         let fields = text.split(separator: " ")
         guard fields.first == "listening", fields.count >= 2, let colon = fields[1].lastIndex(of: ":"),

@@ -100,10 +100,7 @@ final class PreforkServer: ServerModelType {
     /// This process's executable when it is bench, else the bench beside it: a test runner is not bench, but SwiftPM
     /// builds it next to it.
     static var benchExecutable: String {
-        var path = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &path, path.count - 1)
-        guard length > 0 else { return "/proc/self/exe" }
-        let own = String(decoding: path[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let own = ProcFile.ownExecutable else { return "/proc/self/exe" }
         if own.hasSuffix("/bench") { return own }
         let beside = String(own[...(own.lastIndex(of: "/") ?? own.startIndex)]) + "bench"
         return access(beside, X_OK) == 0 ? beside : own
@@ -111,8 +108,7 @@ final class PreforkServer: ServerModelType {
 
     /// Waits (10 s at most) for a worker's `listening` line.
     private static func awaitListening(_ worker: ChildProcess) throws {
-        let (output, _) = worker.readOutput(timeoutSeconds: 10, limit: 4096) { $0.contains(UInt8(ascii: "\n")) }
-        let line = String(decoding: output.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        let line = worker.readFirstLine(timeoutSeconds: 10).line ?? ""
         guard line.hasPrefix("listening ") else {
             throw ServerStartError("a prefork worker did not start" + (line.isEmpty ? "" : ": \(line)"))
         }
