@@ -39,12 +39,16 @@ struct ConnectCall {
         nextSource = count == 0 ? 0 : firstSource % count
     }
 
-    /// socket(), bind to the next source address, connect(): the start of one client.
-    mutating func start() -> Outcome {
+    /// socket(), bind to the next source address, connect(): the start of one client. `receiveBuffer`: a small
+    /// SO_RCVBUF, set before connect() so the window the server sees is small too (a slow reader's).
+    mutating func start(receiveBuffer: Int32? = nil) -> Outcome {
         // Non-blocking so one thread can hold thousands of handshakes; CLOEXEC so worker processes we spawn
         // do not inherit connections.
         let fd = destination.makeSocket(nonBlocking: true)
         guard fd >= 0 else { return .failed(Self.setupFailure(errno)) }
+        if var bytes = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, socklen_t(MemoryLayout<Int32>.size))
+        }
         if !sources.isEmpty && !bindSource(fd) {
             let error = errno
             close(fd)

@@ -3,6 +3,11 @@ import Wire
 /// One simulated client: the connection it holds now and where it stands. A worker keeps a fixed array of
 /// these and reuses them, so a new connection costs no allocation (the session keeps its ring on reset).
 struct ConnectionSlot {
+    /// Measured clients are the run's figures; idle and slow ones load the server beside them, reported apart.
+    enum Role: UInt8 {
+        case measured, idle, slow
+    }
+
     enum Phase: UInt8 {
         /// No connection: waiting for its start time, or at rest (count mode done, run ending).
         case idle
@@ -12,6 +17,12 @@ struct ConnectionSlot {
         case open
     }
 
+    let role: Role
+    /// The client's kind in a mix (0 without one), with its requests per connection and think time.
+    let profile: Int
+    let requests: Int
+    let thinkMicros: Int
+    let jitterMicros: Int
     var fd: Int32 = -1
     var phase = Phase.idle
     /// Bumped whenever the connection closes, so timers pushed for the old connection are recognised as stale.
@@ -37,9 +48,22 @@ struct ConnectionSlot {
     var outEnd = 0
     /// Every request of the connection is out: the request protocol half-closed, HTTP asked the server to close.
     var halfClosed = false
+    /// Echo: the bytes of the exchange, and how many of them send() took.
+    var echoSize = 0
+    var echoSent = 0
+    /// `--reconnect backoff`: refusals or resets in a row (kept across connections), and whether the client is
+    /// waiting one out now.
+    var backoffAttempts: UInt8 = 0
+    var inBackoff = false
 
-    init(session: ClientSession) {
+    init(session: ClientSession, role: Role = .measured, profile: Int = 0, settings: LoadSettings) {
         self.session = session
+        self.role = role
+        self.profile = profile
+        let kind = settings.mix.isEmpty ? nil : settings.mix[profile]
+        requests = kind?.requestsPerConnection ?? settings.requestsPerConnection
+        thinkMicros = kind?.thinkMicros ?? settings.thinkMicros
+        jitterMicros = kind?.jitterMicros ?? settings.jitterMicros
     }
 
     /// Fresh per-connection state for a connection just started on `fd`.
@@ -56,5 +80,10 @@ struct ConnectionSlot {
         outStart = 0
         outEnd = 0
         halfClosed = false
+        echoSize = 0
+        echoSent = 0
     }
+
+    /// Bytes are waiting for the socket to take them.
+    var hasOutput: Bool { outEnd > outStart || echoSent < echoSize }
 }

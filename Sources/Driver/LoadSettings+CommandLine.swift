@@ -14,7 +14,7 @@ extension LoadSettings {
         if makesRequests {
             arguments += [
                 "--requests", String(requestsPerConnection), "--pipeline", String(pipeline),
-                "--size", sizeMin == sizeMax ? String(sizeMin) : "\(sizeMin)-\(sizeMax)",
+                "--size", sizeText,
             ]
         }
         if wireProtocol == .http {
@@ -25,6 +25,17 @@ extension LoadSettings {
         if let rate { arguments += ["--rate", String(rate)] }
         if let connections { arguments += ["--connections", String(connections)] }
         if burst { arguments.append("--burst") }
+        if !mix.isEmpty {
+            arguments += ["--mix", mix.map {
+                "\($0.name)=\(Units.decimal($0.percent))%,requests=\($0.requestsPerConnection),"
+                    + "think=\(duration($0.thinkMicros)),jitter=\(duration($0.jitterMicros))"
+            }.joined(separator: ";")]
+        }
+        if idle > 0 { arguments += ["--idle", String(idle)] }
+        if let backoff = reconnectBackoffMicros {
+            arguments += ["--reconnect", "backoff=\(duration(backoff.lowerBound))..\(duration(backoff.upperBound))"]
+        }
+        if slow > 0 { arguments += ["--slow", "\(slow):\(slowBytesPerSecond)"] }
         return arguments
     }
 }

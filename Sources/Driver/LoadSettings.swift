@@ -24,6 +24,8 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var jitterMicros = 0
     public var sizeMin: UInt32 = 16
     public var sizeMax: UInt32 = 16
+    /// A size mix instead of the one range above (which then spans it); empty for none.
+    public var sizeMix: [SizeShare] = []
     /// Requests in flight per connection.
     public var pipeline = 1
     /// Event loops per process.
@@ -32,6 +34,17 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var connectTimeoutMicros = 2_000_000
     /// Longest wait for the server's next byte once connected.
     public var timeoutMicros = 5_000_000
+    /// Kinds of measured clients, each with its share, requests and think time, and figures of its own; empty: one
+    /// kind, from the settings above.
+    public var mix: [ClientProfile] = []
+    /// Connections opened beside the measured clients and held without a word (a server's idle keep-alive clients).
+    public var idle = 0
+    /// Clients beside the measured ones that send each request, and read each response, at `slowBytesPerSecond`.
+    public var slow = 0
+    public var slowBytesPerSecond = 10.0
+    /// `--reconnect backoff=MIN..MAX`: a client whose connection is refused or reset waits a random delay of up to
+    /// MIN x 2^(attempt-1), at most MAX (exponential backoff with full jitter), before it tries again; nil: at once.
+    public var reconnectBackoffMicros: ClosedRange<Int>?
     /// Start every initial connection at once instead of pacing them (see ``pacedStartsPerSecond``).
     public var burst = false
     /// Loopback targets: source addresses 127.0.0.2 ... 127.0.0.(1+n) to spread over; 0 binds none.
@@ -64,8 +77,17 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         checksLength ?? path.hasPrefix("/bytes/" + HTTPRequestTemplate.sizePlaceholder)
     }
 
+    /// The sizes as `--size` takes them: `16`, `1-4096` or `16:90%,1000000:10%`.
+    public var sizeText: String {
+        sizeMix.isEmpty ? SizeShare(min: sizeMin, max: sizeMax, percent: 100).sizeText : SizeShare.text(sizeMix)
+    }
+
     /// Whether each connection makes requests (every protocol but the greeting).
     public var makesRequests: Bool { wireProtocol != .greeting }
+
+    /// Whether a connection is one exchange (greeting, echo), so that an open-loop rate paces connection starts rather
+    /// than requests.
+    public var ratePacesConnections: Bool { wireProtocol == .greeting || wireProtocol == .echo }
 
     public var isOpenLoop: Bool { rate != nil }
     public var isCountMode: Bool { connections != nil }
@@ -73,7 +95,10 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var workerCount: Int { threads * processes }
 
     /// Descriptors one process needs: its share of clients, its epoll instances, and room for stdio and pipes.
-    public var descriptorsPerProcess: Int { (clients + processes - 1) / processes + threads + 32 }
+    public var descriptorsPerProcess: Int { (clients + idle + slow + processes - 1) / processes + threads + 32 }
+
+    /// Whether idle or slow clients run beside the measured ones.
+    public var hasBackground: Bool { idle > 0 || slow > 0 }
 
     /// A sentence saying what is wrong with these settings, or nil when they can run with `descriptorLimit`.
     public func problem(descriptorLimit: Int = .max) -> String? {
@@ -88,9 +113,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             return "--clients (\(clients)) must be at least --threads x --processes (\(workerCount)): "
                 + "each event loop needs a client"
         }
-        if wireProtocol == .greeting && (pipeline != 1 || requestsPerConnection != 1) {
-            return "--pipeline and --requests apply to --protocol request and http; a greeting is one frame per "
-                + "connection"
+        if ratePacesConnections && (pipeline != 1 || requestsPerConnection != 1) {
+            return "--pipeline and --requests apply to --protocol request, http and multiplex; "
+                + (wireProtocol == .echo ? "an echo is one exchange" : "a greeting is one frame") + " per connection"
         }
         if wireProtocol == .http {
             if !path.hasPrefix("/") { return "--path takes a path that starts with /, got '\(path)'" }
@@ -100,6 +125,13 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             for field in fields {
                 if let problem = HTTPRequestTemplate.problem(with: field) { return "--header " + problem }
             }
+        }
+        if let profile = mix.first(where: { $0.requestsPerConnection < pipeline }), makesRequests {
+            return "--pipeline (\(pipeline)) cannot exceed the requests of --mix profile \(profile.name) "
+                + "(\(profile.requestsPerConnection))"
+        }
+        if !mix.isEmpty && ratePacesConnections {
+            return "--mix applies to request, http and multiplex: its profiles differ in requests and think time"
         }
         if pipeline > requestsPerConnection && makesRequests {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
@@ -115,6 +147,16 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         }
         if isOpenLoop && isCountMode {
             return "--rate and --connections are two different load shapes: choose one"
+        }
+        if hasBackground && wireProtocol == .greeting {
+            return "--idle and --slow apply to request, http, echo and multiplex: a greeting server speaks first and "
+                + "closes, so a client cannot stay idle or slow"
+        }
+        if idle < 0 || slow < 0 || !(slowBytesPerSecond >= 1) {
+            return "--idle and --slow take a count of at least 0, and --slow's rate at least 1 byte/s"
+        }
+        if let backoff = reconnectBackoffMicros, backoff.lowerBound < 1 {
+            return "--reconnect backoff=MIN..MAX takes MIN above zero, such as backoff=10ms..1s"
         }
         if jitterMicros > thinkMicros {
             return "--jitter must not exceed --think, or think times would be negative"

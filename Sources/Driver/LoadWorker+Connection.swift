@@ -16,8 +16,8 @@ extension LoadWorker {
             return
         }
         var intended = now
-        if settings.isOpenLoop && settings.wireProtocol == .greeting {
-            // Open loop greeting: starts follow the slot's schedule; a late start is timed from its intended
+        if settings.isOpenLoop && settings.ratePacesConnections {
+            // Open loop greeting or echo: starts follow the slot's schedule; a late start is timed from its intended
             // moment, so the driver's own lateness shows in the latency (coordinated omission corrected).
             guard slots[slot].nextIntendedNanos <= now else { return arm(slot, at: slots[slot].nextIntendedNanos) }
             intended = slots[slot].nextIntendedNanos
@@ -25,18 +25,18 @@ extension LoadWorker {
             recordLag(intended: intended, now: now)
         }
         startsLeft -= 1
-        if inWindow(now) { metrics.counters.connectionsAttempted += 1 }
+        if inWindow(now) { record(slot) { $0.counters.connectionsAttempted += 1 } }
         switch connector.start() {
         case .failed(let kind):
-            count(kind, now: now)
+            count(slot, kind, now: now)
             // Retry after 1 ms rather than at once: a refused or exhausted connect would otherwise spin.
-            arm(slot, at: now + 1_000_000)
+            if !backOff(slot, after: kind, now: now) { arm(slot, at: now + 1_000_000) }
         case .started(let fd):
             // Readable and writable at once: the first EPOLLOUT edge is the handshake completing, and a greeting
             // connection needs no other epoll_ctl in its life.
             guard epoll.add(fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot)) else {
                 close(fd)
-                count(.localResource, now: now)
+                count(slot, .localResource, now: now)
                 return arm(slot, at: now + 1_000_000)
             }
             // A fresh reading, not the batch's: starts made while handling a batch of events happen later than
@@ -48,25 +48,30 @@ extension LoadWorker {
         }
     }
 
+    /// How a handshake the event reports went: nil when it completed. A refused handshake reports ERR|HUP with IN and
+    /// OUT too: SO_ERROR, not the flags, says how it went.
+    static func handshakeFailure(_ fd: Int32, events: UInt32) -> FailureKind? {
+        guard events & (Epoll.error | Epoll.hangUp) != 0 else { return nil }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        return ConnectCall.handshakeFailure(error)
+    }
+
     /// Edge-triggered reads: reads drain until a short read or EAGAIN, and the socket is never re-armed.
     static let readInterest = Epoll.readable | Epoll.readHangUp | Epoll.edgeTriggered
 
     /// Called for each epoll event of a slot.
     mutating func handle(slot: Int, events: UInt32, now: UInt64) {
+        guard slots[slot].role == .measured else { return handleBackground(slot, events: events, now: now) }
         if slots[slot].phase == .connecting {
-            // A refused handshake reports ERR|HUP with IN and OUT too: SO_ERROR, not the flags, says how it went.
-            if events & (Epoll.error | Epoll.hangUp) != 0 {
-                var error: Int32 = 0
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(slots[slot].fd, SOL_SOCKET, SO_ERROR, &error, &length)
-                if let kind = ConnectCall.handshakeFailure(error) { return fail(slot, kind, now: now) }
-            }
+            if let kind = Self.handshakeFailure(slots[slot].fd, events: events) { return fail(slot, kind, now: now) }
             established(slot, now: now)
             guard slots[slot].phase == .open else { return }
         }
         guard slots[slot].phase == .open else { return }
-        if events & Epoll.writable != 0 && slots[slot].outEnd > slots[slot].outStart {
-            guard flush(slot, now: now) else { return }
+        if events & Epoll.writable != 0 && slots[slot].hasOutput {
+            guard settings.wireProtocol == .echo ? pumpEcho(slot, now: now) : flush(slot, now: now) else { return }
         }
         if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
             readAvailable(slot, hangUp: events & (Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0,
@@ -76,9 +81,13 @@ extension LoadWorker {
 
     private mutating func established(_ slot: Int, now: UInt64) {
         slots[slot].phase = .open
+        if settings.reconnectBackoffMicros != nil { reconnected(slot, now: now) }
         if inWindow(now) {
-            metrics.counters.connectionsEstablished += 1
-            metrics.connectLatency.record(micros: Self.micros(from: slots[slot].connectNanos, to: now))
+            let connect = Self.micros(from: slots[slot].connectNanos, to: now)
+            record(slot) {
+                $0.counters.connectionsEstablished += 1
+                $0.connectLatency.record(micros: connect)
+            }
         }
         // The greeting is owed at once; the request protocol waits on the server only once a request is out.
         slots[slot].deadlineNanos = settings.wireProtocol == .greeting ? now + timeoutNanos : .max
@@ -104,7 +113,7 @@ extension LoadWorker {
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
             recordResponse(slot, sent: slots[slot].connectNanos, intended: slots[slot].intendedNanos, now: now)
             completed(slot, now: now)
-        case .complete where slots[slot].done == settings.requestsPerConnection || settings.wireProtocol == .http:
+        case .complete where slots[slot].done == slots[slot].requests || settings.wireProtocol == .http:
             // An HTTP server may close a keep-alive connection between responses (nginx says so after 1,000 requests;
             // RFC 9112 §9.5 lets it close an idle one without saying): the connection is whole, and the next one
             // goes on with the load. With a response outstanding the ending is `closedEarly`.
@@ -113,26 +122,37 @@ extension LoadWorker {
             fail(slot, .closedEarly, now: now)
         case .badResponse:
             fail(slot, .badResponse, now: now)
+        case .mismatch:
+            fail(slot, .echoMismatch, now: now)
         }
     }
 
+    /// A whole connection: its client thinks before the next one as before a next request (a watchdog that polls
+    /// every few seconds reconnects every few seconds), unless the open-loop schedule decides.
     private mutating func completed(_ slot: Int, now: UInt64) {
-        if inWindow(now) { metrics.counters.connectionsCompleted += 1 }
+        if inWindow(now) { record(slot) { $0.counters.connectionsCompleted += 1 } }
         closeConnection(slot)
-        startNext(slot, now: now)
+        guard slots[slot].thinkMicros > 0 && !settings.isOpenLoop && settings.makesRequests else {
+            return startNext(slot, now: now)
+        }
+        arm(slot, at: now + drawThinkNanos(slot))
     }
 
     /// A failure is data: counted by kind (and in the timeline), then the client is replaced.
     mutating func fail(_ slot: Int, _ kind: FailureKind, now: UInt64) {
-        count(kind, now: now)
+        guard slots[slot].role == .measured else { return backgroundFailed(slot, kind, now: now) }
+        count(slot, kind, now: now)
         closeConnection(slot)
-        startNext(slot, now: now)
+        if !backOff(slot, after: kind, now: now) { startNext(slot, now: now) }
     }
 
-    mutating func count(_ kind: FailureKind, now: UInt64) {
+    mutating func count(_ slot: Int, _ kind: FailureKind, now: UInt64) {
         guard inWindow(now) else { return }
-        metrics.counters.failures[kind] += 1
-        metrics.timeline.recordFailure(second: second(now))
+        let second = second(now)
+        record(slot) {
+            $0.counters.failures[kind] += 1
+            $0.timeline.recordFailure(second: second)
+        }
     }
 
     /// Closing also removes the descriptor from epoll; the new epoch makes the slot's pending timers stale.
@@ -150,26 +170,33 @@ extension LoadWorker {
 
     /// One whole, valid response: total latency (from the intended start in open loop), its uncorrected twin,
     /// the request count and the timeline.
-    mutating func recordResponse(_ slot: Int, sent: UInt64, intended: UInt64, now: UInt64) {
+    /// `ring`: where the request sits in the per-slot tables (nil for a greeting), for the part of the size mix.
+    mutating func recordResponse(_ slot: Int, sent: UInt64, intended: UInt64, now: UInt64, ring: Int? = nil) {
         guard inWindow(now) else { return }
         let total = Self.micros(from: intended, to: now)
-        metrics.counters.requests += 1
-        metrics.totalLatency.record(micros: total)
-        metrics.uncorrectedLatency?.record(micros: Self.micros(from: sent, to: now))
-        metrics.timeline.recordRequest(second: second(now), latencyMicros: total)
+        let uncorrected = Self.micros(from: sent, to: now)
+        let share = ring.flatMap { sentShare.isEmpty ? nil : Int(sentShare[$0]) }
+        let second = second(now)
+        record(slot) {
+            $0.counters.requests += 1
+            $0.totalLatency.record(micros: total)
+            if let share { $0.sizeLatency[share].record(micros: total) }
+            $0.uncorrectedLatency?.record(micros: uncorrected)
+            $0.timeline.recordRequest(second: second, latencyMicros: total)
+        }
     }
 
     /// The oldest outstanding response of a slot is whole: timed when valid, counted by kind when an HTTP error.
     mutating func answered(_ slot: Int, _ outcome: ClientSession.Outcome, now: UInt64) {
-        let ring = slot * settings.pipeline + slots[slot].done % settings.pipeline
+        let ring = slot * settings.pipeline + slots[slot].session.eventRequest
         switch outcome {
         case .valid:
             recordResponse(slot, sent: sentNanos[ring],
-                intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now)
+                intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now, ring: ring)
         case .clientError:
-            count(.httpClientError, now: now)
+            count(slot, .httpClientError, now: now)
         case .serverError:
-            count(.httpServerError, now: now)
+            count(slot, .httpServerError, now: now)
         }
         slots[slot].done += 1
     }

@@ -13,10 +13,11 @@ extension LoadWorker {
     /// Writes every request that is due and allowed by the pipeline depth; arms a timer for the next one.
     /// Returns false when the connection failed (and was replaced) on the way.
     mutating func sendDue(_ slot: Int, now: UInt64) -> Bool {
+        if settings.wireProtocol == .echo { return slots[slot].sent == 0 ? beginEcho(slot, now: now) : true }
         let depth = settings.pipeline
         var wrote = false
         let sentAt = MonotonicClock.nanos()  // fresh, for the reason given where connections start
-        while slots[slot].session.canSend && slots[slot].sent < settings.requestsPerConnection {
+        while slots[slot].session.canSend && slots[slot].sent < slots[slot].requests {
             var intended = now
             if settings.isOpenLoop {
                 let due = slots[slot].nextIntendedNanos
@@ -32,14 +33,15 @@ extension LoadWorker {
                 break
             }
             if slots[slot].outStart > 0 { compactOutput(slot) }
-            let size = drawSize()
+            let (size, share) = drawSize()
             let region = slot * depth * requestCapacity
             let room = UnsafeMutableRawBufferPointer(
                 rebasing: output[(region + slots[slot].outEnd)..<(region + depth * requestCapacity)])
-            let last = slots[slot].sent + 1 == settings.requestsPerConnection
+            let last = slots[slot].sent + 1 == slots[slot].requests
             slots[slot].outEnd += slots[slot].session.writeRequest(size, last: last, into: room)
-            let ring = slot * depth + slots[slot].sent % depth
+            let ring = slot * depth + slots[slot].session.lastRequest
             sentNanos[ring] = sentAt
+            if !sentShare.isEmpty { sentShare[ring] = UInt8(share) }
             if settings.isOpenLoop { intendedNanos[ring] = intended }
             slots[slot].sent += 1
             wrote = true
@@ -56,28 +58,40 @@ extension LoadWorker {
         let region = slot * settings.pipeline * requestCapacity
         while slots[slot].outStart < slots[slot].outEnd {
             let pending = slots[slot].outEnd - slots[slot].outStart
-            // MSG_NOSIGNAL: a server that reset the connection must give EPIPE, not kill the driver.
-            let written = send(slots[slot].fd, output.baseAddress! + region + slots[slot].outStart, pending,
-                Int32(MSG_NOSIGNAL))
-            if written > 0 {
-                slots[slot].outStart += written
-                if inWindow(now) { metrics.counters.bytesSent += written }
-            } else if errno == EAGAIN {
-                // The socket buffer is full: watch for writability again; the next EPOLLOUT edge resumes.
-                _ = epoll.modify(slots[slot].fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot))
-                return true
-            } else if errno != EINTR {
-                fail(slot, ConnectCall.transferFailure(errno), now: now)
-                return false
-            }
+            guard let written = sendOnce(slot, output.baseAddress! + region + slots[slot].outStart, count: pending,
+                now: now)
+            else { return false }
+            if written == 0 { return true }
+            slots[slot].outStart += written
         }
         slots[slot].outStart = 0
         slots[slot].outEnd = 0
-        if slots[slot].sent == settings.requestsPerConnection && !slots[slot].halfClosed {
+        if slots[slot].sent == slots[slot].requests && !slots[slot].halfClosed {
             slots[slot].halfClosed = true
-            if settings.wireProtocol == .request { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
+            if settings.wireProtocol != .http { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
         }
         return true
+    }
+
+    /// One send() of up to `count` bytes on the slot's socket: how many it took, 0 when its buffer is full (the next
+    /// EPOLLOUT edge resumes, writability being watched again), or nil when the connection failed (and was replaced).
+    mutating func sendOnce(_ slot: Int, _ bytes: UnsafeRawPointer, count: Int, now: UInt64) -> Int? {
+        while true {
+            // MSG_NOSIGNAL: a server that reset the connection must give EPIPE, not kill the driver.
+            let written = send(slots[slot].fd, bytes, count, Int32(MSG_NOSIGNAL))
+            if written > 0 {
+                if inWindow(now) { record(slot) { $0.counters.bytesSent += written } }
+                return written
+            }
+            if errno == EAGAIN {
+                _ = epoll.modify(slots[slot].fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot))
+                return 0
+            }
+            if errno != EINTR {
+                fail(slot, ConnectCall.transferFailure(errno), now: now)
+                return nil
+            }
+        }
     }
 
     /// Moves unsent request bytes to the start of the slot's region (rare: only after a partial send()).
@@ -89,15 +103,22 @@ extension LoadWorker {
         slots[slot].outEnd = pending
     }
 
-    private mutating func drawSize() -> UInt32 {
-        let span = UInt64(settings.sizeMax - settings.sizeMin) + 1
-        return span == 1 ? settings.sizeMin : settings.sizeMin + UInt32(random.next() % span)
+    /// A request size, and the part of the size mix it comes from (0 without a mix).
+    mutating func drawSize() -> (size: UInt32, share: Int) {
+        var (low, high, share) = (settings.sizeMin, settings.sizeMax, 0)
+        if !shareBounds.isEmpty {
+            let draw = Double(random.next() >> 11) / Double(1 << 53)
+            share = shareBounds.firstIndex { draw < $0 } ?? shareBounds.count - 1
+            (low, high) = (settings.sizeMix[share].min, settings.sizeMix[share].max)
+        }
+        let span = UInt64(high - low) + 1
+        return (span == 1 ? low : low + UInt32(random.next() % span), share)
     }
 
     /// Think time for the next request: uniform in think ± jitter.
-    private mutating func drawThinkNanos() -> UInt64 {
-        let jitter = UInt64(settings.jitterMicros)
-        let base = UInt64(settings.thinkMicros) - jitter
+    mutating func drawThinkNanos(_ slot: Int) -> UInt64 {
+        let jitter = UInt64(slots[slot].jitterMicros)
+        let base = UInt64(slots[slot].thinkMicros) - jitter
         return (base + (jitter == 0 ? 0 : random.next() % (2 * jitter + 1))) * 1_000
     }
 
@@ -126,7 +147,7 @@ extension LoadWorker {
 
     /// Accounts for one chunk, event by event; returns false when the connection ended (bad bytes) or was replaced.
     private mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
-        if inWindow(now) { metrics.counters.bytesReceived += count }
+        if inWindow(now) { record(slot) { $0.counters.bytesReceived += count } }
         let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
         let depth = settings.pipeline
         var offset = 0
@@ -140,11 +161,15 @@ extension LoadWorker {
             case .bad:
                 fail(slot, .badResponse, now: now)
                 return false
+            case .mismatch:
+                fail(slot, .echoMismatch, now: now)
+                return false
             case .firstByte:
                 // A greeting's first byte is timed from connect(), a response's from its request.
                 let start = settings.makesRequests
-                    ? sentNanos[slot * depth + slots[slot].firstSeen % depth] : slots[slot].connectNanos
-                if inWindow(now) { metrics.firstByteLatency.record(micros: Self.micros(from: start, to: now)) }
+                    ? sentNanos[slot * depth + slots[slot].session.eventRequest] : slots[slot].connectNanos
+                let firstByte = Self.micros(from: start, to: now)
+                if inWindow(now) { record(slot) { $0.firstByteLatency.record(micros: firstByte) } }
                 slots[slot].firstSeen += 1
             case .response(let outcome):
                 // A greeting is timed at the end of the stream, where it is judged whole (``ended(_:now:)``).
@@ -157,7 +182,7 @@ extension LoadWorker {
         let waiting = slots[slot].session.outstanding > 0 || slots[slot].halfClosed || closing
         slots[slot].deadlineNanos = waiting ? now + timeoutNanos : .max
         guard answeredAny && !slots[slot].halfClosed && !closing else { return true }
-        slots[slot].nextSendNanos = now + drawThinkNanos()
+        slots[slot].nextSendNanos = now + drawThinkNanos(slot)
         return sendDue(slot, now: now)
     }
 }

@@ -21,6 +21,10 @@ struct LoadWorker {
     /// Per slot, `pipeline` entries: when each outstanding request was sent, and (open loop) meant to be sent.
     var sentNanos: [UInt64]
     var intendedNanos: [UInt64]
+    /// Per slot, `pipeline` entries: the part of the size mix each outstanding request was drawn from.
+    var sentShare: [UInt8]
+    /// The size mix's cumulative shares, 0-1, and the ranges they draw from.
+    let shareBounds: [Double]
     /// Per slot, `pipeline` x ``requestCapacity`` bytes of requests waiting for send().
     let output: UnsafeMutableRawBufferPointer
     /// Bytes of the longest request (4 in the request protocol, an HTTP request's head).
@@ -29,6 +33,8 @@ struct LoadWorker {
     let input: UnsafeMutableRawBufferPointer
     var random = WyRand()
     var metrics: RunMetrics
+    /// A client mix: what each profile's clients measured, besides the run's figures.
+    var profileMetrics: [RunMetrics]
     let live: LiveCounters
 
     let startNanos: UInt64
@@ -40,9 +46,14 @@ struct LoadWorker {
     let slotIntervalNanos: UInt64
     /// Count mode: connections this worker may still start; Int.max otherwise.
     var startsLeft: Int
-    /// Slots that still have work (count mode ends when none has).
+    /// Measured slots that still have work (count mode ends when none has).
     var busySlots: Int
+    /// Slow clients: a step every `slowTickNanos`, each sending and reading up to `slowBytesPerTick` bytes.
+    let slowTickNanos: UInt64
+    let slowBytesPerTick: Int
     var openConnections = 0
+    /// `--reconnect backoff`: clients waiting out a backoff now.
+    var backingOff = 0
 
     /// - Parameters:
     ///   - index: this worker among all workers of all processes, which decides its share of the clients.
@@ -61,20 +72,47 @@ struct LoadWorker {
         self.startNanos = startNanos
         let count = settings.share(of: settings.clients, worker: index)
         let template = settings.wireProtocol == .http ? settings.httpTemplate : nil
+        // Echo content: 2 MiB of random bytes the exchanges are cut from, cyclically, and checked against.
+        var seed = WyRand()
+        let content = settings.wireProtocol == .echo ? RandomPool(maxSlice: 1 << 20, random: &seed) : nil
         func session() -> ClientSession {
             ClientSession(
                 protocol: settings.wireProtocol, pipelineDepth: settings.pipeline, template: template,
-                checksLength: settings.checksBodyLength)
+                checksLength: settings.checksBodyLength, content: content)
         }
-        // A session per slot, each with its own ring, so no copy-on-write happens on the hot path later.
-        slots = (0..<count).map { _ in ConnectionSlot(session: session()) }
+        // A session per slot, each with its own ring, so no copy-on-write happens on the hot path later. The idle and
+        // slow clients come after the measured ones.
+        let idle = settings.share(of: settings.idle, worker: index)
+        let slow = settings.share(of: settings.slow, worker: index)
+        // Client c of this worker is client index + workers x c of the run, as the first starts count them.
+        slots = (0..<count).map {
+            let profile = ClientProfile.profile(
+                ofClient: index + settings.workerCount * $0, clients: settings.clients, in: settings.mix)
+            return ConnectionSlot(session: session(), profile: settings.mix.isEmpty ? 0 : profile, settings: settings)
+        }
+            + (0..<idle).map { _ in ConnectionSlot(session: session(), role: .idle, settings: settings) }
+            + (0..<slow).map { _ in ConnectionSlot(session: session(), role: .slow, settings: settings) }
+        let total = slots.count
         requestCapacity = session().requestCapacity
-        timers = TimerHeap(capacity: 2 * count)
-        sentNanos = Array(repeating: 0, count: count * settings.pipeline)
-        intendedNanos = Array(repeating: 0, count: settings.isOpenLoop ? count * settings.pipeline : 0)
-        output = .allocate(byteCount: max(1, count * settings.pipeline * requestCapacity), alignment: 8)
+        timers = TimerHeap(capacity: 2 * total)
+        sentNanos = Array(repeating: 0, count: total * settings.pipeline)
+        intendedNanos = Array(repeating: 0, count: settings.isOpenLoop ? total * settings.pipeline : 0)
+        sentShare = Array(repeating: 0, count: settings.sizeMix.isEmpty ? 0 : total * settings.pipeline)
+        slowTickNanos = UInt64(max(0.1, 1 / settings.slowBytesPerSecond) * 1e9)
+        slowBytesPerTick = max(1, Int(settings.slowBytesPerSecond * Double(slowTickNanos) / 1e9))
+        var cumulative = 0.0
+        shareBounds = settings.sizeMix.map {
+            cumulative += $0.percent / 100
+            return cumulative
+        }
+        output = .allocate(byteCount: max(1, total * settings.pipeline * requestCapacity), alignment: 8)
         input = .allocate(byteCount: 64 * 1024, alignment: 16)
-        metrics = RunMetrics(openLoop: settings.isOpenLoop)
+        metrics = RunMetrics(
+            openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count, background: settings.hasBackground,
+            reconnect: settings.reconnectBackoffMicros != nil)
+        profileMetrics = settings.mix.map { _ in
+            RunMetrics(openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count)
+        }
         timeoutNanos = UInt64(settings.timeoutMicros) * 1_000
         connectTimeoutNanos = UInt64(settings.connectTimeoutMicros) * 1_000
         let warmup = settings.isCountMode ? 0 : UInt64(settings.warmupMicros) * 1_000
@@ -96,7 +134,7 @@ struct LoadWorker {
                 slots[slot].nextIntendedNanos = startNanos + UInt64(Double(global) / rate * 1e9)
             }
             let paced = settings.burst ? 0 : UInt64(Double(global) / LoadSettings.pacedStartsPerSecond * 1e9)
-            let first = settings.rate != nil && settings.wireProtocol == .greeting
+            let first = settings.rate != nil && settings.ratePacesConnections
                 ? slots[slot].nextIntendedNanos : startNanos + paced
             arm(slot, at: first)
         }
@@ -132,9 +170,15 @@ struct LoadWorker {
         }
         if let cpuAtStart { metrics.cpuMicros = Int((ThreadCPU.seconds() - cpuAtStart) * 1e6) }
         for slot in slots.indices where slots[slot].phase != .idle {
-            metrics.counters.unfinishedAtEnd += 1
+            switch slots[slot].role {
+            case .measured: record(slot) { $0.counters.unfinishedAtEnd += 1 }
+            case .idle: if slots[slot].phase == .open { metrics.background?.idleHeldAtEnd += 1 }
+            case .slow: break
+            }
             closeConnection(slot)
         }
+        metrics.reconnect?.waitingAtEnd = backingOff
+        metrics.profiles = profileMetrics
         live.publish(metrics.counters, open: 0)
         epoll.release()
         output.deallocate()
@@ -147,6 +191,7 @@ struct LoadWorker {
     /// the kernel already has news for is not one: its event waits in epoll behind others, the lateness is the
     /// driver's, so the news is handled now (its epoll event, if still due, then finds nothing new).
     mutating func expireDeadlines(now: UInt64) {
+        // Idle and slow clients wait on purpose and have no deadline (``deadlineNanos`` stays at its maximum).
         for slot in slots.indices where slots[slot].deadlineNanos < now && slots[slot].phase != .idle {
             let connecting = slots[slot].phase == .connecting
             let news = Self.news(slots[slot].fd, connecting: connecting)
@@ -181,14 +226,23 @@ struct LoadWorker {
         let slot = Int(entry.slot)
         guard slots[slot].epoch == entry.epoch, slots[slot].timerPending else { return }
         slots[slot].timerPending = false
-        switch slots[slot].phase {
-        case .idle: startNext(slot, now: now)
-        case .open: _ = sendDue(slot, now: now)
-        case .connecting: break
+        switch (slots[slot].phase, slots[slot].role) {
+        case (.idle, .measured): startNext(slot, now: now)
+        case (.idle, _): startBackground(slot, now: now)
+        case (.open, .measured): _ = sendDue(slot, now: now)
+        case (.open, .slow): slowStep(slot, now: now)
+        case (.open, .idle), (.connecting, _): break
         }
     }
 
     // MARK: Recording
+
+    /// Counts an event of a measured client into the run's figures and, in a mix, its profile's.
+    @inline(__always)
+    mutating func record(_ slot: Int, _ update: (inout RunMetrics) -> Void) {
+        update(&metrics)
+        if !profileMetrics.isEmpty { update(&profileMetrics[slots[slot].profile]) }
+    }
 
     func inWindow(_ now: UInt64) -> Bool { now >= measureStartNanos && now < measureEndNanos }
 

@@ -20,6 +20,9 @@ public enum SummaryReport {
         lines.append(latencyLine("connect", metrics.connectLatency))
         lines.append(latencyLine("first byte", metrics.firstByteLatency))
         lines.append(latencyLine(settings.isOpenLoop ? "total (corrected)" : "total", metrics.totalLatency))
+        for (share, histogram) in zip(settings.sizeMix, metrics.sizeLatency) {
+            lines.append(latencyLine("  n=\(share.sizeText) (\(Units.decimal(share.percent))%)", histogram))
+        }
         if let uncorrected = metrics.uncorrectedLatency {
             lines.append(latencyLine("total (uncorrected)", uncorrected))
         }
@@ -34,6 +37,18 @@ public enum SummaryReport {
         lines.append("  Server failures: \(counters.failures.serverSide.grouped)" + breakdown(counters.failures))
         lines.append("  Driver-local failures (the driver's limit, not the server's): "
             + counters.failures.driverLocal.grouped)
+        for (profile, part) in zip(settings.mix, metrics.profiles) {
+            lines.append(latencyLine("  \(profile.name) (\(Units.decimal(profile.percent))%)", part.totalLatency)
+                + "  \(part.counters.requests.grouped) requests, \(part.counters.failures.total.grouped) failures")
+        }
+        if let background = metrics.background { lines += backgroundLines(background, settings) }
+        if let reconnect = metrics.reconnect, let backoff = settings.reconnectBackoffMicros {
+            let recovery = reconnect.recoveryMicros.map { "back to full load \(format(micros: $0)) after the server returned" }
+                ?? (reconnect.waitingAtEnd > 0
+                    ? "\(reconnect.waitingAtEnd.grouped) clients still waiting when the run ended" : "no outage")
+            lines.append("  Reconnects (backoff \(format(micros: UInt64(backoff.lowerBound)))..."
+                + "\(format(micros: UInt64(backoff.upperBound)))): \(reconnect.reconnects.grouped); " + recovery)
+        }
         if counters.unfinishedAtEnd > 0 {
             lines.append("  Still open when the run ended (no verdict): \(counters.unfinishedAtEnd.grouped)")
         }
@@ -42,6 +57,24 @@ public enum SummaryReport {
         lines.append("Requests/sec:    \(String(format: "%10.2f", result.requestsPerSecond))")
         lines.append("Transfer/sec:    \(String(format: "%10.2f", result.megabytesPerSecond))MB")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The idle and slow clients, apart from the measured figures above.
+    private static func backgroundLines(_ background: BackgroundClients, _ settings: LoadSettings) -> [String] {
+        var lines: [String] = []
+        if settings.idle > 0 {
+            lines.append("  Idle clients (\(settings.idle.grouped), silent): \(background.idleOpened.grouped) connections "
+                + "opened, \(background.idleDropped.grouped) dropped by the server in the window, "
+                + "\(background.idleFailed.grouped) failed to open, \(background.idleHeldAtEnd.grouped) held at the end")
+        }
+        if settings.slow > 0 {
+            let latency = background.slowLatency.summary
+            lines.append("  Slow clients (\(settings.slow.grouped) at \(Units.decimal(settings.slowBytesPerSecond)) B/s): "
+                + "\(background.slowResponses.grouped) responses, p50 \(format(micros: latency.p50Micros)), max "
+                + "\(format(micros: latency.maxMicros)); failures \(background.slowFailures.total.grouped)"
+                + breakdown(background.slowFailures))
+        }
+        return lines
     }
 
     private static func headline(_ settings: LoadSettings) -> String {
@@ -56,11 +89,15 @@ public enum SummaryReport {
             return "open loop at \(Int(rate).grouped) \(unit)/s"
         }
         guard settings.makesRequests else { return "closed loop" }
-        let size = settings.sizeMin == settings.sizeMax
-            ? "\(settings.sizeMin)" : "\(settings.sizeMin)-\(settings.sizeMax)"
+        if settings.wireProtocol == .echo { return "closed loop, one echo of \(settings.sizeText) B per connection" }
+        let size = settings.sizeText
         let what =
             settings.wireProtocol != .http ? "\(size) B requests"
             : settings.httpTemplate.asksSize ? "GET \(settings.path), n = \(size)" : "GET \(settings.path)"
+        if !settings.mix.isEmpty {
+            let kinds = settings.mix.map { "\($0.name) \(Units.decimal($0.percent))%" }.joined(separator: ", ")
+            return "closed loop, client mix (\(kinds)) of \(what), pipeline \(settings.pipeline)"
+        }
         return "closed loop, \(settings.requestsPerConnection) x \(what) per connection, pipeline \(settings.pipeline)"
     }
 

@@ -59,4 +59,47 @@ public enum Units {
         }
         return UInt32(low)...UInt32(high)
     }
+
+    /// A size mix: `SIZE:P%,SIZE:P%,...`, each SIZE as ``sizeRange(_:option:maximum:)`` takes it, the shares adding up
+    /// to 100%. A lone size without a share is the whole (an empty mix).
+    public static func sizeMix(_ text: String, option: String, maximum: UInt32) throws(ParseError) -> [SizeShare] {
+        guard text.contains(":") else { return [] }
+        var shares: [SizeShare] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
+            guard fields.count == 2, fields[1].hasSuffix("%"), let percent = Double(fields[1].dropLast()),
+                percent > 0, percent <= 100
+            else {
+                throw ParseError(description: "\(option) takes a mix such as 16:90%,1m:10% (each part SIZE:P%), got "
+                    + "'\(part)' in '\(text)'")
+            }
+            let range = try sizeRange(String(fields[0]), option: option, maximum: maximum)
+            shares.append(SizeShare(min: range.lowerBound, max: range.upperBound, percent: percent))
+        }
+        let total = shares.reduce(0) { $0 + $1.percent }
+        guard abs(total - 100) < 1e-6 else {
+            throw ParseError(description: "\(option): the shares of '\(text)' add up to \(decimal(total))%, not 100%")
+        }
+        return shares
+    }
+
+    /// `backoff` or `backoff=MIN..MAX`, as microseconds.
+    public static func backoff(_ text: String, option: String) throws(ParseError) -> ClosedRange<Int> {
+        let usage = "\(option) takes backoff or backoff=MIN..MAX (such as backoff=10ms..1s), got '\(text)'"
+        if text == "backoff" { return 10_000...1_000_000 }
+        guard text.hasPrefix("backoff=") else { throw ParseError(description: usage) }
+        let bounds = text.dropFirst("backoff=".count).components(separatedBy: "..")
+        guard bounds.count == 2 else { throw ParseError(description: usage) }
+        let low = try durationMicros(bounds[0], option: "\(option)'s MIN")
+        let high = try durationMicros(bounds[1], option: "\(option)'s MAX")
+        guard low <= high else {
+            throw ParseError(description: "\(option) backoff=MIN..MAX needs MIN <= MAX, got '\(text)'")
+        }
+        return low...high
+    }
+
+    /// `90`, `12.5`: a figure without a trailing `.0`.
+    static func decimal(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
 }

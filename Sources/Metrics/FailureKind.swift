@@ -10,6 +10,8 @@ public enum FailureKind: String, CaseIterable, Sendable, Codable {
     case closedEarly = "closed_early"
     /// Wrong length, a wrong greeting frame, or a response that is not HTTP.
     case badResponse = "bad_response"
+    /// Echo: a byte came back other than the one sent at its place.
+    case echoMismatch = "echo_mismatch"
     /// An HTTP response with a 4xx status (the connection goes on if the server keeps it).
     case httpClientError = "http_4xx"
     /// An HTTP response with a 5xx status.

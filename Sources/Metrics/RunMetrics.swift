@@ -13,12 +13,24 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     public var uncorrectedLatency: LatencyHistogram?
     /// Open loop only: how late each start was against its schedule.
     public var scheduleLag: LatencyHistogram?
+    /// A size mix: the total latency of each part's requests, in the mix's order; empty without a mix.
+    public var sizeLatency: [LatencyHistogram] = []
     public var timeline = Timeline()
+    /// Idle and slow clients beside the measured ones; nil when the run has none.
+    public var background: BackgroundClients?
+    /// A client mix: each profile's own figures, in the mix's order (the run's are their sum); empty without one.
+    public var profiles: [RunMetrics] = []
+    /// `--reconnect backoff` only: the backoff waits and the recovery after an outage.
+    public var reconnect: ReconnectFigures?
     /// CPU time (user + system) the workers' threads spent in the measured window, in microseconds.
     public var cpuMicros = 0
 
     /// - Parameter openLoop: keeps the uncorrected histogram and the schedule lag as well.
-    public init(openLoop: Bool = false) {
+    /// - Parameter sizeShares: parts of the size mix, each timed apart.
+    public init(openLoop: Bool = false, sizeShares: Int = 0, background: Bool = false, reconnect: Bool = false) {
+        if background { self.background = BackgroundClients() }
+        if reconnect { self.reconnect = ReconnectFigures() }
+        sizeLatency = Array(repeating: LatencyHistogram(), count: sizeShares)
         if openLoop {
             uncorrectedLatency = LatencyHistogram()
             scheduleLag = LatencyHistogram()
@@ -36,7 +48,21 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         if let theirs = other.scheduleLag {
             scheduleLag = (scheduleLag ?? LatencyHistogram()).merged(with: theirs)
         }
+        if sizeLatency.isEmpty { sizeLatency = other.sizeLatency }
+        else { for index in other.sizeLatency.indices { sizeLatency[index].merge(other.sizeLatency[index]) } }
         timeline.merge(other.timeline)
+        if profiles.isEmpty { profiles = other.profiles }
+        else { for index in other.profiles.indices { profiles[index].merge(other.profiles[index]) } }
+        if let theirs = other.reconnect {
+            var ours = reconnect ?? ReconnectFigures()
+            ours.merge(theirs)
+            reconnect = ours
+        }
+        if let theirs = other.background {
+            var ours = background ?? BackgroundClients()
+            ours.merge(theirs)
+            background = ours
+        }
         cpuMicros += other.cpuMicros
     }
 }

@@ -1,4 +1,5 @@
 import Atomics
+import Wire
 
 /// The live counters one server thread (or one event loop) adds to; a server sums all of them for a snapshot.
 ///
@@ -26,6 +27,12 @@ final class CounterCells: @unchecked Sendable {
     @inline(__always)
     func add(_ counter: Counter, _ amount: Int = 1) {
         UnsafeAtomic(at: base + counter.rawValue).wrappingIncrement(by: amount, ordering: .relaxed)
+    }
+
+    /// What a chunk of input, or the client's end, did: the requests it refused and those it completed.
+    func add(_ received: ServerSession.Received) {
+        add(.protocolErrors, received.protocolErrors)
+        add(.requests, received.completed)
     }
 
     func value(_ counter: Counter) -> Int {

@@ -83,6 +83,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// pool stays at 2 MiB whatever the maximum request is.
     static let largestSliceBytes = 1 << 20
 
+    /// Multiplex: the unsent bytes a connection's socket may hold (``SocketCalls/setUnsentLimit(_:bytes:)``), as many
+    /// as the session renders ahead; nil for the protocols that answer in order.
+    var unsentLimit: Int? { wireProtocol == .multiplex ? ServerSession.multiplexAhead : nil }
+
     /// The block of random bytes every response of this server is cut from; nil for the greeting protocol, whose
     /// 16 random bytes per frame come straight from a generator.
     func makeResponsePool() -> RandomPool? {

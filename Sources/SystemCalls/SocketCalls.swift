@@ -36,6 +36,14 @@ public enum SocketCalls {
         return sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
     }
 
+    /// TCP_NOTSENT_LOWAT: the socket takes more only while fewer than `bytes` of what it holds are unsent. Without it
+    /// a loopback socket queues megabytes, and whatever a server writes later (a small answer's frame) waits behind
+    /// them however the server orders its writes; HTTP/2 servers set it for the same reason.
+    public static func setUnsentLimit(_ descriptor: Int32, bytes: Int) {
+        var value = Int32(bytes)
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Turns the Nagle algorithm off: an answer smaller than a segment that follows one not yet acknowledged would
     /// otherwise wait for the client's delayed ACK (up to 40 ms).
     public static func setNoDelay(_ descriptor: Int32) {

@@ -2,10 +2,11 @@
 /// from it the bytes it owes, as pieces to hand to the socket (writev) or the channel; it says when to read and when
 /// to close. A model therefore decides only how connections are scheduled; what is said on them is written here once.
 ///
-/// Output pieces point into this session's own scratch space (HTTP heads, greeting frames, error bodies) or into
-/// the server's ``RandomPool`` (response bytes): nothing is allocated per request, and a response of any size costs no
-/// copy. What a client may make a session hold is bounded: a request-protocol session owes a count of bytes; an
-/// HTTP session queues at most ``pendingLimit`` responses and stops taking input until the client reads them.
+/// Output pieces point into this session's own scratch space (HTTP heads, greeting frames, error bodies, multiplex
+/// frame heads, echoed bytes) or into the server's ``RandomPool`` (response bytes): nothing is allocated per request,
+/// and a response of any size costs no copy. What a client may make a session hold is bounded: a request-protocol
+/// session owes a count of bytes; an HTTP or multiplex session queues at most ``pendingLimit`` responses, and an echo
+/// session holds at most ``echoCapacity`` bytes, before it stops taking input until the client reads what it owes.
 ///
 /// A model keeps one session per connection slot and calls ``reset()`` for each new connection.
 public final class ServerSession {
@@ -29,18 +30,27 @@ public final class ServerSession {
         /// Bytes taken; fewer than given when the session stopped (``wantsInput`` turned false): the model keeps
         /// the rest and offers it again once the output has drained.
         public var consumed = 0
-        /// Requests refused: in the request protocol n = 0, n > max or a half-close inside a header (the
-        /// connection closes at once); in HTTP, those answered with a 4xx or 5xx status.
+        /// Requests refused: in the request and multiplex protocols n = 0, n > max or a half-close inside a header
+        /// (the connection closes at once); in HTTP, those answered with a 4xx or 5xx status.
         public var protocolErrors = 0
+        /// Responses completed with no byte left to send: an echo whose last byte was out before the client's end.
+        public var completed = 0
 
-        public init(consumed: Int = 0, protocolErrors: Int = 0) {
+        public init(consumed: Int = 0, protocolErrors: Int = 0, completed: Int = 0) {
             self.consumed = consumed
             self.protocolErrors = protocolErrors
+            self.completed = completed
         }
     }
 
-    /// HTTP responses queued at most before the session stops reading a client that pipelines without reading.
+    /// HTTP or multiplex responses queued at most before the session stops reading a client that pipelines without
+    /// reading.
     public static let pendingLimit = 32
+    /// Echo: bytes read and not yet sent, at most; a model's read buffer (64 KiB) is taken whole.
+    public static let echoCapacity = 1 << 16
+    /// Multiplex: frames are rendered no further ahead of the socket than this, so that a small answer that arrives
+    /// later is not queued behind a MiB of frames already gathered.
+    public static let multiplexAhead = 16 * MultiplexFrame.maxPayload
     /// Output pieces gathered at most at once (a writev takes up to 1,024); a greeting needs one.
     public static let pieceLimit = 64
     private let pieceCapacity: Int
@@ -66,8 +76,9 @@ public final class ServerSession {
 
     // Greeting: whether the frame is still to be rendered.
     private var greetingOwed = false
-    // Request: the header being read, bytes owed but not yet rendered, and the requests they answer.
-    private var header: UInt32 = 0
+    // Request and multiplex: the header being read; request: bytes owed but not yet rendered, and the requests they
+    // answer.
+    private var header: UInt64 = 0
     private var headerBytes = 0
     private var owedBytes = 0
     private var unanswered = 0
@@ -79,11 +90,25 @@ public final class ServerSession {
     /// Random body bytes of the response being rendered that are not yet in a piece.
     private var bodyLeft = 0
     private var date = HTTPDate()
+    // Multiplex: the responses owed, a ring in round-robin order: ids and bytes still to frame.
+    private var owedIDs: [UInt32]
+    private var owedLeft: [Int]
+    private var owedHead = 0
+    private var owedCount = 0
+    // Echo: bytes at the end of the scratch space read but not yet in a piece; whether any byte came at all.
+    private var echoHeld = 0
+    private var echoedAny = false
 
     public init(_ configuration: Configuration) {
         self.configuration = configuration
         let http = configuration.wireProtocol == .http
-        scratch = .allocate(byteCount: http ? Self.scratchCapacity : Greeting.frameLength, alignment: 16)
+        let scratchBytes = switch configuration.wireProtocol {
+        case .http: Self.scratchCapacity
+        case .echo: Self.echoCapacity
+        case .multiplex: 1024  // frame heads: 128 between two moments when every piece is sent
+        case .greeting, .request: Greeting.frameLength
+        }
+        scratch = .allocate(byteCount: scratchBytes, alignment: 16)
         pieceCapacity = configuration.wireProtocol == .greeting ? 1 : Self.pieceLimit
         pieces = .allocate(capacity: pieceCapacity)
         ends = .allocate(capacity: pieceCapacity)
@@ -91,6 +116,9 @@ public final class ServerSession {
             ? Array(repeating: HTTPResponseHead(status: .ok, body: .greeting, omitsBody: false, closes: false,
                                                 saysKeepAlive: false), count: Self.pendingLimit)
             : []
+        let multiplex = configuration.wireProtocol == .multiplex
+        owedIDs = Array(repeating: 0, count: multiplex ? Self.pendingLimit : 0)
+        owedLeft = Array(repeating: 0, count: multiplex ? Self.pendingLimit : 0)
         reset()
     }
 
@@ -119,6 +147,10 @@ public final class ServerSession {
         pendingHead = 0
         pendingCount = 0
         bodyLeft = 0
+        owedHead = 0
+        owedCount = 0
+        echoHeld = 0
+        echoedAny = false
     }
 
     // MARK: State
@@ -131,6 +163,8 @@ public final class ServerSession {
         case .greeting: return false
         case .request: return owedBytes == 0 && first == count
         case .http: return pendingCount < Self.pendingLimit
+        case .multiplex: return owedCount < Self.pendingLimit
+        case .echo: return scratchEnd < Self.echoCapacity
         }
     }
 
@@ -143,7 +177,8 @@ public final class ServerSession {
 
     /// Whether every byte asked for so far has been handed over: the connection waits on the client.
     public var owesNothing: Bool {
-        first == count && owedBytes == 0 && pendingCount == 0 && bodyLeft == 0 && !greetingOwed
+        first == count && owedBytes == 0 && pendingCount == 0 && bodyLeft == 0 && !greetingOwed && owedCount == 0
+            && echoHeld == 0
     }
 
     /// HTTP: a request has begun and is not whole (head and body). A model closes a client that stays here longer
@@ -168,24 +203,33 @@ public final class ServerSession {
         case .greeting: return Received(consumed: bytes.count)  // a greeting client has nothing to say
         case .request: return receiveRequests(bytes)
         case .http: return receiveHTTP(bytes)
+        case .multiplex: return receiveMultiplex(bytes)
+        case .echo: return receiveEcho(bytes)
         }
     }
 
     /// Called by a model when the client half-closes (read returned 0): what was asked is still answered, then the
-    /// connection closes; a request protocol header cut short is a protocol error and closes it at once.
+    /// connection closes; a request or multiplex header cut short is a protocol error and closes it at once. An echo
+    /// is whole once its last byte is out: now, if it is out already.
     public func receiveEnd() -> Received {
         inputEnded = true
-        guard configuration.wireProtocol == .request, headerBytes > 0, !closeNow else { return Received() }
+        if configuration.wireProtocol == .echo && echoedAny && echoHeld == 0 {
+            guard first < count else { return Received(completed: 1) }
+            ends[count - 1] += 1
+        }
+        guard [.request, .multiplex].contains(configuration.wireProtocol), headerBytes > 0, !closeNow else {
+            return Received()
+        }
         closeNow = true
         return Received(protocolErrors: 1)
     }
 
     private func receiveRequests(_ bytes: UnsafeRawBufferPointer) -> Received {
         for byte in bytes {
-            header = header << 8 | UInt32(byte)
+            header = header << 8 | UInt64(byte)
             headerBytes += 1
             guard headerBytes == RequestHeader.length else { continue }
-            let size = header
+            let size = UInt32(truncatingIfNeeded: header)
             header = 0
             headerBytes = 0
             guard size >= 1 && size <= configuration.maxRequestBytes else {
@@ -196,6 +240,39 @@ public final class ServerSession {
             unanswered += 1
         }
         return Received(consumed: bytes.count)
+    }
+
+    private func receiveMultiplex(_ bytes: UnsafeRawBufferPointer) -> Received {
+        var index = 0
+        while index < bytes.count && owedCount < Self.pendingLimit {
+            header = header << 8 | UInt64(bytes[index])
+            headerBytes += 1
+            index += 1
+            guard headerBytes == MultiplexFrame.requestLength else { continue }
+            let (id, size) = (UInt32(truncatingIfNeeded: header >> 32), UInt32(truncatingIfNeeded: header))
+            header = 0
+            headerBytes = 0
+            guard size >= 1 && size <= configuration.maxRequestBytes else {
+                closeNow = true
+                return Received(consumed: bytes.count, protocolErrors: 1)
+            }
+            let tail = (owedHead + owedCount) % Self.pendingLimit
+            owedIDs[tail] = id
+            owedLeft[tail] = Int(size)
+            owedCount += 1
+        }
+        return Received(consumed: index)
+    }
+
+    /// Copies what fits behind the bytes held; they go out in order, as pieces of the scratch space.
+    private func receiveEcho(_ bytes: UnsafeRawBufferPointer) -> Received {
+        let take = min(bytes.count, Self.echoCapacity - scratchEnd)
+        guard take > 0 else { return Received() }
+        (scratch.baseAddress! + scratchEnd).copyMemory(from: bytes.baseAddress!, byteCount: take)
+        scratchEnd += take
+        echoHeld += take
+        echoedAny = true
+        return Received(consumed: take)
     }
 
     private func receiveHTTP(_ bytes: UnsafeRawBufferPointer) -> Received {
@@ -282,7 +359,11 @@ public final class ServerSession {
         if first == count {
             first = 0
             count = 0
-            scratchEnd = 0
+            // Echoed bytes read since the last gather move to the front.
+            if echoHeld > 0 {
+                scratch.baseAddress!.copyMemory(from: scratch.baseAddress! + scratchEnd - echoHeld, byteCount: echoHeld)
+            }
+            scratchEnd = echoHeld
         }
         return completed
     }
@@ -307,6 +388,41 @@ public final class ServerSession {
             }
         case .http:
             renderHTTP(using: &random)
+        case .multiplex:
+            renderFrames(using: &random)
+        case .echo:
+            guard echoHeld > 0, count < pieceCapacity else { return }
+            appendScratch(from: scratchEnd - echoHeld, completing: inputEnded ? 1 : 0)
+            echoHeld = 0
+        }
+    }
+
+    /// One frame of the oldest owed response at a time, which then goes to the back of the ring if it has more: the
+    /// round-robin that lets small answers overtake large ones.
+    private func renderFrames(using random: inout WyRand) {
+        let pool = configuration.pool!
+        var ahead = 0
+        for index in first..<count { ahead += pieces[index].count }
+        while owedCount > 0 && count + 2 <= pieceCapacity && scratchEnd + MultiplexFrame.headerLength <= scratch.count
+            && ahead < Self.multiplexAhead
+        {
+            let id = owedIDs[owedHead]
+            let left = owedLeft[owedHead]
+            let length = min(left, MultiplexFrame.maxPayload)
+            owedHead = (owedHead + 1) % Self.pendingLimit
+            owedCount -= 1
+            if left > length {
+                let tail = (owedHead + owedCount) % Self.pendingLimit
+                owedIDs[tail] = id
+                owedLeft[tail] = left - length
+                owedCount += 1
+            }
+            MultiplexFrame.write(id, UInt32(length), into: scratch, at: scratchEnd)
+            append(UnsafeRawBufferPointer(rebasing: scratch[scratchEnd..<(scratchEnd + MultiplexFrame.headerLength)]),
+                completing: 0)
+            scratchEnd += MultiplexFrame.headerLength
+            append(pool.slice(length, using: &random), completing: left == length ? 1 : 0)
+            ahead += MultiplexFrame.headerLength + length
         }
     }
 

@@ -12,7 +12,7 @@ import Glibc
 extension Bench {
     struct Drive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fire clients at a server speaking the greeting, request or HTTP protocol; print a wrk-like "
+            abstract: "Fire clients at a server speaking greeting, request, HTTP, echo or multiplex; print a wrk-like "
                 + "summary.",
             discussion: "Closed loop by default (--clients kept busy for --duration after --warmup); "
                 + "--connections N for count mode; --rate R for open loop with coordinated omission corrected. "

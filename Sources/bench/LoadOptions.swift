@@ -12,7 +12,10 @@ import Glibc
 struct LoadOptions: ParsableArguments {
     @Option(
         name: .customLong("protocol"),
-        help: "greeting (one frame per connection), request (n bytes asked) or http (GET --path); default greeting.")
+        help: ArgumentHelp(
+            "greeting (one frame per connection), request (n bytes asked), http (GET --path), echo (--size bytes sent "
+                + "and checked, then half-close) or multiplex (n bytes asked by id, answered in interleaved frames); "
+                + "default greeting."))
     var wireProtocol: WireProtocol?
 
     @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
@@ -32,13 +35,15 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Requests per connection (request, http); then half-close (http: Connection: close) and reconnect.")
     var requests = "1"
 
-    @Option(help: "Think time between a response and the next request.")
+    @Option(help: "Think time between a response and the next request (closed loop; also before the next connection).")
     var think = "0ms"
 
     @Option(help: "Think time varies uniformly by up to this much either way.")
     var jitter = "0ms"
 
-    @Option(help: "Bytes asked per request: N, or MIN-MAX drawn uniformly (default 16).")
+    @Option(help: ArgumentHelp(
+        "Bytes asked per request (echo: sent): N, MIN-MAX drawn uniformly, or a mix such as 16:90%,1m:10% whose parts' "
+            + "latencies are reported apart (default 16)."))
     var size: String?
 
     @Option(help: ArgumentHelp(
@@ -67,6 +72,26 @@ struct LoadOptions: ParsableArguments {
 
     @Option(help: "Longest wait for the server's next byte once connected.")
     var timeout = "5s"
+
+    @Option(help: ArgumentHelp(
+        "Kinds of clients, ';' between them: NAME=P%,requests=N,think=T,jitter=J (unset: --requests, --think, "
+            + "--jitter); each has its own rows in summary.csv and lines in the summary and the table.",
+        valueName: "profiles"))
+    var mix: String?
+
+    @Option(help: "Connections opened beside the measured clients and held silent, reported apart (10k allowed).")
+    var idle = "0"
+
+    @Option(help: ArgumentHelp(
+        "N clients beside the measured ones that send each request and read each response at RATE bytes/s "
+            + "(default 10), reported apart.", valueName: "N[:RATE]"))
+    var slow = "0"
+
+    @Option(help: ArgumentHelp(
+        "backoff[=MIN..MAX]: a client refused or reset waits a random delay of up to MIN x 2^(tries-1), at most MAX "
+            + "(default 10ms..1s), before it reconnects; reconnects and the time back to full load are reported.",
+        valueName: "policy"))
+    var reconnect: String?
 
     @Flag(help: "Start all first connections at once instead of pacing them at 20,000/s.")
     var burst = false
@@ -99,7 +124,12 @@ struct LoadOptions: ParsableArguments {
             settings.requestsPerConnection = try Units.wholeCount(requests, option: "--requests")
             settings.thinkMicros = try Units.durationMicros(think, option: "--think")
             settings.jitterMicros = try Units.durationMicros(jitter, option: "--jitter")
-            let sizes = try Units.sizeRange(size ?? "16", option: "--size", maximum: WireDefaults.maxRequestBytes)
+            // An echo asks the server for nothing, so its size is bounded only by what a run can send.
+            let maximum = settings.wireProtocol == .echo ? 1 << 30 : WireDefaults.maxRequestBytes
+            settings.sizeMix = try Units.sizeMix(size ?? "16", option: "--size", maximum: maximum)
+            let sizes = settings.sizeMix.isEmpty
+                ? try Units.sizeRange(size ?? "16", option: "--size", maximum: maximum)
+                : settings.sizeMix.map(\.min).min()!...settings.sizeMix.map(\.max).max()!
             (settings.sizeMin, settings.sizeMax) = (sizes.lowerBound, sizes.upperBound)
             settings.pipeline = try Units.wholeCount(pipeline, option: "--pipeline")
             settings.threads = try threads.map { try Units.wholeCount($0, option: "--threads") }
@@ -108,6 +138,15 @@ struct LoadOptions: ParsableArguments {
             settings.connectTimeoutMicros = try Units.durationMicros(connectTimeout, option: "--connect-timeout")
             settings.timeoutMicros = try Units.durationMicros(timeout, option: "--timeout")
             settings.burst = burst
+            let defaults = ClientProfile(
+                name: "", percent: 100, requestsPerConnection: settings.requestsPerConnection,
+                thinkMicros: settings.thinkMicros, jitterMicros: settings.jitterMicros)
+            settings.mix = try mix.map { try ClientProfile.parse($0, defaults: defaults) } ?? []
+            settings.reconnectBackoffMicros = try reconnect.map { try Units.backoff($0, option: "--reconnect") }
+            settings.idle = try Units.wholeCount(idle, option: "--idle", minimum: 0)
+            let slowParts = slow.split(separator: ":", maxSplits: 1).map(String.init)
+            settings.slow = try Units.wholeCount(slowParts.first ?? "0", option: "--slow", minimum: 0)
+            if slowParts.count == 2 { settings.slowBytesPerSecond = try Units.count(slowParts[1], option: "--slow's RATE") }
             settings.sourceAddresses = sourceAddresses
             if let problem = settings.problem() { throw ValidationError(problem) }
             return settings

@@ -23,7 +23,7 @@ extension Bench {
         @Option(help: "Server model (the list below).")
         var model = ServerModel(rawValue: "event-loop")!
 
-        @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting, request or http.")
+        @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting, request, http, echo or multiplex.")
         var wireProtocol = WireProtocol.greeting
 
         @Option(help: "Address to listen on: IPv4, IPv6 (::1) or a name, resolved before it listens.")

@@ -77,7 +77,7 @@ import Testing
 
     @Test func anUnknownProtocolIsRefused() throws {
         let message = try error(loading: SummaryFixture(protocolName: "gopher").csv()).description
-        #expect(message.contains("protocol 'gopher' where greeting, request or http belongs"), "\(message)")
+        #expect(message.contains("protocol 'gopher' where greeting, request, http, echo or multiplex belongs"), "\(message)")
     }
 
     @Test(arguments: [true, false])

@@ -90,6 +90,11 @@ struct ServerTests {
         }
     }
 
+    /// What echo client `index` sends: 100 + index bytes that differ from one client to the next.
+    static func echoContent(_ index: Int) -> [UInt8] {
+        (0..<(100 + index)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }
+    }
+
     @Test(arguments: ServerModel.allCases, WireProtocol.allCases)
     func serves200ConcurrentClients(model: ServerModel, wireProtocol: WireProtocol) async throws {
         try await withRunningServer(model, protocol: wireProtocol) { server, port in
@@ -105,6 +110,12 @@ struct ServerTests {
                     let asks = "GET /bytes/\(index + 1) HTTP/1.1\r\nHost: t\r\n\r\n"
                         + "GET /bytes/100 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
                     #expect(client.send(Array(asks.utf8)))
+                case .echo:
+                    #expect(client.send(Self.echoContent(index)))
+                    client.halfClose()
+                case .multiplex:
+                    #expect(client.sendFrames([(UInt32(index), UInt32(index + 1)), (7, 100)]))
+                    client.halfClose()
                 }
             }
             for (index, client) in clients.enumerated() {
@@ -120,9 +131,12 @@ struct ServerTests {
                     #expect(heads == 2, "client \(index)")
                     #expect(bytes.firstRange(of: Array("Content-Length: \(index + 1)\r\n".utf8)) != nil)
                     #expect(bytes.firstRange(of: Array("Content-Length: 100\r\n".utf8)) != nil)
+                case .echo: #expect(bytes == Self.echoContent(index), "client \(index)")
+                // Two answers of one frame each (both under 16 KiB): two 8-byte frame heads and the bytes.
+                case .multiplex: #expect(bytes.count == 8 + index + 1 + 8 + 100, "client \(index)")
                 }
             }
-            let requests = wireProtocol == .greeting ? 200 : 400
+            let requests = wireProtocol == .greeting || wireProtocol == .echo ? 200 : 400
             #expect(await eventually { server.counters.requests == requests })
             #expect(server.counters.connections == 200)
         }

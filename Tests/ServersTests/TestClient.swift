@@ -60,6 +60,31 @@ final class TestClient {
         send(sizes.flatMap { size in withUnsafeBytes(of: size.bigEndian) { Array($0) } })
     }
 
+    /// Sends one multiplex request `[id][n]` per pair, all in one write.
+    @discardableResult
+    func sendFrames(_ requests: [(id: UInt32, size: UInt32)]) -> Bool {
+        send(requests.flatMap { request in
+            withUnsafeBytes(of: request.id.bigEndian) { Array($0) } + withUnsafeBytes(of: request.size.bigEndian) { Array($0) }
+        })
+    }
+
+    /// Sends what the socket takes now without waiting; returns how many bytes that was.
+    func sendSome(_ bytes: ArraySlice<UInt8>) -> Int {
+        let count = bytes.withUnsafeBytes {
+            Glibc.send(descriptor, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
+        return max(0, count)
+    }
+
+    /// What has arrived, waiting up to `waitingMillis` for the first byte; empty when nothing came.
+    func readAvailable(waitingMillis: Int32) -> [UInt8] {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, waitingMillis) == 1 else { return [] }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let received = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        return received > 0 ? Array(chunk[..<received]) : []
+    }
+
     /// Shuts down the sending side: the server sees EOF and should answer what it got, then close.
     func halfClose() {
         shutdown(descriptor, Int32(SHUT_WR))

@@ -59,7 +59,9 @@ struct SessionConversation {
             turn += 1
         }
         if end {
-            protocolErrors += session.receiveEnd().protocolErrors
+            let ending = session.receiveEnd()
+            protocolErrors += ending.protocolErrors
+            responses += ending.completed
             drain()
         }
     }

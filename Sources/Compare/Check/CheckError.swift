@@ -59,7 +59,7 @@ public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func unknownProtocol(_ source: Source, _ name: String) -> CheckError {
-        CheckError("\(source.name) has protocol '\(name)' where greeting, request or http belongs; \(source.remedy)")
+        CheckError("\(source.name) has protocol '\(name)' where greeting, request, http, echo or multiplex belongs; \(source.remedy)")
     }
 
     static func noSuccessfulRows(_ source: Source) -> CheckError {

@@ -37,6 +37,24 @@ public struct CellResult: Sendable {
         self.failure = failure
     }
 
+    /// The client profile these figures are of (``profiles``); nil for the whole run.
+    public var profile: String?
+
+    /// A client mix: one result per profile, with that profile's figures and none of the server's (which are the
+    /// whole run's); empty without a mix.
+    public var profiles: [CellResult] {
+        guard let drive else { return [] }
+        return zip(settings.mix, drive.metrics.profiles).map { profile, metrics in
+            var part = self
+            part.profile = profile.name
+            part.drive?.metrics = metrics
+            part.server = nil
+            part.floor = nil
+            part.childSummary = nil
+            return part
+        }
+    }
+
     /// `ok`, or `failed: REASON`, as the status column says.
     public var status: String { failure.map { "failed: " + $0 } ?? "ok" }
 

@@ -19,24 +19,34 @@ public enum ComparisonTable {
             ])
         }
         for group in groups(results) {
-            let ok = group.filter { $0.failure == nil }
-            let drives = ok.compactMap(\.drive)
-            func latency(_ percentile: Double) -> String {
-                millis(drives.map { Double($0.metrics.totalLatency.micros(atPercentile: percentile)) }.median)
+            lines.append(row(group, name: group[0].cell.model))
+            // A client mix: each profile's line below its cell's, the server's figures being the whole run's.
+            for (index, profile) in group[0].settings.mix.enumerated() {
+                let parts = group.compactMap { $0.profiles.indices.contains(index) ? $0.profiles[index] : nil }
+                if !parts.isEmpty { lines.append(row(parts, name: "  " + profile.name)) }
             }
-            lines.append([
-                group[0].cell.model, String(group[0].cell.clients), "\(ok.count)/\(group.count)",
-                number(drives.map(\.connectionsPerSecond).median), number(drives.map(\.requestsPerSecond).median),
-                latency(50), latency(99), latency(99.9), failures(group),
-                ok.compactMap(\.serverCPUMicrosPerRequest).median.map { SummaryCSV.decimal($0, places: 1) } ?? "-",
-                ok.compactMap { $0.server?.peakRSSKiB.map { Double($0) / 1024 } }.median.map {
-                    SummaryCSV.decimal($0, places: 1)
-                } ?? "-",
-                number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
-                ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
-            ])
         }
         return align(lines)
+    }
+
+    /// The line of one group: medians over its finished cells.
+    private static func row(_ group: [CellResult], name: String) -> [String] {
+        let ok = group.filter { $0.failure == nil }
+        let drives = ok.compactMap(\.drive)
+        func latency(_ percentile: Double) -> String {
+            millis(drives.map { Double($0.metrics.totalLatency.micros(atPercentile: percentile)) }.median)
+        }
+        return [
+            name, String(group[0].cell.clients), "\(ok.count)/\(group.count)",
+            number(drives.map(\.connectionsPerSecond).median), number(drives.map(\.requestsPerSecond).median),
+            latency(50), latency(99), latency(99.9), failures(group),
+            ok.compactMap(\.serverCPUMicrosPerRequest).median.map { SummaryCSV.decimal($0, places: 1) } ?? "-",
+            ok.compactMap { $0.server?.peakRSSKiB.map { Double($0) / 1024 } }.median.map {
+                SummaryCSV.decimal($0, places: 1)
+            } ?? "-",
+            number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
+            ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
+        ]
     }
 
     /// Results grouped by (model, clients), in the order the groups first appear.

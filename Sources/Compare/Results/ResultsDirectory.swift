@@ -1,6 +1,7 @@
 import SystemCalls
 
-/// A results directory (`results/NAME/`): summary.csv, latency.csv, timeline.csv and meta.csv, each written
+/// A results directory (`results/NAME/`): summary.csv, latency.csv, timeline.csv and meta.csv (and sizes.csv for a
+/// size mix), each written
 /// whole (``AtomicFile``), so rewriting them after every cell leaves whole files whenever a run is stopped.
 public struct ResultsDirectory: Sendable {
     public let path: String
@@ -22,9 +23,9 @@ public struct ResultsDirectory: Sendable {
         meta = [("run_utc", runUTC)] + facts.entries + settings
     }
 
-    /// The summary.csv rows of `results`.
+    /// The summary.csv rows of `results`: each cell's, then (in a client mix) one per profile.
     public func summaryRows(_ results: [CellResult]) -> [[String: String]] {
-        results.map { SummaryCSV.row($0, facts: facts, runUTC: runUTC) }
+        results.flatMap { [$0] + $0.profiles }.map { SummaryCSV.row($0, facts: facts, runUTC: runUTC) }
     }
 
     /// Rewrites all four files from every result so far, and `extra` files (name, table) beside them.
@@ -38,6 +39,7 @@ public struct ResultsDirectory: Sendable {
         try AtomicFile.write(LatencyCSV.table(results).render(), to: path + "/latency.csv")
         try AtomicFile.write(TimelineCSV.table(results).render(), to: path + "/timeline.csv")
         try AtomicFile.write(metaTable.render(), to: path + "/meta.csv")
+        if let sizes = SizesCSV.table(results) { try AtomicFile.write(sizes.render(), to: path + "/sizes.csv") }
         for file in extra { try AtomicFile.write(file.table.render(), to: path + "/" + file.name) }
     }
 }

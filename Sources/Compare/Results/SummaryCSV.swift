@@ -9,7 +9,7 @@ public enum SummaryCSV {
 
     public static let columns: [String] =
         [
-            "run_utc", "git_commit", "host", "cores", "cpu_model", "cpu_governor", "model", "build", "protocol",
+            "run_utc", "git_commit", "host", "cores", "cpu_model", "cpu_governor", "model", "build", "profile", "protocol",
             "clients", "repetition", "status",
             "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms", "jitter_ms",
             "rate_per_s", "connections_limit", "path", "threads", "processes", "elapsed_s",
@@ -24,18 +24,22 @@ public enum SummaryCSV {
             "server_peak_rss_kib", "server_peak_threads", "server_peak_fds", "server_ctx_voluntary",
             "server_ctx_involuntary", "server_connections", "server_requests", "server_protocol_errors",
             "driver_cpu_us_per_request", "driver_cpu_sampled_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
+            "idle_clients", "idle_opened", "idle_dropped", "idle_failed", "idle_held_at_end", "slow_clients",
+            "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
+            "reconnects", "recovery_ms",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
     public static func row(_ result: CellResult, facts: MachineFacts, runUTC: String) -> [String: String] {
         let settings = result.settings
+        let profile = settings.mix.first { $0.name == result.profile }
         // A drive run by a child process brings its own figures; the facts of this run and the cell go over them.
         var row = result.childSummary ?? [:]
         let commit: String = result.commit ?? facts["git_commit"] ?? ""
         let cellFields: [String: String] = [
             "run_utc": runUTC, "git_commit": commit, "host": facts["host"] ?? "", "cores": facts["cores"] ?? "",
             "cpu_model": facts["cpu_model"] ?? "", "cpu_governor": facts["cpu_governor"] ?? "",
-            "model": result.cell.model, "build": result.cell.build ?? "",
+            "model": result.cell.model, "build": result.cell.build ?? "", "profile": result.profile ?? "",
         ]
         row.merge(cellFields) { _, ours in ours }
         let settingFields: [String: String] = [
@@ -43,16 +47,17 @@ public enum SummaryCSV {
             "repetition": String(result.cell.repetition), "status": result.status,
             "duration_s": decimal(Double(settings.durationMicros) / 1e6, places: 3),
             "warmup_s": decimal(Double(settings.warmupMicros) / 1e6, places: 3),
-            "requests_per_conn": String(settings.requestsPerConnection),
-            "size_bytes": settings.sizeMin == settings.sizeMax
-                ? String(settings.sizeMin) : "\(settings.sizeMin)-\(settings.sizeMax)",
+            "requests_per_conn": String(profile?.requestsPerConnection ?? settings.requestsPerConnection),
+            "size_bytes": settings.sizeText,
             "pipeline": String(settings.pipeline),
-            "think_ms": decimal(Double(settings.thinkMicros) / 1e3, places: 3),
-            "jitter_ms": decimal(Double(settings.jitterMicros) / 1e3, places: 3),
+            "think_ms": decimal(Double(profile?.thinkMicros ?? settings.thinkMicros) / 1e3, places: 3),
+            "jitter_ms": decimal(Double(profile?.jitterMicros ?? settings.jitterMicros) / 1e3, places: 3),
             "rate_per_s": settings.rate.map { decimal($0, places: 1) } ?? "",
             "connections_limit": settings.connections.map(String.init) ?? "",
             "path": settings.wireProtocol == .http ? settings.path : "",
             "threads": String(settings.threads), "processes": String(settings.processes),
+            "idle_clients": String(settings.idle), "slow_clients": String(settings.slow),
+            "slow_bytes_per_s": settings.slow > 0 ? decimal(settings.slowBytesPerSecond, places: 3) : "",
         ]
         row.merge(settingFields) { _, ours in ours }
         if let drive = result.drive { addDriveFigures(drive, to: &row) }
@@ -109,6 +114,20 @@ public enum SummaryCSV {
             for (percentile, value) in zip(percentiles, values) { row["\(kind)_\(percentile)_us"] = String(value) }
         }
         row["schedule_lag_max_us"] = metrics.scheduleLag.map { String($0.maxMicros) } ?? ""
+        if let reconnect = metrics.reconnect {
+            row["reconnects"] = String(reconnect.reconnects)
+            row["recovery_ms"] = reconnect.recoveryMicros.map { decimal(Double($0) / 1e3, places: 3) } ?? ""
+        }
+        if let background = metrics.background {
+            row["idle_opened"] = String(background.idleOpened)
+            row["idle_dropped"] = String(background.idleDropped)
+            row["idle_failed"] = String(background.idleFailed)
+            row["idle_held_at_end"] = String(background.idleHeldAtEnd)
+            row["slow_responses"] = String(background.slowResponses)
+            row["slow_failures"] = String(background.slowFailures.total)
+            row["slow_total_p50_us"] = String(background.slowLatency.micros(atPercentile: 50))
+            row["slow_total_max_us"] = String(background.slowLatency.maxMicros)
+        }
     }
 
     /// `value` with at most `places` decimals and a `.` point, whatever the locale.

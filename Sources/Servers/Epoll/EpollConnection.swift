@@ -41,37 +41,38 @@ final class EpollConnection {
 
     var hasUnread: Bool { !unread.isEmpty }
 
-    /// Gives `bytes` to the session and keeps what it does not take; returns the protocol errors it counted.
-    func feed(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> Int {
+    /// Gives `bytes` to the session and keeps what it does not take; returns what the session made of them.
+    func feed(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> ServerSession.Received {
         let received = session.receive(bytes)
         if received.consumed < bytes.count { unread += bytes[received.consumed...] }
         track(now: now)
-        return received.protocolErrors
+        return received
     }
 
-    /// Offers the held bytes again (the session wants input once more); returns the protocol errors counted, nil
-    /// when nothing could be taken.
-    func feedUnread(now: UInt64) -> Int? {
+    /// Offers the held bytes again (the session wants input once more), and the client's end once they are all
+    /// taken; nil when nothing could be taken.
+    func feedUnread(now: UInt64) -> ServerSession.Received? {
         guard !unread.isEmpty else { return nil }
-        let received = unread.withUnsafeBytes { session.receive($0) }
+        var received = unread.withUnsafeBytes { session.receive($0) }
         guard received.consumed > 0 else { return nil }
         unread.removeFirst(received.consumed)
         track(now: now)
-        var errors = received.protocolErrors
         if unread.isEmpty && endPending {
             endPending = false
-            errors += session.receiveEnd().protocolErrors
+            let ending = session.receiveEnd()
+            received.protocolErrors += ending.protocolErrors
+            received.completed += ending.completed
         }
-        return errors
+        return received
     }
 
-    /// The client half-closed; returns the protocol errors it meant (a request cut short).
-    func end() -> Int {
+    /// The client half-closed; returns what that meant (a request cut short, an echo whole).
+    func end() -> ServerSession.Received {
         guard unread.isEmpty else {
             endPending = true
-            return 0
+            return ServerSession.Received()
         }
-        return session.receiveEnd().protocolErrors
+        return session.receiveEnd()
     }
 
     private func track(now: UInt64) {

@@ -132,6 +132,7 @@ final class EpollLoop: @unchecked Sendable {
         connections[Int(fd)] = connection
         open += 1
         if configuration.wireProtocol != .greeting { SocketCalls.setNoDelay(fd) }
+        if let limit = configuration.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
         settle(fd, connection, now: now)
     }
 
@@ -154,11 +155,11 @@ final class EpollLoop: @unchecked Sendable {
             let count = Glibc.read(Int32(fd), readBuffer.baseAddress, readBuffer.count)
             if count > 0 {
                 connection.lastActivity = now
-                counters.add(.protocolErrors, connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now))
+                counters.add(connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now))
                 guard write(Int32(fd), connection) else { return false }
                 if count < readBuffer.count { break }  // the socket is drained for now
             } else if count == 0 {
-                counters.add(.protocolErrors, connection.end())
+                counters.add(connection.end())
                 break
             } else if errno == EAGAIN || errno == EWOULDBLOCK {
                 break
@@ -201,8 +202,8 @@ final class EpollLoop: @unchecked Sendable {
     /// its session waits on now (an epoll_ctl only when that changed).
     private func settle(_ fd: Int32, _ connection: EpollConnection, now: UInt64) {
         guard write(fd, connection) else { return }
-        while connection.session.wantsInput, let errors = connection.feedUnread(now: now) {
-            counters.add(.protocolErrors, errors)
+        while connection.session.wantsInput, let received = connection.feedUnread(now: now) {
+            counters.add(received)
             guard write(fd, connection) else { return }
         }
         let session = connection.session

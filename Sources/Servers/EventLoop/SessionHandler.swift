@@ -96,7 +96,7 @@ final class SessionHandler: ChannelDuplexHandler {
         }
         if lingering { return context.close(promise: nil) }  // nobody waits: the refused client has finished
         if unread == nil {
-            resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+            resources.counters.add(session.receiveEnd())
         } else {
             endPending = true
         }
@@ -124,12 +124,12 @@ final class SessionHandler: ChannelDuplexHandler {
     private func feed(_ buffer: ByteBuffer) {
         var buffer = buffer
         let received = buffer.withUnsafeReadableBytes { session.receive($0) }
-        resources.counters.add(.protocolErrors, received.protocolErrors)
+        resources.counters.add(received)
         buffer.moveReaderIndex(forwardBy: received.consumed)
         unread = buffer.readableBytes > 0 ? buffer : nil
         if unread == nil && endPending {
             endPending = false
-            resources.counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+            resources.counters.add(session.receiveEnd())
         }
         guard resources.wireProtocol == .http else { return }
         if !session.isMidRequest {

@@ -88,7 +88,8 @@ final class EventLoopServer: ServerModelType {
         _ acceptCounters: CounterCells,
         _ resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>]
     ) -> ServerBootstrap {
-        ServerBootstrap(group: loop)
+        let unsentLimit = configuration.unsentLimit
+        return ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             // Every listener of this server shares the port (see start()). A second server that also sets it could
             // share the port too; one that does not gets "address in use", as with the other models.
@@ -110,6 +111,10 @@ final class EventLoopServer: ServerModelType {
                 channel.eventLoop.makeCompletedFuture {
                     // The initializer runs on the channel's own loop, which is what `value` checks.
                     let loopResources = resources[ObjectIdentifier(channel.eventLoop)]!.value
+                    if let limit = unsentLimit {
+                        try channel.syncOptions?.setOption(
+                            .tcpOption(NIOBSDSocket.Option(rawValue: TCP_NOTSENT_LOWAT)), value: SocketOptionValue(limit))
+                    }
                     try channel.pipeline.syncOperations.addHandler(SessionHandler(resources: loopResources))
                 }
             }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 import Wire
 
 /// Serves connections over blocking sockets, one at a time, each from accept to close, with Wire's
@@ -49,6 +50,7 @@ final class ConnectionWorker {
         // No timeouts or TCP_NODELAY for the greeting: 81 bytes always fit in an empty send buffer, so the write
         // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
         if configuration.wireProtocol != .greeting { socket.configureForRequests(timeout: configuration.readTimeout) }
+        if let limit = configuration.unsentLimit { SocketCalls.setUnsentLimit(descriptor, bytes: limit) }
         converse(on: socket)
     }
 
@@ -69,7 +71,7 @@ final class ConnectionWorker {
             guard session.wantsInput else { return }  // nothing owed, nothing wanted: the conversation is over
             if !unread.isEmpty {
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
-                counters.add(.protocolErrors, received.protocolErrors)
+                counters.add(received)
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound
                 continue
             }
@@ -94,7 +96,7 @@ final class ConnectionWorker {
             case .received(let byteCount):
                 unread = 0..<byteCount
             case .ended:
-                counters.add(.protocolErrors, session.receiveEnd().protocolErrors)
+                counters.add(session.receiveEnd())
             case .failed(let failure):
                 if failure == .timedOut && session.isMidRequest {
                     counters.add(.headerTimeouts)

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemCalls
+import Wire
+
+/// The echo conversation: one exchange per connection, written from the content pool in writes of random sizes while
+/// the echo is read as it comes (so that neither side's buffers fill and stall the other), then a half-close, without
+/// which the server's last bytes would be lost.
+extension LoadWorker {
+    /// The connection's exchange begins: a size drawn, a stretch of the content chosen, the clock started.
+    mutating func beginEcho(_ slot: Int, now: UInt64) -> Bool {
+        let (drawn, share) = drawSize()
+        let size = Int(drawn)
+        let content = slots[slot].session.content!.bytes.count
+        slots[slot].session.beginEcho(size: size, offset: Int(random.next() % UInt64(content)))
+        slots[slot].echoSize = size
+        let ring = slot * settings.pipeline
+        sentNanos[ring] = MonotonicClock.nanos()
+        if !sentShare.isEmpty { sentShare[ring] = UInt8(share) }
+        if settings.isOpenLoop { intendedNanos[ring] = slots[slot].intendedNanos }
+        slots[slot].sent = 1
+        slots[slot].deadlineNanos = now + timeoutNanos
+        return pumpEcho(slot, now: now)
+    }
+
+    /// Sends what the socket takes, up to 64 KiB a write; once all is out, half-closes. Returns false when the
+    /// connection failed (and was replaced).
+    mutating func pumpEcho(_ slot: Int, now: UInt64) -> Bool {
+        while slots[slot].echoSent < slots[slot].echoSize {
+            let chunk = slots[slot].session.echoBytes(
+                at: slots[slot].echoSent, limit: 1 + Int(random.next() % (64 * 1024)))
+            guard let written = sendOnce(slot, chunk.baseAddress!, count: chunk.count, now: now) else { return false }
+            if written == 0 { return true }
+            slots[slot].echoSent += written
+        }
+        if !slots[slot].halfClosed {
+            slots[slot].halfClosed = true
+            shutdown(slots[slot].fd, Int32(SHUT_WR))
+        }
+        return true
+    }
+}
