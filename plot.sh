@@ -55,13 +55,14 @@ AWK
 )$2" "$1"
 }
 
-# One data file per model: "clients value" lines from the summary rows whose status is ok. With one awk
+# One data file per model: "clients value" lines from the summary rows whose status is ok (a client mix's profile
+# rows are parts of their cell's row and left out). With one awk
 # expression over a row: its median over the repetitions. With two: 100 x the sum of the first over the sum of
 # the second, over all repetitions, so that failures in one repetition of three are not hidden by a median.
 series() {
     local name=$1 expr=$2 per=${3:-0} pooled=$(($# == 3))
     csv "$dir/summary.csv" "
-f[col[\"status\"]] == \"ok\" {
+f[col[\"status\"]] == \"ok\" && (!(\"profile\" in col) || f[col[\"profile\"]] == \"\") {
     key = f[col[\"model\"]] SUBSEP f[col[\"clients\"]]; values[key] = values[key] \" \" ($expr)
     sums[key] += ($expr); totals[key] += ($per) }
 END { for (key in values) { split(key, k, SUBSEP)

@@ -41,7 +41,6 @@ struct ConnectionSlot {
     var deadlineNanos = UInt64.max
     /// Requests written on this connection, responses whose first byte arrived, responses complete.
     var sent = 0
-    var firstSeen = 0
     var done = 0
     /// Request headers in this slot's region of the output buffer not yet accepted by send().
     var outStart = 0
@@ -60,7 +59,7 @@ struct ConnectionSlot {
         self.session = session
         self.role = role
         self.profile = profile
-        let kind = settings.mix.isEmpty ? nil : settings.mix[profile]
+        let kind = settings.mix.isEmpty || role != .measured ? nil : settings.mix[profile]
         requests = kind?.requestsPerConnection ?? settings.requestsPerConnection
         thinkMicros = kind?.thinkMicros ?? settings.thinkMicros
         jitterMicros = kind?.jitterMicros ?? settings.jitterMicros
@@ -75,7 +74,6 @@ struct ConnectionSlot {
         deadlineNanos = deadline
         session.reset()
         sent = 0
-        firstSeen = 0
         done = 0
         outStart = 0
         outEnd = 0

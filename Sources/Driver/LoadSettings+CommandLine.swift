@@ -1,6 +1,7 @@
 extension LoadSettings {
     /// The `bench drive` options that ask for these settings, spelled as every `bench drive` since the first
-    /// `bench check` baseline (2d84e64) takes them, so that another build's driver can be given the same load
+    /// `bench check` baseline (2d84e64) takes them (the options added since, such as --mix, --idle, --slow and
+    /// --reconnect, appear only when used), so that another build's driver can be given the same load
     /// (`bench check --against` drives a fixed server with both builds' drivers).
     public var driveArguments: [String] {
         func duration(_ micros: Int) -> String { "\(micros)us" }

@@ -130,10 +130,11 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             return "--pipeline (\(pipeline)) cannot exceed the requests of --mix profile \(profile.name) "
                 + "(\(profile.requestsPerConnection))"
         }
-        if !mix.isEmpty && ratePacesConnections {
-            return "--mix applies to request, http and multiplex: its profiles differ in requests and think time"
+        if !mix.isEmpty && (ratePacesConnections || isOpenLoop) {
+            return "--mix is a closed loop of request, http or multiplex clients: its profiles differ in requests "
+                + "and think time, which an open-loop --rate would not keep"
         }
-        if pipeline > requestsPerConnection && makesRequests {
+        if pipeline > requestsPerConnection && makesRequests && mix.isEmpty {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
         }
         if let rate, !(rate >= 1) {
@@ -152,8 +153,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             return "--idle and --slow apply to request, http, echo and multiplex: a greeting server speaks first and "
                 + "closes, so a client cannot stay idle or slow"
         }
-        if idle < 0 || slow < 0 || !(slowBytesPerSecond >= 1) {
-            return "--idle and --slow take a count of at least 0, and --slow's rate at least 1 byte/s"
+        if idle < 0 || slow < 0 || !(slowBytesPerSecond >= 1 && slowBytesPerSecond <= 100_000) {
+            return "--idle and --slow take a count of at least 0, and --slow's rate 1 to 100k bytes/s (a faster "
+                + "client is a measured one)"
         }
         if let backoff = reconnectBackoffMicros, backoff.lowerBound < 1 {
             return "--reconnect backoff=MIN..MAX takes MIN above zero, such as backoff=10ms..1s"

@@ -57,7 +57,8 @@ extension LoadWorker {
             if count < 0 && errno == EAGAIN { return }
             if inWindow(now) { metrics.background?.idleDropped += 1 }
             closeConnection(slot)
-            return startBackground(slot, now: now)
+            // After a pause: a server that accepts and closes at once is not met by a storm of reconnects.
+            return arm(slot, at: now + Self.backgroundRetryNanos)
         }
     }
 
@@ -65,7 +66,8 @@ extension LoadWorker {
     /// sent and as many read, then the next step.
     mutating func slowStep(_ slot: Int, now: UInt64) {
         guard slots[slot].phase == .open else { return }
-        if !slots[slot].hasOutput && slots[slot].session.outstanding == 0
+        // canSend: an HTTP server may have said it closes after its answer, its FIN still to come.
+        if !slots[slot].hasOutput && slots[slot].session.outstanding == 0 && slots[slot].session.canSend
             && slots[slot].sent < slots[slot].requests
         {
             beginSlowRequest(slot, now: now)
@@ -117,7 +119,7 @@ extension LoadWorker {
 
     /// Returns false when the connection ended (and was replaced).
     private mutating func readSlowly(_ slot: Int, now: UInt64) -> Bool {
-        let count = read(slots[slot].fd, input.baseAddress!, slowBytesPerTick)
+        let count = read(slots[slot].fd, input.baseAddress!, min(slowBytesPerTick, input.count))
         if count < 0 {
             guard errno == EAGAIN || errno == EINTR else {
                 backgroundFailed(slot, ConnectCall.transferFailure(errno), now: now)
@@ -172,10 +174,10 @@ extension LoadWorker {
     /// A background client's connection failed, or could not be opened: counted apart, and tried again shortly.
     mutating func backgroundFailed(_ slot: Int, _ kind: FailureKind, now: UInt64) {
         if inWindow(now) {
-            switch slots[slot].role {
-            case .idle where slots[slot].phase == .open: metrics.background?.idleDropped += 1
-            case .idle: metrics.background?.idleFailed += 1
-            case .slow, .measured: metrics.background?.slowFailures[kind] += 1
+            if slots[slot].role == .idle {
+                metrics.background?.idleFailed += 1  // an open idle connection that ends is dropped (drainIdle)
+            } else {
+                metrics.background?.slowFailures[kind] += 1
             }
         }
         if slots[slot].phase != .idle { closeConnection(slot) }

@@ -170,7 +170,6 @@ extension LoadWorker {
                     ? sentNanos[slot * depth + slots[slot].session.eventRequest] : slots[slot].connectNanos
                 let firstByte = Self.micros(from: start, to: now)
                 if inWindow(now) { record(slot) { $0.firstByteLatency.record(micros: firstByte) } }
-                slots[slot].firstSeen += 1
             case .response(let outcome):
                 // A greeting is timed at the end of the stream, where it is judged whole (``ended(_:now:)``).
                 guard settings.makesRequests else { continue }

@@ -42,7 +42,7 @@ struct LoadWorker {
     let measureEndNanos: UInt64
     let timeoutNanos: UInt64
     let connectTimeoutNanos: UInt64
-    /// Open loop: time between two starts (greeting) or requests (request protocol) of one slot.
+    /// Open loop: time between two starts (greeting, echo) or requests (the other protocols) of one slot.
     let slotIntervalNanos: UInt64
     /// Count mode: connections this worker may still start; Int.max otherwise.
     var startsLeft: Int
@@ -98,8 +98,9 @@ struct LoadWorker {
         sentNanos = Array(repeating: 0, count: total * settings.pipeline)
         intendedNanos = Array(repeating: 0, count: settings.isOpenLoop ? total * settings.pipeline : 0)
         sentShare = Array(repeating: 0, count: settings.sizeMix.isEmpty ? 0 : total * settings.pipeline)
-        slowTickNanos = UInt64(max(0.1, 1 / settings.slowBytesPerSecond) * 1e9)
-        slowBytesPerTick = max(1, Int(settings.slowBytesPerSecond * Double(slowTickNanos) / 1e9))
+        // About ten steps a second, each of a whole number of bytes, the step's length fitted to the rate exactly.
+        slowBytesPerTick = max(1, Int(settings.slowBytesPerSecond / 10))
+        slowTickNanos = UInt64(Double(slowBytesPerTick) / settings.slowBytesPerSecond * 1e9)
         var cumulative = 0.0
         shareBounds = settings.sizeMix.map {
             cumulative += $0.percent / 100
@@ -134,7 +135,8 @@ struct LoadWorker {
                 slots[slot].nextIntendedNanos = startNanos + UInt64(Double(global) / rate * 1e9)
             }
             let paced = settings.burst ? 0 : UInt64(Double(global) / LoadSettings.pacedStartsPerSecond * 1e9)
-            let first = settings.rate != nil && settings.ratePacesConnections
+            // Idle and slow clients start paced whatever the load's shape: they are there before the window opens.
+            let first = settings.rate != nil && settings.ratePacesConnections && slots[slot].role == .measured
                 ? slots[slot].nextIntendedNanos : startNanos + paced
             arm(slot, at: first)
         }

@@ -46,7 +46,7 @@ public enum SummaryReport {
             let recovery = reconnect.recoveryMicros.map { "back to full load \(format(micros: $0)) after the server returned" }
                 ?? (reconnect.waitingAtEnd > 0
                     ? "\(reconnect.waitingAtEnd.grouped) clients still waiting when the run ended" : "no outage")
-            lines.append("  Reconnects (backoff \(format(micros: UInt64(backoff.lowerBound)))..."
+            lines.append("  Reconnects (backoff \(format(micros: UInt64(backoff.lowerBound))).."
                 + "\(format(micros: UInt64(backoff.upperBound)))): \(reconnect.reconnects.grouped); " + recovery)
         }
         if counters.unfinishedAtEnd > 0 {
@@ -85,7 +85,7 @@ public enum SummaryReport {
 
     private static func shape(_ settings: LoadSettings) -> String {
         if let rate = settings.rate {
-            let unit = settings.wireProtocol == .greeting ? "connections" : "requests"
+            let unit = settings.ratePacesConnections ? "connections" : "requests"
             return "open loop at \(Int(rate).grouped) \(unit)/s"
         }
         guard settings.makesRequests else { return "closed loop" }

@@ -370,7 +370,8 @@ public final class ServerSession {
 
     /// Renders what is owed into pieces while there is room for them.
     private func render(using random: inout WyRand) {
-        if first > 0 && count == pieceCapacity { compact() }
+        // A multiplex frame takes two pieces: make room before the last one is taken.
+        if first > 0 && count + 2 > pieceCapacity { compact() }
         switch configuration.wireProtocol {
         case .greeting:
             guard greetingOwed, count < pieceCapacity else { return }

@@ -21,7 +21,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
     var connections: String?
 
-    @Option(help: "Open loop: connections/s (greeting) or requests/s (request, http), latency from the intended start.")
+    @Option(help: "Open loop: connections/s (greeting, echo) or requests/s (request, http, multiplex), latency from the intended start.")
     var rate: String?
 
     // bench compare runs dozens of cells, so its windows are shorter (the README's first command, every model at four
@@ -32,7 +32,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Time run before measuring; nothing in it is counted (default 2s; compare: 1s a cell).")
     var warmup: String?
 
-    @Option(help: "Requests per connection (request, http); then half-close (http: Connection: close) and reconnect.")
+    @Option(help: "Requests per connection (request, http, multiplex); then half-close (http: Connection: close) and reconnect.")
     var requests = "1"
 
     @Option(help: "Think time between a response and the next request (closed loop; also before the next connection).")
@@ -58,7 +58,7 @@ struct LoadOptions: ParsableArguments {
         "HTTP: check that every 2xx body is n bytes: auto (when --path is /bytes/{size}) or off."))
     var expectLength = ExpectLength.auto
 
-    @Option(help: "Requests in flight per connection (request, http).")
+    @Option(help: "Requests in flight per connection (request, http, multiplex).")
     var pipeline = "1"
 
     @Option(name: [.short, .long], help: "Event loops (threads) per process; default: one per core.")

@@ -61,6 +61,12 @@ public struct CheckSettings: Sendable, Equatable {
                            expected: "a byte count or a range like 1-4096")
         }
         sizeBytes = size.isEmpty ? nil : size
+        // The check re-measures a baseline's load from these columns alone, which do not carry background clients.
+        for column in ["idle_clients", "slow_clients"] {
+            guard let value = first.row[column], !value.isEmpty, value != "0" else { continue }
+            throw .garbled(first.source, row: first.number, column: column, value: value,
+                           expected: "0 (bench check measures no idle or slow clients; record it without them)")
+        }
         pipeline = try first.optionalInt("pipeline")
         thinkMillis = try first.optionalDouble("think_ms")
         ratePerSecond = try first.optionalDouble("rate_per_s")

@@ -84,7 +84,8 @@ public struct CellResult: Sendable {
     /// threads measured themselves (a child's summary says it, when its build measures it).
     public var driverCPUMicrosPerRequest: Double? {
         if let childSummary { return childSummary["driver_cpu_us_per_request"].flatMap(Double.init) }
-        guard let drive, drive.counters.requests > 0 else { return nil }
+        // The driver's threads serve every profile at once: its cost belongs to the whole cell.
+        guard let drive, drive.counters.requests > 0, profile == nil else { return nil }
         return Double(drive.metrics.cpuMicros) / Double(drive.counters.requests)
     }
 

@@ -21,12 +21,35 @@ public enum ComparisonTable {
         for group in groups(results) {
             lines.append(row(group, name: group[0].cell.model))
             // A client mix: each profile's line below its cell's, the server's figures being the whole run's.
+            let profiles = group.map(\.profiles)
             for (index, profile) in group[0].settings.mix.enumerated() {
-                let parts = group.compactMap { $0.profiles.indices.contains(index) ? $0.profiles[index] : nil }
+                let parts = profiles.compactMap { $0.indices.contains(index) ? $0[index] : nil }
                 if !parts.isEmpty { lines.append(row(parts, name: "  " + profile.name)) }
             }
         }
-        return align(lines)
+        return align(lines) + backgroundLines(results)
+    }
+
+    /// Under the table, for a run with idle or slow clients beside the measured ones: what became of them in each
+    /// group (medians), which the measured figures above do not include.
+    static func backgroundLines(_ results: [CellResult]) -> String {
+        guard let settings = results.first?.settings, settings.hasBackground else { return "" }
+        var lines: [String] = []
+        for group in groups(results) {
+            let figures = group.compactMap { $0.drive?.metrics.background }
+            guard !figures.isEmpty else { continue }
+            func median(_ value: (BackgroundClients) -> Int) -> String { number(figures.map { Double(value($0)) }.median) }
+            var parts: [String] = []
+            if settings.idle > 0 {
+                parts.append("idle \(median(\.idleHeldAtEnd)) of \(settings.idle) held at the end, "
+                    + "\(median(\.idleDropped)) dropped by the server")
+            }
+            if settings.slow > 0 {
+                parts.append("slow \(median(\.slowResponses)) responses, \(median { $0.slowFailures.total }) failures")
+            }
+            lines.append("  \(group[0].cell.model) x \(group[0].cell.clients): " + parts.joined(separator: "; "))
+        }
+        return "Beside the measured clients:\n" + lines.joined(separator: "\n") + "\n"
     }
 
     /// The line of one group: medians over its finished cells.
