@@ -31,7 +31,7 @@ public struct ClientProfile: Codable, Sendable, Equatable {
                 }
                 let (key, value) = (pair[0], pair[1])
                 if index == 0 {
-                    guard value.hasSuffix("%"), let percent = Double(value.dropLast()), percent > 0, percent <= 100,
+                    guard let percent = Units.share(value),
                         key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
                     else {
                         throw Units.ParseError(description: "\(usage): each profile begins NAME=P%, got '\(field)'")
@@ -58,11 +58,7 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         guard Set(names).count == names.count else {
             throw Units.ParseError(description: "--mix: each profile needs its own name, got \(names)")
         }
-        let total = profiles.reduce(0) { $0 + $1.percent }
-        guard abs(total - 100) < 1e-6 else {
-            throw Units.ParseError(
-                description: "--mix: the profiles' shares add up to \(Units.decimal(total))%, not 100%")
-        }
+        try Units.checkWhole(profiles.map(\.percent), what: "--mix: the profiles' shares")
         return profiles
     }
 

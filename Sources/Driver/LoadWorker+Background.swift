@@ -78,12 +78,10 @@ extension LoadWorker {
 
     private mutating func beginSlowRequest(_ slot: Int, now: UInt64) {
         let depth = settings.pipeline
-        let (size, _) = drawSize()
         if settings.wireProtocol == .echo {
-            let content = slots[slot].session.content!.bytes.count
-            slots[slot].session.beginEcho(size: Int(size), offset: Int(random.next() % UInt64(content)))
-            slots[slot].echoSize = Int(size)
+            _ = startExchange(slot)
         } else {
+            let (size, _) = drawSize()
             let region = slot * depth * requestCapacity
             let room = UnsafeMutableRawBufferPointer(rebasing: output[region..<(region + depth * requestCapacity)])
             let last = slots[slot].sent + 1 == slots[slot].requests
@@ -110,10 +108,7 @@ extension LoadWorker {
             backgroundFailed(slot, ConnectCall.transferFailure(errno), now: now)
             return false
         }
-        if !slots[slot].hasOutput && slots[slot].sent == slots[slot].requests && !slots[slot].halfClosed {
-            slots[slot].halfClosed = true
-            if settings.wireProtocol != .http { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
-        }
+        endRequests(slot)
         return true
     }
 
@@ -130,13 +125,9 @@ extension LoadWorker {
         if count == 0 {
             let (event, ending) = slots[slot].session.receiveEnd()
             if case .response(let outcome)? = event { slowAnswered(slot, outcome, now: now) }
-            switch ending {
-            case .complete:
+            if let failure = ending.failure { backgroundFailed(slot, failure, now: now) } else {
                 closeConnection(slot)
                 startBackground(slot, now: now)
-            case .closedEarly: backgroundFailed(slot, .closedEarly, now: now)
-            case .badResponse: backgroundFailed(slot, .badResponse, now: now)
-            case .mismatch: backgroundFailed(slot, .echoMismatch, now: now)
             }
             return false
         }
@@ -145,14 +136,9 @@ extension LoadWorker {
         while offset < count {
             let (end, event) = slots[slot].session.next(chunk, from: offset)
             offset = end
-            switch event {
-            case nil, .firstByte?: continue
-            case .response(let outcome)?: slowAnswered(slot, outcome, now: now)
-            case .bad?:
-                backgroundFailed(slot, .badResponse, now: now)
-                return false
-            case .mismatch?:
-                backgroundFailed(slot, .echoMismatch, now: now)
+            if case .response(let outcome)? = event { slowAnswered(slot, outcome, now: now) }
+            if let failure = event?.failure {
+                backgroundFailed(slot, failure, now: now)
                 return false
             }
         }

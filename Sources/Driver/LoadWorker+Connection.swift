@@ -118,12 +118,10 @@ extension LoadWorker {
             // RFC 9112 §9.5 lets it close an idle one without saying): the connection is whole, and the next one
             // goes on with the load. With a response outstanding the ending is `closedEarly`.
             completed(slot, now: now)
-        case .complete, .closedEarly:
+        case .complete:
             fail(slot, .closedEarly, now: now)
-        case .badResponse:
-            fail(slot, .badResponse, now: now)
-        case .mismatch:
-            fail(slot, .echoMismatch, now: now)
+        case .closedEarly, .badResponse, .mismatch:
+            fail(slot, ending.failure!, now: now)
         }
     }
 

@@ -10,11 +10,7 @@ import Wire
 extension LoadWorker {
     /// The connection's exchange begins: a size drawn, a stretch of the content chosen, the clock started.
     mutating func beginEcho(_ slot: Int, now: UInt64) -> Bool {
-        let (drawn, share) = drawSize()
-        let size = Int(drawn)
-        let content = slots[slot].session.content!.bytes.count
-        slots[slot].session.beginEcho(size: size, offset: Int(random.next() % UInt64(content)))
-        slots[slot].echoSize = size
+        let share = startExchange(slot)
         let ring = slot * settings.pipeline
         sentNanos[ring] = MonotonicClock.nanos()
         if !sentShare.isEmpty { sentShare[ring] = UInt8(share) }
@@ -34,10 +30,17 @@ extension LoadWorker {
             if written == 0 { return true }
             slots[slot].echoSent += written
         }
-        if !slots[slot].halfClosed {
-            slots[slot].halfClosed = true
-            shutdown(slots[slot].fd, Int32(SHUT_WR))
-        }
+        endRequests(slot)
         return true
+    }
+
+    /// The exchange's size, drawn, and its stretch of the content, chosen at random; returns the size's part of the
+    /// mix.
+    mutating func startExchange(_ slot: Int) -> Int {
+        let (size, share) = drawSize()
+        let content = slots[slot].session.content!.bytes.count
+        slots[slot].session.beginEcho(size: Int(size), offset: Int(random.next() % UInt64(content)))
+        slots[slot].echoSize = Int(size)
+        return share
     }
 }

@@ -66,11 +66,18 @@ extension LoadWorker {
         }
         slots[slot].outStart = 0
         slots[slot].outEnd = 0
-        if slots[slot].sent == slots[slot].requests && !slots[slot].halfClosed {
-            slots[slot].halfClosed = true
-            if settings.wireProtocol != .http { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
-        }
+        endRequests(slot)
         return true
+    }
+
+    /// Once the connection's last request is out: the half-close (shutdown write) that tells the server to answer
+    /// what it has and close; HTTP's last request asked it to close instead.
+    mutating func endRequests(_ slot: Int) {
+        guard slots[slot].sent == slots[slot].requests && !slots[slot].hasOutput && !slots[slot].halfClosed else {
+            return
+        }
+        slots[slot].halfClosed = true
+        if settings.wireProtocol != .http { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
     }
 
     /// One send() of up to `count` bytes on the slot's socket: how many it took, 0 when its buffer is full (the next
@@ -158,11 +165,8 @@ extension LoadWorker {
             switch event {
             case nil:
                 continue
-            case .bad:
-                fail(slot, .badResponse, now: now)
-                return false
-            case .mismatch:
-                fail(slot, .echoMismatch, now: now)
+            case .bad, .mismatch:
+                fail(slot, event!.failure!, now: now)
                 return false
             case .firstByte:
                 // A greeting's first byte is timed from connect(), a response's from its request.

@@ -67,19 +67,14 @@ public enum Units {
         var shares: [SizeShare] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            guard fields.count == 2, fields[1].hasSuffix("%"), let percent = Double(fields[1].dropLast()),
-                percent > 0, percent <= 100
-            else {
+            guard fields.count == 2, let percent = share(String(fields[1])) else {
                 throw ParseError(description: "\(option) takes a mix such as 16:90%,1m:10% (each part SIZE:P%), got "
                     + "'\(part)' in '\(text)'")
             }
             let range = try sizeRange(String(fields[0]), option: option, maximum: maximum)
             shares.append(SizeShare(min: range.lowerBound, max: range.upperBound, percent: percent))
         }
-        let total = shares.reduce(0) { $0 + $1.percent }
-        guard abs(total - 100) < 1e-6 else {
-            throw ParseError(description: "\(option): the shares of '\(text)' add up to \(decimal(total))%, not 100%")
-        }
+        try checkWhole(shares.map(\.percent), what: "\(option): the shares of '\(text)'")
         return shares
     }
 
@@ -96,6 +91,20 @@ public enum Units {
             throw ParseError(description: "\(option) backoff=MIN..MAX needs MIN <= MAX, got '\(text)'")
         }
         return low...high
+    }
+
+    /// A share as `P%`, 0 < P <= 100; nil for anything else.
+    static func share(_ text: String) -> Double? {
+        guard text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 else { return nil }
+        return percent
+    }
+
+    /// Shares must make the whole: `what` (the mix, named as the person gave it) is said to add up to something else.
+    static func checkWhole(_ percents: [Double], what: String) throws(ParseError) {
+        let total = percents.reduce(0, +)
+        guard abs(total - 100) < 1e-6 else {
+            throw ParseError(description: "\(what) add up to \(decimal(total))%, not 100%")
+        }
     }
 
     /// `90`, `12.5`: a figure without a trailing `.0`.

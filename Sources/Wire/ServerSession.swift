@@ -217,7 +217,8 @@ public final class ServerSession {
             guard first < count else { return Received(completed: 1) }
             ends[count - 1] += 1
         }
-        guard [.request, .multiplex].contains(configuration.wireProtocol), headerBytes > 0, !closeNow else {
+        let framed = configuration.wireProtocol == .request || configuration.wireProtocol == .multiplex
+        guard framed, headerBytes > 0, !closeNow else {
             return Received()
         }
         closeNow = true

@@ -449,6 +449,18 @@ def fill(conn, deadline):
     return True
 
 
+def expect_closed_clean(conn, what, allow_reset, shown):
+    """After reading to the end: nothing more than what was expected came, and the server closed with a FIN (or a
+    reset, when allowed). `shown`: how many stray bytes the message quotes."""
+    if conn.buf:
+        raise Failure(f"{what}: expected the connection closed, got {len(conn.buf)} more bytes "
+                      f"{bytes(conn.buf[:shown])!r}")
+    if not conn.end:
+        raise Failure(f"{what}: expected the server to close, the connection was left open")
+    if conn.end != "EOF" and not allow_reset:
+        raise Failure(f"{what}: expected a clean close (FIN), got {conn.end}")
+
+
 class HttpConn:
     """One client connection with its own receive buffer, so kept-alive and pipelined responses
     are parsed from exactly the bytes the server sent (no http.client)."""
@@ -572,13 +584,7 @@ class HttpConn:
     def expect_eof(self, deadline, what, allow_reset=False):
         while self._fill(deadline):
             pass
-        if self.buf:
-            raise Failure(f"{what}: expected the connection closed, got {len(self.buf)} more bytes "
-                          f"{bytes(self.buf[:80])!r}")
-        if not self.end:
-            raise Failure(f"{what}: expected the server to close, the connection was left open")
-        if self.end != "EOF" and not allow_reset:
-            raise Failure(f"{what}: expected a clean close (FIN), got {self.end}")
+        expect_closed_clean(self, what, allow_reset, shown=80)
 
     def expect_silence(self, what):
         if self.buf:
@@ -1417,13 +1423,7 @@ class MuxConn:
         if self.owed:
             raise Failure(f"{what}: expected every answer before the close, got {self.owed_shown()} "
                           f"bytes then {self._then()}")
-        if self.buf:
-            raise Failure(f"{what}: expected the connection closed, got {len(self.buf)} more bytes "
-                          f"{bytes(self.buf[:16])!r}")
-        if not self.end:
-            raise Failure(f"{what}: expected the server to close, the connection was left open")
-        if self.end != "EOF" and not allow_reset:
-            raise Failure(f"{what}: expected a clean close (FIN), got {self.end}")
+        expect_closed_clean(self, what, allow_reset, shown=16)
 
     def read_until_closed(self, deadline, what):
         """The server must close (EOF or reset) by the deadline. Frames that come first must be

@@ -1,0 +1,26 @@
+import Metrics
+import Wire
+
+/// The session's verdicts in the driver's words: which failure kind each bad event or ending counts as.
+extension ClientSession.Event {
+    /// The failure a bad event is; nil for the events of a conversation going well.
+    var failure: FailureKind? {
+        switch self {
+        case .bad: .badResponse
+        case .mismatch: .echoMismatch
+        case .firstByte, .response: nil
+        }
+    }
+}
+
+extension ClientSession.Ending {
+    /// The failure an ending is; nil for a whole one.
+    var failure: FailureKind? {
+        switch self {
+        case .complete: nil
+        case .closedEarly: .closedEarly
+        case .badResponse: .badResponse
+        case .mismatch: .echoMismatch
+        }
+    }
+}
