@@ -6,9 +6,13 @@
 #   latency-CLIENTS.png  latency spectrum per client count (x = 1/(1-p), as HdrHistogram plots it)
 #   timeline-CLIENTS.png requests per second over the run, repetition 1
 # Figures over repetitions are medians, but for failures: those are summed over them, as in bench compare's table.
+# A `bench knee` directory (knee.csv) gets its own charts instead:
+#   knee-MODEL.png       p50, p99 and p99.9 total latency vs offered load (log y), the objective and the knee marked
+#   knee-p99.png         the objective's percentile vs offered load, one line per model
+#   achieved.png         achieved vs offered load, one line per model
 set -euo pipefail
 
-usage() { echo "usage: ./plot.sh results/NAME   (a directory written by bench compare)" >&2; exit 2; }
+usage() { echo "usage: ./plot.sh results/NAME   (a directory written by bench compare or bench knee)" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 dir=${1%/}
 for file in summary.csv latency.csv timeline.csv; do
@@ -84,11 +88,57 @@ protocol=$(csv "$dir/summary.csv" '{ print f[col["protocol"]]; exit }')
 rate_column=$([ "$protocol" = greeting ] && echo conns_per_s || echo requests_per_s)
 rate_label=$([ "$protocol" = greeting ] && echo "connections/s" || echo "requests/s")
 
+common='set terminal pngcairo size 960,600 font "sans,11"; set grid; set key outside right top box;'
+
+# bench knee: the steps of each model's search, by offered rate.
+if [ -f "$dir/knee.csv" ]; then
+    for model in $models; do
+        csv "$dir/knee.csv" "f[col[\"model\"]] == \"$model\" { print f[col[\"offered_per_s\"]], \
+            f[col[\"total_p50_us\"]] / 1000, f[col[\"total_p99_us\"]] / 1000, f[col[\"total_p999_us\"]] / 1000, \
+            f[col[\"achieved_per_s\"]], f[col[\"percentile_us\"]] / 1000 }" | sort -n > "$work/knee.$model"
+    done
+    objective=$(csv "$dir/knee.csv" '{ print f[col["objective"]]; exit }')
+    objective_ms=$(csv "$dir/knee.csv" '{ print f[col["objective_us"]] / 1000; exit }')
+    against_load="set logscale x; set xlabel '$rate_label offered (log scale)'; set format x '%.0s%c';"
+    for model in $models; do
+        [ -s "$work/knee.$model" ] || continue
+        knee=$(csv "$dir/capacity.csv" "f[col[\"model\"]] == \"$model\" { print f[col[\"capacity_per_s\"]] }")
+        mark=""
+        if [ -n "$knee" ]; then
+            mark="set arrow from $knee, graph 0 to $knee, graph 1 nohead dt 2 lw 2 lc rgb 'black';
+                set label 'knee $knee/s' at $knee, graph 0.95 offset 0.5, 0;"
+        fi
+        gnuplot -e "$common $against_load set output '$dir/knee-$model.png'; \
+            set title 'Latency vs offered load: $model ($protocol protocol, objective $objective)'; \
+            set ylabel 'total latency, corrected (ms, log scale)'; set logscale y; $mark \
+            plot '$work/knee.$model' using 1:2 with linespoints lw 2 pt 7 title 'p50', \
+                '' using 1:3 with linespoints lw 2 pt 7 title 'p99', '' using 1:4 with linespoints lw 2 pt 7 title 'p99.9', \
+                $objective_ms with lines dt 3 lw 2 lc rgb 'red' title 'objective'"
+        echo "$dir/knee-$model.png"
+    done
+    plots="" achieved=""
+    for model in $models; do
+        [ -s "$work/knee.$model" ] || continue
+        plots+="${plots:+, }'$work/knee.$model' using 1:6 with linespoints $(style "$model") lw 2 pt 7 title '$model'"
+        achieved+="${achieved:+, }'$work/knee.$model' using 1:5 with linespoints $(style "$model") lw 2 pt 7 title '$model'"
+    done
+    [ -n "$plots" ] || { echo "plot.sh: $dir/knee.csv has no steps" >&2; exit 1; }
+    gnuplot -e "$common $against_load set output '$dir/knee-p99.png'; \
+        set title 'The objective percentile vs offered load ($protocol protocol, objective $objective)'; \
+        set ylabel 'latency, corrected (ms, log scale)'; set logscale y; \
+        plot $plots, $objective_ms with lines dt 3 lw 2 lc rgb 'red' title 'objective'"
+    echo "$dir/knee-p99.png"
+    gnuplot -e "$common $against_load set output '$dir/achieved.png'; \
+        set title 'Achieved vs offered load ($protocol protocol)'; set ylabel '$rate_label achieved (log scale)'; \
+        set logscale y; set format y '%.0s%c'; plot $achieved, x with lines dt 3 lc rgb 'gray' title 'offered'"
+    echo "$dir/achieved.png"
+    exit 0
+fi
+
 series throughput "f[col[\"$rate_column\"]]"
 series p99 'f[col["total_p99_us"]] / 1000'
 series failures 'f[col["failures_server"]]' 'f[col["conns_attempted"]]'
 
-common='set terminal pngcairo size 960,600 font "sans,11"; set grid; set key outside right top box;'
 # Charts against clients: log x, and a one-count comparison gets room around its count instead of an empty range.
 client_counts=$(csv "$dir/summary.csv" '{ print f[col["clients"]] }' | sort -un)
 against_clients="set logscale x; set xlabel 'concurrent clients (log scale)';"

@@ -152,10 +152,17 @@ struct LoadWorker {
         // This thread's CPU time when the measured window opened: what it spends in the window is the driver's cost
         // per request (and says whether the driver, not the server, was the limit).
         var cpuAtStart: Double?
+        // The loop's own wake-up every 10 ms: its lateness is the loop lag even when no client timer is due (a closed
+        // loop without think time has none).
+        var nextProbe = measureStartNanos
         while now < measureEndNanos && busySlots > 0 && !Interrupt.requested {
             if cpuAtStart == nil && now >= measureStartNanos { cpuAtStart = ThreadCPU.seconds() }
+            if now >= nextProbe {
+                if inWindow(nextProbe) { metrics.loopLag.record(micros: Self.micros(from: nextProbe, to: now)) }
+                nextProbe = now + Self.probeIntervalNanos
+            }
             while let entry = timers.popDue(now: now) { fire(entry, now: now) }
-            var wake = min(nextScan, measureEndNanos)
+            var wake = min(nextScan, measureEndNanos, nextProbe)
             if cpuAtStart == nil { wake = min(wake, measureStartNanos) }
             if let due = timers.nextDue { wake = min(wake, due) }
             let ready = epoll.wait(timeoutNanos: wake <= now ? 0 : wake - now)
@@ -170,7 +177,7 @@ struct LoadWorker {
                 live.publish(metrics.counters, open: openConnections)
             }
         }
-        if let cpuAtStart { metrics.cpuMicros = Int((ThreadCPU.seconds() - cpuAtStart) * 1e6) }
+        metrics.threadCPUMicros = [cpuAtStart.map { Int((ThreadCPU.seconds() - $0) * 1e6) } ?? 0]
         for slot in slots.indices where slots[slot].phase != .idle {
             switch slots[slot].role {
             case .measured: record(slot) { $0.counters.unfinishedAtEnd += 1 }
@@ -228,6 +235,7 @@ struct LoadWorker {
         let slot = Int(entry.slot)
         guard slots[slot].epoch == entry.epoch, slots[slot].timerPending else { return }
         slots[slot].timerPending = false
+        if inWindow(entry.dueNanos) { metrics.loopLag.record(micros: Self.micros(from: entry.dueNanos, to: now)) }
         switch (slots[slot].phase, slots[slot].role) {
         case (.idle, .measured): startNext(slot, now: now)
         case (.idle, _): startBackground(slot, now: now)
@@ -251,4 +259,6 @@ struct LoadWorker {
     func second(_ now: UInt64) -> Int { Int((now - measureStartNanos) / 1_000_000_000) }
 
     static func micros(from start: UInt64, to end: UInt64) -> UInt64 { end > start ? (end - start) / 1_000 : 0 }
+
+    static let probeIntervalNanos: UInt64 = 10_000_000
 }

@@ -52,6 +52,7 @@ public enum SummaryReport {
         if counters.unfinishedAtEnd > 0 {
             lines.append("  Still open when the run ended (no verdict): \(counters.unfinishedAtEnd.grouped)")
         }
+        lines += healthLines(DriverHealth(result))
         if result.interrupted { lines.append("  Interrupted: figures cover the run up to Ctrl-C") }
         lines.append("Connections/sec: \(String(format: "%10.2f", result.connectionsPerSecond))")
         lines.append("Requests/sec:    \(String(format: "%10.2f", result.requestsPerSecond))")
@@ -75,6 +76,15 @@ public enum SummaryReport {
                 + breakdown(background.slowFailures))
         }
         return lines
+    }
+
+    /// Each driver thread's share of the window and the loop lag; then, when they say so, that the driver was the limit.
+    private static func healthLines(_ health: DriverHealth) -> [String] {
+        let threads = health.threadBusyPercent.map { "\(Int($0.rounded()))%" }.joined(separator: " ")
+        let line = "  Driver: threads busy \(threads) of the window, loop lag p99 "
+            + "\(format(micros: health.loopLagP99Micros)), max \(format(micros: health.loopLagMaxMicros))"
+        guard health.isBound else { return [line] }
+        return [line, "  DRIVER-BOUND (\(health.reasons.joined(separator: ", "))): these figures measure the driver"]
     }
 
     private static func headline(_ settings: LoadSettings) -> String {

@@ -4,6 +4,10 @@ public enum Units {
     /// Why a figure could not be read; `description` is the sentence to show.
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public let description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     // Longest suffix first, so "ms" is not read as "m" followed by garbage.
@@ -94,7 +98,7 @@ public enum Units {
     }
 
     /// A share as `P%`, 0 < P <= 100; nil for anything else.
-    static func share(_ text: String) -> Double? {
+    public static func share(_ text: String) -> Double? {
         guard text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 else { return nil }
         return percent
     }
@@ -108,7 +112,7 @@ public enum Units {
     }
 
     /// `90`, `12.5`: a figure without a trailing `.0`.
-    static func decimal(_ value: Double) -> String {
+    public static func decimal(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -22,8 +22,15 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     public var profiles: [RunMetrics] = []
     /// `--reconnect backoff` only: the backoff waits and the recovery after an outage.
     public var reconnect: ReconnectFigures?
-    /// CPU time (user + system) the workers' threads spent in the measured window, in microseconds.
-    public var cpuMicros = 0
+    /// CPU time (user + system) each driver thread spent in the measured window, in microseconds, one entry per
+    /// thread (of every process, once merged).
+    public var threadCPUMicros: [Int] = []
+    /// How late the driver's loop noticed what was due (a timer, or its own 10 ms probe) in the measured window:
+    /// a loop that lags is measuring itself, not the server.
+    public var loopLag = LatencyHistogram()
+
+    /// CPU time of all driver threads in the measured window, in microseconds.
+    public var cpuMicros: Int { threadCPUMicros.reduce(0, +) }
 
     /// - Parameter openLoop: keeps the uncorrected histogram and the schedule lag as well.
     /// - Parameter sizeShares: parts of the size mix, each timed apart.
@@ -63,7 +70,8 @@ public struct RunMetrics: Codable, Sendable, Equatable {
             ours.merge(theirs)
             background = ours
         }
-        cpuMicros += other.cpuMicros
+        threadCPUMicros += other.threadCPUMicros
+        loopLag.merge(other.loopLag)
     }
 }
 

@@ -8,6 +8,9 @@ public struct ServerTraits: Sendable {
     public var threadsAre: String?
     /// Connections it serves at once with `threads` serving threads; nil when it serves any number at once.
     public var concurrentConnections: @Sendable (_ threads: Int) -> Int?
+    /// Cores its serving can keep busy at once with `threads`: one per thread or process that serves; nil when only
+    /// the machine bounds it (a thread per connection). A server using all of these is the limit of its run.
+    public var busyCores: @Sendable (_ threads: Int) -> Int?
     /// Threads of its own (named `srv-ROLE-PORT`, or SwiftNIO's `NIO-ELT-`) it runs in this process for `threads`.
     public var ownThreads: @Sendable (_ threads: Int) -> Int
     /// Listening sockets it opens in this process for `threads`.

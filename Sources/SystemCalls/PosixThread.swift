@@ -34,6 +34,19 @@ public struct PosixThread: Sendable {
         return PosixThread(handle: handle)
     }
 
+    /// Runs blocking `work` on a thread of its own and returns its result, so that the wait holds none of Swift's few
+    /// cooperative threads. Should no thread start, the work runs on the caller's: a result late, never one lost
+    /// (Foundation's `Thread.detachNewThread` cannot say that it failed, and its continuation is then never resumed).
+    public static func offload<T: Sendable>(_ name: String, _ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            do {
+                try spawn(name: name) { continuation.resume(returning: work()) }.detach()
+            } catch {
+                continuation.resume(returning: work())
+            }
+        }
+    }
+
     /// Waits until the thread has ended.
     public func join() {
         pthread_join(handle, nil)

@@ -31,14 +31,7 @@ extension Bench {
         @Option(help: "Results directory (default: results/ and the UTC time, e.g. results/20261121T031500Z).")
         var out: String?
 
-        @Flag(help: "Server on core 1, driver on core 0 (machines with at least two cores).")
-        var pin = false
-
-        @Option(name: .customLong("server-threads"), help: "bench serve --threads for every model that takes it.")
-        var serverThreads: Int?
-
-        @Option(name: .customLong("backlog"), help: "bench serve --backlog (per listening socket) for every model.")
-        var backlog: Int?
+        @OptionGroup(title: "Servers") var servers: ServerOptions
 
         @OptionGroup(title: "Load (as bench drive)") var load: LoadOptions
 
@@ -68,7 +61,17 @@ extension Bench {
             guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
                 throw ValidationError("--clients takes client counts separated by commas, such as 10,100,1000,10000")
             }
-            let chosen = try models.split(separator: ",").map { name in
+            let chosen = try Self.models(models)
+            guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            let settings = try load.settings(clients: counts.max()!, windows: LoadOptions.compareWindows)
+            return CompareSettings(
+                models: chosen, clients: counts, repetitions: repetitions, load: settings,
+                serverArguments: servers.serveArguments, serverThreads: servers.serverThreads, pin: servers.pin)
+        }
+
+        /// The models of a `--models` list, in its order; the error names a word that is not one.
+        static func models(_ list: String) throws -> [ServerModel] {
+            let chosen = try list.split(separator: ",").map { name in
                 guard let model = ServerModel(rawValue: String(name)) else {
                     throw ValidationError(
                         "--models: '\(name)' is not a model; use any of "
@@ -77,12 +80,7 @@ extension Bench {
                 return model
             }
             guard !chosen.isEmpty else { throw ValidationError("--models needs at least one model") }
-            guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            let settings = try load.settings(clients: counts.max()!, windows: LoadOptions.compareWindows)
-            let serverArguments = backlog.map { ["--backlog", String($0)] } ?? []
-            return CompareSettings(
-                models: chosen, clients: counts, repetitions: repetitions, load: settings,
-                serverArguments: serverArguments, serverThreads: serverThreads, pin: pin)
+            return chosen
         }
 
         /// Runs a comparison (`bench compare`, `bench check`): the files under the directory `path(stamp)` are

@@ -26,10 +26,10 @@ struct LoadOptions: ParsableArguments {
 
     // bench compare runs dozens of cells, so its windows are shorter (the README's first command, every model at four
     // client counts three times, must finish within minutes); bench drive measures one run, as long as wrk's.
-    @Option(name: [.short, .long], help: "Measured time, after the warmup: 10s, 500ms, 2m (default 10s; compare: 5s a cell).")
+    @Option(name: [.short, .long], help: "Measured time, after the warmup: 10s, 500ms, 2m (default 10s; compare: 5s a cell; knee: 2s a step).")
     var duration: String?
 
-    @Option(help: "Time run before measuring; nothing in it is counted (default 2s; compare: 1s a cell).")
+    @Option(help: "Time run before measuring; nothing in it is counted (default 2s; compare: 1s a cell; knee: 500ms a step).")
     var warmup: String?
 
     @Option(help: "Requests per connection (request, http, multiplex); then half-close (http: Connection: close) and reconnect.")

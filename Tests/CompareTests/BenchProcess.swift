@@ -27,6 +27,8 @@ struct BenchProcess {
         child = try ChildProcess(Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath))
     }
 
+    var pid: Int32 { child.pid }
+
     /// SIGINT, as Ctrl-C at a terminal sends.
     func interrupt() {
         kill(child.pid, SIGINT)
@@ -56,11 +58,7 @@ struct BenchProcess {
     }
 
     private static func readOff(_ child: ChildProcess, seconds: Double) async -> [UInt8] {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: child.readOutput(timeoutSeconds: seconds, limit: 1 << 24).bytes)
-            }
-        }
+        await PosixThread.offload("test-read-output") { child.readOutput(timeoutSeconds: seconds, limit: 1 << 24).bytes }
     }
 
     /// The `bench serve` processes this process is running now, which are also remembered: its children, and theirs

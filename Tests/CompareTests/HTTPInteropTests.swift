@@ -33,14 +33,17 @@ struct HTTPInteropTests {
         return usage.counters
     }
 
-    /// Runs a tool to its end (at most `seconds`) and returns what it printed on stdout and stderr.
-    static func run(_ tool: String, _ arguments: [String], seconds: Double = 60) -> String {
-        guard let child = try? ChildProcess(tool, arguments, stdout: .pipe, stderr: .pipe, searchPath: true) else {
-            return "cannot start \(tool)"
+    /// Runs a tool to its end (at most `seconds`) and returns what it printed on stdout and stderr; on a thread of its
+    /// own, so that the wait holds none of Swift's few cooperative threads.
+    static func run(_ tool: String, _ arguments: [String], seconds: Double = 60) async -> String {
+        await PosixThread.offload("test-\(tool)") {
+            guard let child = try? ChildProcess(tool, arguments, stdout: .pipe, stderr: .pipe, searchPath: true) else {
+                return "cannot start \(tool)"
+            }
+            let (output, _) = child.readOutput(timeoutSeconds: seconds, limit: 1 << 20)
+            child.wait(timeoutSeconds: 5)
+            return String(decoding: output, as: UTF8.self)
         }
-        let (output, _) = child.readOutput(timeoutSeconds: seconds, limit: 1 << 20)
-        child.wait(timeoutSeconds: 5)
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// The first number after `label` in `text` (`Complete requests:      1000`).
@@ -60,7 +63,8 @@ struct HTTPInteropTests {
     func wrkSeesNoErrorsAndTheServerAnsweredEveryRequest(model: String) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
-            output = Self.run("wrk", ["-t1", "-c" + Self.connections(model), "-d1s", "http://127.0.0.1:\(port)/bytes/16"])
+            output = await Self.run(
+                "wrk", ["-t1", "-c" + Self.connections(model), "-d1s", "http://127.0.0.1:\(port)/bytes/16"])
         }
         let requests = try #require(Self.wrkRequests(output), "\(output)")
         #expect(requests > 100, "\(output)")
@@ -82,7 +86,7 @@ struct HTTPInteropTests {
     func abWithKeepAliveCompletesEveryRequest(model: String) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
-            output = Self.run(
+            output = await Self.run(
                 "ab", ["-k", "-q", "-n", "2000", "-c", Self.connections(model), "http://127.0.0.1:\(port)/bytes/16"])
         }
         #expect(Self.number(after: "Complete requests:", in: output) == 2000, "\(output)")
@@ -97,7 +101,7 @@ struct HTTPInteropTests {
     func h2loadOverHTTP11SucceedsEveryRequest(model: String) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
-            output = Self.run(
+            output = await Self.run(
                 "h2load", ["--h1", "-n", "2000", "-c", Self.connections(model), "http://127.0.0.1:\(port)/bytes/16"])
         }
         #expect(output.contains("2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored"), "\(output)")

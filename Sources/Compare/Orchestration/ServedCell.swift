@@ -18,61 +18,58 @@ struct ServedCell {
         load.clients = cell.clients
         // Each event loop of the driver keeps at least one client, so a small cell uses fewer loops.
         load.threads = min(load.threads, max(1, cell.clients / load.processes))
-        var arguments = ["serve", "--model", cell.model, "--protocol", load.wireProtocol.rawValue,
-                         "--host", load.host, "--port", "0"] + settings.serverArguments
-        if let threads = settings.serverThreads, ServerModel(rawValue: cell.model)?.traits.threadsAre != nil {
-            arguments += ["--threads", String(threads)]
-        }
         var result = CellResult(
             cell: cell, settings: load, drive: nil, server: nil, floor: floor, failure: nil)
         result.commit = commit
         let server: ServerProcess
         do {
-            server = try ServerProcess(
-                executable: executable, arguments: arguments, timeoutSeconds: settings.startTimeoutSeconds, cpu: cpu)
+            server = try startServer(cell.model, load, cpu: cpu)
         } catch {
             result.failure = "server did not start: \(error)"
             return result
         }
         load.port = server.port
         result.settings = load
-        let started = ContinuousClock.now
-        async let driving = LoadRun.run(load)
-        // The edges of the measured window (count mode: the whole run).
-        let measuredFrom = started + .microseconds(load.isCountMode ? 0 : load.warmupMicros)
-        try? await Task.sleep(until: measuredFrom, clock: .continuous)
-        let firstStats = server.stats()
-        let first = WindowEdge.now(process: { firstStats?.cpuSeconds }, driver: { nil })
         let peaks = Self.watchPeaks(of: server)
-        var last: (edge: WindowEdge, stats: ProcessStats?)?
-        if !load.isCountMode {
-            try? await Task.sleep(until: measuredFrom + .microseconds(load.durationMicros), clock: .continuous)
-            let stats = server.stats()
-            last = (WindowEdge.now(process: { stats?.cpuSeconds }, driver: { nil }), stats)
-        }
-        let drive = await driving
-        let end = last ?? {
-            let stats = server.stats()
-            return (WindowEdge.now(process: { stats?.cpuSeconds }, driver: { nil }), stats)
-        }()
+        let measured = await MeasuredDrive.run(load, against: server)
         peaks.cancel()
         let peak = await peaks.value
         let diedDuringRun = server.hasExited
         var usage = server.stop(timeoutSeconds: settings.stopTimeoutSeconds)
-        let window = WindowEdge.between(first, end.edge)
-        usage.windowCPUSeconds = window.process
         usage.peakThreads = peak?.threads
         usage.peakDescriptors = peak?.descriptors
-        usage.peakRSSKiB = [peak?.peakResidentKiB, end.stats?.peakResidentKiB].compactMap { $0 }.max()
-        result.drive = drive
+        usage.peakRSSKiB = [peak?.peakResidentKiB, measured.endStats?.peakResidentKiB].compactMap { $0 }.max()
+        result.drive = measured.drive
         result.server = usage
-        result.stealPercent = window.stealPercent
+        result.serverWindowCPUSeconds = measured.serverCPUSeconds
+        result.serverCores = Self.cores(of: cell.model, threads: settings.serverThreads, pinned: cpu != nil)
+        result.stealPercent = measured.stealPercent
         if diedDuringRun {
             result.failure = "server died during the run (\(usage.exit))"
         } else if !usage.exit.isClean {
             result.failure = "server did not stop cleanly (\(usage.exit))"
         }
         return result
+    }
+
+    /// Starts `model` as `bench serve` on a free port, for `load`'s protocol and host, with the comparison's server
+    /// arguments, pinned to `cpu` when given.
+    func startServer(_ model: String, _ load: LoadSettings, cpu: Int?) throws -> ServerProcess {
+        var arguments = ["serve", "--model", model, "--protocol", load.wireProtocol.rawValue,
+                         "--host", load.host, "--port", "0"] + settings.serverArguments
+        if let threads = settings.serverThreads, ServerModel(rawValue: model)?.traits.threadsAre != nil {
+            arguments += ["--threads", String(threads)]
+        }
+        return try ServerProcess(
+            executable: executable, arguments: arguments, timeoutSeconds: settings.startTimeoutSeconds, cpu: cpu)
+    }
+
+    /// Cores a model's server could keep busy (``CellResult/serverCores``): its serving threads or processes
+    /// (`threads`, or its default), at most the cores it may run on.
+    static func cores(of model: String, threads: Int?, pinned: Bool) -> Int? {
+        guard let model = ServerModel(rawValue: model) else { return nil }
+        let serving = model.traits.busyCores(threads ?? model.defaultThreads)
+        return min(serving ?? .max, pinned ? 1 : CPUAffinity.availableCores)
     }
 
     /// Samples the server's process group four times a second until cancelled; the largest threads, descriptors and

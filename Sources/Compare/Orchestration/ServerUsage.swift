@@ -4,8 +4,6 @@ import SystemCalls
 public struct ServerUsage: Sendable, Equatable {
     public var userSeconds: Double
     public var systemSeconds: Double
-    /// CPU seconds (user + system) over the measured window only, when it could be sampled.
-    public var windowCPUSeconds: Double?
     /// The server's peak resident memory: the sum of its processes' own peaks (VmHWM), as last sampled before the
     /// stop; nil when it was not sampled.
     public var peakRSSKiB: Int?

@@ -8,8 +8,13 @@ public struct CellResult: Sendable {
     public var settings: LoadSettings
     /// `nil` when the cell failed before any load ran (the server did not start).
     public var drive: DriveResult?
-    /// `nil` for a server this program did not start.
+    /// `nil` for a server this program did not start, or one still running (a step of `bench knee`).
     public var server: ServerUsage?
+    /// The server's CPU seconds (user + system) in the measured window, when it could be sampled.
+    public var serverWindowCPUSeconds: Double?
+    /// Cores the server could keep busy in the run: its serving threads or processes, at most the cores it may run on
+    /// (one when pinned); nil when not known.
+    public var serverCores: Int?
     /// `nil` when no floor was measured (`bench drive`).
     public var floor: MachineFloor?
     /// `nil` when the cell ran to its end; otherwise why it counts as failed.
@@ -48,7 +53,7 @@ public struct CellResult: Sendable {
             var part = self
             part.profile = profile.name
             part.drive?.metrics = metrics
-            part.server = nil
+            (part.server, part.serverWindowCPUSeconds, part.serverCores) = (nil, nil, nil)
             part.floor = nil
             part.childSummary = nil
             return part
@@ -61,10 +66,39 @@ public struct CellResult: Sendable {
     /// Server CPU (user + system) in the measured window per valid response in it, in microseconds; nil
     /// without both figures.
     public var serverCPUMicrosPerRequest: Double? {
-        guard let cpu = server?.windowCPUSeconds, let requests, requests > 0 else {
+        guard let cpu = serverWindowCPUSeconds, let requests, requests > 0 else {
             return nil
         }
         return cpu * 1e6 / Double(requests)
+    }
+
+    /// The server's CPU time in the measured window as a percentage of what the cores it could keep busy had
+    /// (``serverCores``); nil without both.
+    public var serverBusyPercent: Double? {
+        guard let cpu = serverWindowCPUSeconds, let cores = serverCores, let drive, drive.elapsedMicros > 0
+        else { return nil }
+        return 100 * cpu * 1e6 / Double(drive.elapsedMicros) / Double(cores)
+    }
+
+    /// `server_bound`: the server used at least ``DriverHealth/busyLimitPercent`` of its cores; nil when unknown.
+    public var serverBound: Bool? { serverBusyPercent.map { $0 >= DriverHealth.busyLimitPercent } }
+
+    /// The driver's verdict (``DriverHealth``), for this process's own drive; nil for a profile's part or a child's.
+    public var driverHealth: DriverHealth? {
+        guard let drive, profile == nil else { return nil }
+        return DriverHealth(drive)
+    }
+
+    /// Which side limited the cell: `driver`, `server`, `both`, or `neither` (latency, think time or the network set
+    /// the pace); empty when neither side could be judged.
+    public var bound: String {
+        switch (driverHealth?.isBound, serverBound) {
+        case (true, true): "both"
+        case (true, _): "driver"
+        case (_, true): "server"
+        case (false, false): "neither"
+        default: ""
+        }
     }
 
     /// The server's context switches (voluntary and involuntary) over its life per request it counted itself.

@@ -6,7 +6,7 @@ import Servers
 public enum ComparisonTable {
     static let header = [
         "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "failures (sum)",
-        "srv CPU us/req", "srv RSS MiB", "srv threads", "ctx sw/req",
+        "srv CPU us/req", "srv RSS MiB", "srv threads", "ctx sw/req", "bound",
     ]
 
     public static func render(_ results: [CellResult]) -> String {
@@ -15,7 +15,7 @@ public enum ComparisonTable {
             let round = results.compactMap({ $0.floor?.requestsPerSecond }).median
         {
             lines.append([
-                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-", "-", "-",
+                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-", "-", "-", "-",
             ])
         }
         for group in groups(results) {
@@ -69,7 +69,17 @@ public enum ComparisonTable {
             } ?? "-",
             number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
             ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
+            bound(ok),
         ]
+    }
+
+    /// Which side limited the group's runs (``CellResult/bound``): the verdict most runs gave, with how many gave it
+    /// when not all did ("driver 2/3"); "-" when none could be judged.
+    static func bound(_ group: [CellResult]) -> String {
+        let verdicts = group.map(\.bound).filter { !$0.isEmpty }
+        let counts = Dictionary(verdicts.map { ($0, 1) }, uniquingKeysWith: +)
+        guard let (verdict, count) = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return "-" }
+        return count == group.count ? verdict : "\(verdict) \(count)/\(group.count)"
     }
 
     /// Results grouped by (model, clients), in the order the groups first appear.
@@ -108,14 +118,14 @@ public enum ComparisonTable {
         micros.map { SummaryCSV.decimal($0 / 1000, places: 2) } ?? "-"
     }
 
-    /// Columns padded to their widest cell, text left and figures right.
-    static func align(_ lines: [[String]]) -> String {
+    /// Columns padded to their widest cell, text (the `left` columns) left and figures right.
+    static func align(_ lines: [[String]], left: Set<Int> = [0, 1, 8, 13]) -> String {
         let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         return lines.map { line in
             line.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
-                return column < 2 || column == 8 ? cell + pad : pad + cell
-            }.joined(separator: "  ")
+                return left.contains(column) ? cell + pad : pad + cell
+            }.joined(separator: "  ").replacing(/\ +$/, with: "")
         }.joined(separator: "\n") + "\n"
     }
 }

@@ -26,7 +26,8 @@ public enum SummaryCSV {
             "driver_cpu_us_per_request", "driver_cpu_sampled_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
             "idle_clients", "idle_opened", "idle_dropped", "idle_failed", "idle_held_at_end", "slow_clients",
             "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
-            "reconnects", "recovery_ms",
+            "reconnects", "recovery_ms", "driver_busiest_thread_pct", "driver_loop_lag_p99_us", "driver_loop_lag_max_us",
+            "driver_bound", "server_busy_pct", "server_bound", "bound",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
@@ -79,6 +80,17 @@ public enum SummaryCSV {
         row["driver_cpu_sampled_us_per_request"] =
             result.sampledDriverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["steal_pct"] = result.stealPercent.map { decimal($0, places: 1) } ?? ""
+        if let health = result.driverHealth {
+            row["driver_busiest_thread_pct"] = decimal(health.busiestPercent, places: 1)
+            row["driver_loop_lag_p99_us"] = String(health.loopLagP99Micros)
+            row["driver_loop_lag_max_us"] = String(health.loopLagMaxMicros)
+            row["driver_bound"] = health.isBound ? "yes" : "no"
+        }
+        if let busy = result.serverBusyPercent {
+            row["server_busy_pct"] = decimal(busy, places: 1)
+            row["server_bound"] = busy >= DriverHealth.busyLimitPercent ? "yes" : "no"
+        }
+        row["bound"] = result.bound
         if let floor = result.floor {
             row["floor_conns_per_s"] = decimal(floor.connectionsPerSecond, places: 1)
             row["floor_requests_per_s"] = decimal(floor.requestsPerSecond, places: 1)

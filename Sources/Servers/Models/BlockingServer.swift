@@ -6,8 +6,8 @@ import Synchronization
 final class BlockingServer: ServerModelType {
     static let name = "blocking"
     static let traits = ServerTraits(
-        summary: "one thread: accept a connection, serve it to its end, close it, accept the next",
-        defaultThreads: 1, threadsAre: nil, concurrentConnections: { _ in 1 }, ownThreads: { _ in 1 },
+        summary: "one thread: accept a connection, serve it to its end, close it, accept the next", defaultThreads: 1,
+        threadsAre: nil, concurrentConnections: { _ in 1 }, busyCores: { _ in 1 }, ownThreads: { _ in 1 },
         listeningSockets: { _ in 1 }, blocksOnReads: true)
 
     private let configuration: ServerConfiguration

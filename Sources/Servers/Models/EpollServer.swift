@@ -13,7 +13,7 @@ final class EpollServer: ServerModelType {
     static let traits = ServerTraits(
         summary: "an epoll loop in Swift without SwiftNIO, one per core, each with its own listening socket",
         defaultThreads: System.coreCount, threadsAre: "event loops", concurrentConnections: { _ in nil },
-        ownThreads: { $0 }, listeningSockets: { $0 }, blocksOnReads: false)
+        busyCores: { $0 }, ownThreads: { $0 }, listeningSockets: { $0 }, blocksOnReads: false)
 
     private struct Running: Sendable {
         let loops: [EpollLoop]

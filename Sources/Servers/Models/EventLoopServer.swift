@@ -13,7 +13,7 @@ final class EventLoopServer: ServerModelType {
     static let traits = ServerTraits(
         summary: "SwiftNIO: non-blocking sockets on one event loop per core, each with four listening sockets",
         defaultThreads: System.coreCount, threadsAre: "event loops", concurrentConnections: { _ in nil },
-        ownThreads: { $0 }, listeningSockets: { $0 * listenersPerLoop }, blocksOnReads: false)
+        busyCores: { $0 }, ownThreads: { $0 }, listeningSockets: { $0 * listenersPerLoop }, blocksOnReads: false)
 
     private struct Running: Sendable {
         let group: MultiThreadedEventLoopGroup

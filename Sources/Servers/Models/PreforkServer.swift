@@ -17,7 +17,8 @@ final class PreforkServer: ServerModelType {
     static let traits = ServerTraits(
         summary: "worker processes (one per core) started by posix_spawn, each a blocking accept loop on one shared socket",
         defaultThreads: System.coreCount, threadsAre: "worker processes", concurrentConnections: { $0 },
-        ownThreads: { _ in 1 }, listeningSockets: { _ in 1 }, blocksOnReads: true, servesInThisProcess: false)
+        busyCores: { $0 }, ownThreads: { _ in 1 }, listeningSockets: { _ in 1 }, blocksOnReads: true,
+        servesInThisProcess: false)
 
     /// The option of `bench serve` that makes a process one of the workers: the descriptor of its listening socket.
     public static let workerOption = "--listen-fd"

@@ -12,8 +12,8 @@ final class ThreadPerConnectionServer: ServerModelType {
     static let name = "thread-per-connection"
     static let traits = ServerTraits(
         summary: "an acceptor starts a thread per connection (256 KiB stacks, at most --max-threads)",
-        defaultThreads: 1, threadsAre: nil, concurrentConnections: { _ in nil }, ownThreads: { _ in 1 },
-        listeningSockets: { _ in listeners }, blocksOnReads: true)
+        defaultThreads: 1, threadsAre: nil, concurrentConnections: { _ in nil }, busyCores: { _ in nil },
+        ownThreads: { _ in 1 }, listeningSockets: { _ in listeners }, blocksOnReads: true)
 
     /// Listening sockets the acceptor takes from, as the thread pool's, for its reason (``ThreadPoolServer``).
     static let listeners = 4

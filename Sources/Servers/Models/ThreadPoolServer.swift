@@ -9,7 +9,7 @@ final class ThreadPoolServer: ServerModelType {
     static let name = "thread-pool"
     static let traits = ServerTraits(
         summary: "an acceptor hands connections to a fixed pool of workers through a bounded queue",
-        defaultThreads: defaultWorkers, threadsAre: "workers", concurrentConnections: { $0 },
+        defaultThreads: defaultWorkers, threadsAre: "workers", concurrentConnections: { $0 }, busyCores: { $0 },
         ownThreads: { $0 + 1 }, listeningSockets: { _ in listeners }, blocksOnReads: true)
 
     /// 64 workers. A worker spends nearly all its time blocked in `recv` or `send` for one client, so the pool is

@@ -1,0 +1,98 @@
+import Driver
+import Metrics
+
+/// One step of a capacity search: a rate offered to one model for one window, what came of it and the verdict. Its
+/// ``result`` is a cell like a comparison's (summary.csv, latency.csv and timeline.csv hold every step).
+public struct KneeStep: Sendable {
+    public enum Verdict: String, Sendable {
+        case pass
+        /// The objective's percentile was over its limit.
+        case objective = "fail: objective"
+        /// The achieved rate was under ``KneeStep/achievedShare`` of the offered one: the server is saturated.
+        case rate = "fail: rate"
+        /// The server failed clients (resets, timeouts, bad responses).
+        case failures = "fail: failures"
+        /// The window's halves disagreed, and still did in the longest window allowed.
+        case unsteady = "fail: unsteady"
+    }
+
+    /// A step passes only if it achieved at least this share of the rate it was offered.
+    public static let achievedShare = 0.95
+
+    public var result: CellResult
+    /// 1-based, per model.
+    public var index: Int { result.cell.repetition }
+    public var phase: String
+    public var offered: Double
+    public var objective: LatencyObjective
+    /// The halves' agreement: their percentiles and achieved rates may differ by at most this share of the objective
+    /// and of the offered rate.
+    public var tolerance: Double
+
+    public init(result: CellResult, phase: String, offered: Double, objective: LatencyObjective, tolerance: Double) {
+        self.result = result
+        self.phase = phase
+        self.offered = offered
+        self.objective = objective
+        self.tolerance = tolerance
+    }
+
+    public var model: String { result.cell.model }
+    private var drive: DriveResult? { result.drive }
+
+    /// Starts per second (greeting and echo pace connections; the other protocols requests) in the window.
+    public var achieved: Double {
+        guard let drive else { return 0 }
+        return drive.settings.ratePacesConnections ? drive.connectionsPerSecond : drive.requestsPerSecond
+    }
+
+    /// The objective's percentile of the corrected total latency.
+    public var percentileMicros: UInt64 { drive?.metrics.totalLatency.micros(atPercentile: objective.percentile) ?? 0 }
+
+    /// Its 95% confidence interval (``PercentileInterval``); nil without samples.
+    public var interval: ClosedRange<UInt64>? {
+        drive.flatMap { PercentileInterval.of($0.metrics.totalLatency, percentile: objective.percentile) }
+    }
+
+    /// The objective's percentile and the achieved rate in each half of the window (from the timeline's seconds); nil
+    /// for a window under 2 s, which has no halves to compare.
+    public var halves: (first: (micros: UInt64, rate: Double), second: (micros: UInt64, rate: Double))? {
+        guard let drive else { return nil }
+        let seconds = drive.metrics.timeline.seconds.prefix(Int(drive.elapsedMicros / 1_000_000))
+        guard seconds.count >= 2 else { return nil }
+        let middle = seconds.startIndex + seconds.count / 2
+        func figures(_ part: ArraySlice<Timeline.Second>) -> (micros: UInt64, rate: Double) {
+            var merged = Timeline.Second()
+            for second in part { merged.merge(second) }
+            // Greeting: a frame is a connection, so requests count the connections' rate too.
+            let rate = Double(merged.requests) / Double(part.count)
+            return (merged.latency.micros(atPercentile: objective.percentile), rate)
+        }
+        return (figures(seconds[..<middle]), figures(seconds[middle...]))
+    }
+
+    /// Whether the halves agree within the tolerance; true when there are none to compare.
+    public var isSteady: Bool {
+        guard let halves else { return true }
+        let latency = Double(halves.first.micros) - Double(halves.second.micros)
+        return abs(latency) <= tolerance * Double(objective.micros)
+            && abs(halves.first.rate - halves.second.rate) <= tolerance * offered
+    }
+
+    /// The verdict on this window: failures first, then the rate, the objective and the steadiness.
+    public var verdict: Verdict {
+        guard let drive, result.failure == nil, drive.counters.failures.serverSide == 0 else { return .failures }
+        if achieved < Self.achievedShare * offered { return .rate }
+        if percentileMicros > objective.micros { return .objective }
+        return isSteady ? .pass : .unsteady
+    }
+
+    /// A longer window would settle the verdict: the percentile's interval straddles the objective, or the halves
+    /// disagree in a window that would pass otherwise; not when failures or a short rate decided it already, nor when
+    /// the whole interval is over the objective, which fails however long it runs.
+    public var wantsLongerWindow: Bool {
+        guard verdict != .failures && verdict != .rate, let interval else { return false }
+        let straddles = interval.lowerBound <= objective.micros && objective.micros < interval.upperBound
+        return straddles || (!isSteady && interval.upperBound <= objective.micros)
+    }
+}
