@@ -43,7 +43,7 @@ public enum LoadRun {
         let live = (0..<settings.threads).map { _ in LiveCounters() }
         var lastReport = startNanos
         let outcomes = ThreadGroup.run(settings.threads, { thread in
-            let index = processIndex * settings.threads + thread
+            let index = settings.firstWorker + processIndex * settings.threads + thread
             guard var worker = LoadWorker(settings: settings, index: index, startNanos: startNanos, live: live[thread])
             else { return (RunMetrics(openLoop: settings.isOpenLoop), 0) }
             return worker.run()

@@ -37,6 +37,7 @@ extension LoadSettings {
             arguments += ["--reconnect", "backoff=\(duration(backoff.lowerBound))..\(duration(backoff.upperBound))"]
         }
         if slow > 0 { arguments += ["--slow", "\(slow):\(slowBytesPerSecond)"] }
+        if hostShares > 1 { arguments += ["--share", "\(hostShare + 1)/\(hostShares)"] }
         return arguments
     }
 }

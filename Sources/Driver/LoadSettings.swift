@@ -31,6 +31,10 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// Event loops per process.
     public var threads = 1
     public var processes = 1
+    /// `--share K/N`: this driver is host `hostShare` (from 0) of `hostShares`, each taking its share of the clients,
+    /// the connections and the rate as the event loops of one host share them; 0 of 1 alone.
+    public var hostShare = 0
+    public var hostShares = 1
     public var connectTimeoutMicros = 2_000_000
     /// Longest wait for the server's next byte once connected.
     public var timeoutMicros = 5_000_000
@@ -91,11 +95,17 @@ public struct LoadSettings: Codable, Sendable, Equatable {
 
     public var isOpenLoop: Bool { rate != nil }
     public var isCountMode: Bool { connections != nil }
-    /// Event loops over all processes.
-    public var workerCount: Int { threads * processes }
+    /// Event loops over all processes of all hosts sharing the load.
+    public var workerCount: Int { threads * processes * hostShares }
+
+    /// This host's first event loop among ``workerCount``: its loops are the next `threads x processes`.
+    public var firstWorker: Int { hostShare * threads * processes }
 
     /// Descriptors one process needs: its share of clients, its epoll instances, and room for stdio and pipes.
-    public var descriptorsPerProcess: Int { (clients + idle + slow + processes - 1) / processes + threads + 32 }
+    public var descriptorsPerProcess: Int {
+        let sharers = processes * hostShares
+        return (clients + idle + slow + sharers - 1) / sharers + threads + 32
+    }
 
     /// Whether idle or slow clients run beside the measured ones.
     public var hasBackground: Bool { idle > 0 || slow > 0 }
@@ -110,7 +120,8 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             return "--port takes 1 to 65535, got \(port)"
         }
         if clients < workerCount {
-            return "--clients (\(clients)) must be at least --threads x --processes (\(workerCount)): "
+            let sharers = hostShares > 1 ? " x --share's N" : ""
+            return "--clients (\(clients)) must be at least --threads x --processes\(sharers) (\(workerCount)): "
                 + "each event loop needs a client"
         }
         if ratePacesConnections && (pipeline != 1 || requestsPerConnection != 1) {

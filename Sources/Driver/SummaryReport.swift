@@ -12,8 +12,9 @@ public enum SummaryReport {
         let target = SocketAddress(numericHost: settings.host, port: settings.port)?.description
             ?? "\(settings.host):\(settings.port)"
         lines.append("\(headline(settings)) @ \(target) (\(settings.wireProtocol.rawValue))")
-        lines.append("  \(settings.threads) threads x \(settings.processes) processes, \(settings.clients) clients, "
-            + shape(settings))
+        let share = settings.hostShares > 1 ? " (share \(settings.hostShare + 1)/\(settings.hostShares) here)" : ""
+        lines.append("  \(settings.threads) threads x \(settings.processes) processes, \(settings.clients) clients"
+            + "\(share), " + shape(settings))
         lines.append("  Latency".padding(toLength: 24, withPad: " ", startingAt: 0)
             + ["p50", "p90", "p99", "p99.9", "max"].map { pad($0) }.joined())
         let metrics = result.metrics

@@ -97,6 +97,17 @@ public enum Units {
         return low...high
     }
 
+    /// `--share K/N`, 1 <= K <= N: this host's place (from 0) and the number of hosts.
+    public static func hostShare(_ text: String) throws(ParseError) -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(k) else {
+            throw ParseError(
+                description: "--share takes K/N with 1 <= K <= N, such as 2/4 for the second of four hosts, "
+                    + "not '\(text)'")
+        }
+        return (k - 1, n)
+    }
+
     /// A share as `P%`, 0 < P <= 100; nil for anything else.
     public static func share(_ text: String) -> Double? {
         guard text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 else { return nil }

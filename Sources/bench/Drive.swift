@@ -40,11 +40,25 @@ extension Bench {
         @Flag(help: "No status line.")
         var quiet = false
 
-        @Option(help: "Write summary.csv, latency.csv, timeline.csv and meta.csv into this directory.")
+        @Option(help: ArgumentHelp(
+            "Write summary.csv, latency.csv, timeline.csv, meta.csv and result.json (for bench merge) into this "
+                + "directory.",
+            valueName: "dir"))
         var csv: String?
 
         @Option(help: "The server's name in the CSV files' model column.")
         var label = "external"
+
+        @Option(help: ArgumentHelp(
+            "This host's share of a load spread over N hosts: it runs its part of the clients, connections and rate.",
+            valueName: "K/N"))
+        var share: String?
+
+        @Option(name: .customLong("start-at"), help: ArgumentHelp(
+            "Start the run at this UTC time (2026-12-02T21:30:00Z) or Unix time, so that the hosts of a --share "
+                + "open their windows together; a late start says by how much (meta.csv: start_late_s).",
+            valueName: "time"))
+        var startAt: String?
 
         @Option(help: .private)
         var workerSettings: String?
@@ -69,10 +83,19 @@ extension Bench {
                 return
             }
             let settings = try settings()
+            var meta = [("command", CommandLine.arguments.joined(separator: " "))]
+            if let startAt {
+                let late = StartAt.wait(until: try StartAt.parse(startAt))
+                let lateText = String(format: "%.3f", late)
+                if late > 0.001 {
+                    let line = "bench drive: started \(lateText) s after --start-at \(startAt)\n"
+                    FileHandle.standardError.write(Data(line.utf8))
+                }
+                meta += [("start_at", startAt), ("start_late_s", lateText)]
+            }
             let results = try csv.map {
                 try ResultsDirectory(
-                    path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false),
-                    settings: [("command", CommandLine.arguments.joined(separator: " "))])
+                    path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false), settings: meta)
             }
             let showStatus = !quiet && (progress || isatty(STDERR_FILENO) == 1)
             let status: (@Sendable (LiveStatus) -> Void)? = showStatus ? Self.printStatus : nil
@@ -83,12 +106,19 @@ extension Bench {
             try results?.write([
                 CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
             ])
+            if let csv { try DriveResultFile(label: label, result: result).write(into: csv) }
             if result.interrupted { throw ExitCode(130) }
         }
 
         func settings() throws -> LoadSettings {
             let count = try Units.wholeCount(clients, option: "--clients")
             var settings = try load.settings(clients: count, defaultProtocol: target == nil ? .greeting : .http)
+            do {
+                if let share { (settings.hostShare, settings.hostShares) = try Units.hostShare(share) }
+                if let startAt { _ = try StartAt.parse(startAt) }
+            } catch {
+                throw ValidationError(error.description)
+            }
             var name = (host ?? WireDefaults.host).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             settings.port = port ?? WireDefaults.port
             if let target {

@@ -27,7 +27,7 @@ public enum SummaryCSV {
             "idle_clients", "idle_opened", "idle_dropped", "idle_failed", "idle_held_at_end", "slow_clients",
             "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
             "reconnects", "recovery_ms", "driver_busiest_thread_pct", "driver_loop_lag_p99_us", "driver_loop_lag_max_us",
-            "driver_bound", "server_busy_pct", "server_bound", "bound",
+            "driver_bound", "server_busy_pct", "server_bound", "bound", "share",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
@@ -57,6 +57,7 @@ public enum SummaryCSV {
             "connections_limit": settings.connections.map(String.init) ?? "",
             "path": settings.wireProtocol == .http ? settings.path : "",
             "threads": String(settings.threads), "processes": String(settings.processes),
+            "share": settings.hostShares > 1 ? "\(settings.hostShare + 1)/\(settings.hostShares)" : "",
             "idle_clients": String(settings.idle), "slow_clients": String(settings.slow),
             "slow_bytes_per_s": settings.slow > 0 ? decimal(settings.slowBytesPerSecond, places: 3) : "",
         ]
