@@ -6,9 +6,11 @@ import PackageDescription
 var targets: [Target] = [
     .target(name: "SystemCalls"),
     .target(name: "Wire"),
+    // HdrHistogram's interval logs deflate each histogram: the system's zlib, as every HdrHistogram port uses.
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(
         name: "Metrics",
-        dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
+        dependencies: ["CZlib", .product(name: "Histogram", package: "hdrhistogram-swift")]
     ),
     .target(
         name: "Servers",

@@ -41,5 +41,15 @@ public struct DriveResult: Codable, Sendable {
     /// Response bytes per second, in MB (10^6 bytes).
     public var megabytesPerSecond: Double { rate(counters.bytesReceived) / 1e6 }
 
+    /// `--hlog`: the window's seconds as HdrHistogram's interval log, stamped with the wall-clock end of the warmup;
+    /// nil for a run that kept no interval histograms.
+    public var intervalLog: IntervalLog? {
+        guard let intervals = metrics.intervals else { return nil }
+        let warmup = settings.isCountMode ? 0 : Double(settings.warmupMicros) / 1e6
+        return IntervalLog(
+            intervals, windowStart: startedAt.timeIntervalSince1970 + warmup, windowSeconds: elapsedSeconds,
+            openLoop: settings.isOpenLoop)
+    }
+
     private func rate(_ count: Int) -> Double { elapsedMicros > 0 ? Double(count) / elapsedSeconds : 0 }
 }

@@ -35,6 +35,8 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// the connections and the rate as the event loops of one host share them; 0 of 1 alone.
     public var hostShare = 0
     public var hostShares = 1
+    /// `--hlog`: keep a histogram of every latency for each second of the window, for an interval log.
+    public var intervalLog = false
     public var connectTimeoutMicros = 2_000_000
     /// Longest wait for the server's next byte once connected.
     public var timeoutMicros = 5_000_000

@@ -84,9 +84,11 @@ extension LoadWorker {
         if settings.reconnectBackoffMicros != nil { reconnected(slot, now: now) }
         if inWindow(now) {
             let connect = Self.micros(from: slots[slot].connectNanos, to: now)
+            let second = second(now)
             record(slot) {
                 $0.counters.connectionsEstablished += 1
                 $0.connectLatency.record(micros: connect)
+                $0.intervals?.record(.connect, second: second, micros: connect)
             }
         }
         // The greeting is owed at once; the request protocol waits on the server only once a request is out.
@@ -181,6 +183,8 @@ extension LoadWorker {
             if let share { $0.sizeLatency[share].record(micros: total) }
             $0.uncorrectedLatency?.record(micros: uncorrected)
             $0.timeline.recordRequest(second: second, latencyMicros: total)
+            $0.intervals?.record(.total, second: second, micros: total)
+            if $0.uncorrectedLatency != nil { $0.intervals?.record(.uncorrected, second: second, micros: uncorrected) }
         }
     }
 

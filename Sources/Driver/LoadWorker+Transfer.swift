@@ -173,7 +173,13 @@ extension LoadWorker {
                 let start = settings.makesRequests
                     ? sentNanos[slot * depth + slots[slot].session.eventRequest] : slots[slot].connectNanos
                 let firstByte = Self.micros(from: start, to: now)
-                if inWindow(now) { record(slot) { $0.firstByteLatency.record(micros: firstByte) } }
+                if inWindow(now) {
+                    let second = second(now)
+                    record(slot) {
+                        $0.firstByteLatency.record(micros: firstByte)
+                        $0.intervals?.record(.firstByte, second: second, micros: firstByte)
+                    }
+                }
             case .response(let outcome):
                 // A greeting is timed at the end of the stream, where it is judged whole (``ended(_:now:)``).
                 guard settings.makesRequests else { continue }

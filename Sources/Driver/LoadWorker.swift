@@ -110,7 +110,7 @@ struct LoadWorker {
         input = .allocate(byteCount: 64 * 1024, alignment: 16)
         metrics = RunMetrics(
             openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count, background: settings.hasBackground,
-            reconnect: settings.reconnectBackoffMicros != nil)
+            reconnect: settings.reconnectBackoffMicros != nil, intervals: settings.intervalLog)
         profileMetrics = settings.mix.map { _ in
             RunMetrics(openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count)
         }

@@ -16,6 +16,8 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     /// A size mix: the total latency of each part's requests, in the mix's order; empty without a mix.
     public var sizeLatency: [LatencyHistogram] = []
     public var timeline = Timeline()
+    /// `--hlog` only: every latency, second by second, for HdrHistogram's interval log.
+    public var intervals: IntervalHistograms?
     /// Idle and slow clients beside the measured ones; nil when the run has none.
     public var background: BackgroundClients?
     /// A client mix: each profile's own figures, in the mix's order (the run's are their sum); empty without one.
@@ -34,7 +36,12 @@ public struct RunMetrics: Codable, Sendable, Equatable {
 
     /// - Parameter openLoop: keeps the uncorrected histogram and the schedule lag as well.
     /// - Parameter sizeShares: parts of the size mix, each timed apart.
-    public init(openLoop: Bool = false, sizeShares: Int = 0, background: Bool = false, reconnect: Bool = false) {
+    /// - Parameter intervals: keeps the interval histograms as well.
+    public init(
+        openLoop: Bool = false, sizeShares: Int = 0, background: Bool = false, reconnect: Bool = false,
+        intervals: Bool = false
+    ) {
+        if intervals { self.intervals = IntervalHistograms() }
         if background { self.background = BackgroundClients() }
         if reconnect { self.reconnect = ReconnectFigures() }
         sizeLatency = Array(repeating: LatencyHistogram(), count: sizeShares)
@@ -58,6 +65,11 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         if sizeLatency.isEmpty { sizeLatency = other.sizeLatency }
         else { for index in other.sizeLatency.indices { sizeLatency[index].merge(other.sizeLatency[index]) } }
         timeline.merge(other.timeline)
+        if let theirs = other.intervals {
+            var ours = intervals ?? IntervalHistograms()
+            ours.merge(theirs)
+            intervals = ours
+        }
         if profiles.isEmpty { profiles = other.profiles }
         else { for index in other.profiles.indices { profiles[index].merge(other.profiles[index]) } }
         if let theirs = other.reconnect {

@@ -46,6 +46,12 @@ extension Bench {
             valueName: "dir"))
         var csv: String?
 
+        @Option(help: ArgumentHelp(
+            "Write HdrHistogram's interval log: a histogram a second of connect, first_byte, total and (open loop) "
+                + "uncorrected latency, in microseconds, compressed (V2), read by HdrHistogram's own tools.",
+            valueName: "file"))
+        var hlog: String?
+
         @Option(help: "The server's name in the CSV files' model column.")
         var label = "external"
 
@@ -93,6 +99,11 @@ extension Bench {
                 }
                 meta += [("start_at", startAt), ("start_late_s", lateText)]
             }
+            if let hlog {
+                // Made before the run, as --csv's directory is, so that a path that cannot be written loses no run.
+                let directory = URL(fileURLWithPath: hlog).deletingLastPathComponent().path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
             let results = try csv.map {
                 try ResultsDirectory(
                     path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false), settings: meta)
@@ -107,12 +118,16 @@ extension Bench {
                 CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
             ])
             if let csv { try DriveResultFile(label: label, result: result).write(into: csv) }
+            if let hlog, let log = result.intervalLog {
+                try AtomicFile.write(log.render(comment: Self.logComment(settings)), to: hlog)
+            }
             if result.interrupted { throw ExitCode(130) }
         }
 
         func settings() throws -> LoadSettings {
             let count = try Units.wholeCount(clients, option: "--clients")
             var settings = try load.settings(clients: count, defaultProtocol: target == nil ? .greeting : .http)
+            settings.intervalLog = hlog != nil
             do {
                 if let share { (settings.hostShare, settings.hostShares) = try Units.hostShare(share) }
                 if let startAt { _ = try StartAt.parse(startAt) }
@@ -137,9 +152,11 @@ extension Bench {
             }
             // Resolved before the run, and every connection of the run goes to the same address: the first one that
             // accepts a connection, as wrk tries a name's addresses in turn (or the first, which then counts refusals).
+            // One address is taken as it is, so that the server's counters hold the run's connections alone.
             do {
                 let addresses = try SocketAddress.resolveAll(name, port: settings.port)
-                settings.host = (SocketAddress.firstAccepting(addresses) ?? addresses[0]).host
+                let accepting = addresses.count > 1 ? SocketAddress.firstAccepting(addresses) : nil
+                settings.host = (accepting ?? addresses[0]).host
             } catch {
                 throw ValidationError("--host: \(error.description)")
             }
@@ -148,6 +165,12 @@ extension Bench {
             }
             if let problem = settings.problem() { throw ValidationError(problem) }
             return settings
+        }
+
+        /// The log's own line: what its values are, and which share of a load it holds.
+        static func logComment(_ settings: LoadSettings) -> String {
+            "[bench drive: latencies in microseconds, Interval_Max in milliseconds; "
+                + "share \(settings.hostShare + 1)/\(settings.hostShares); \(CommandLine.arguments.joined(separator: " "))]"
         }
 
         @Sendable static func printStatus(_ status: LiveStatus) {

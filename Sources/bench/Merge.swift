@@ -2,6 +2,7 @@ import ArgumentParser
 import Compare
 import Driver
 import Foundation
+import Metrics
 
 extension Bench {
     struct Merge: AsyncParsableCommand {
@@ -13,7 +14,8 @@ extension Bench {
                 averaged; the window is the longest host's. The inputs must be every share of one load (--share 1/N \
                 to N/N, the same settings otherwise): any other set is refused, saying what differs or is missing. \
                 Writes summary.csv, latency.csv, timeline.csv and meta.csv into --out, prints the summary and draws \
-                the charts.
+                the charts. Where the hosts wrote --hlog into their directories (one .hlog file each), their interval \
+                logs are merged too, the histograms of each tag and second added, into a file of the same name.
                 """
         )
 
@@ -26,12 +28,14 @@ extension Bench {
         func run() async throws {
             let merged: DriveResult
             let label: String
+            let log: (name: String, log: IntervalLog)?
             do {
                 let inputs = try directories.map { directory throws(MergeError) in
                     (directory: directory, file: try DriveResultFile.read(from: directory))
                 }
                 merged = try DriveMerge.merge(inputs)
                 label = inputs[0].file.label
+                log = try IntervalLogMerge.merge(directories)
             } catch {
                 throw Failure(message: "\(error)", code: 2)
             }
@@ -43,6 +47,11 @@ extension Bench {
                 CellResult(cell: cell, settings: merged.settings, drive: merged, server: nil, floor: nil, failure: nil)
             ])
             try DriveResultFile(label: label, result: merged).write(into: out)
+            if let log {
+                let comment = "[bench merge: latencies in microseconds, Interval_Max in milliseconds; "
+                    + "\(directories.count) hosts: \(directories.joined(separator: " "))]"
+                try AtomicFile.write(log.log.render(comment: comment), to: out + "/" + log.name)
+            }
             print(SummaryReport.render(merged), terminator: "")
             print("results: \(out)/")
             Compare.drawCharts(out)

@@ -50,7 +50,7 @@ struct SharedDriveTests {
             try BenchProcess([
                 "drive", "--port", String(server.port), "--protocol", "request", "--requests", "5", "--clients", "10",
                 "--threads", "1", "--connections", "400", "--share", "\(share)/2", "--start-at", start, "--quiet",
-                "--csv", directories[share - 1],
+                "--csv", directories[share - 1], "--hlog", directories[share - 1] + "/latency.hlog",
             ])
         }
         for run in runs {
@@ -66,8 +66,8 @@ struct SharedDriveTests {
             let late = try #require(meta.first { $0["key"] == "start_late_s" }?["value"].flatMap(Double.init))
             #expect(late < 0.5, "started \(late) s late")
         }
-        // Each driver also connects once, before its run, to find the address that accepts (as wrk tries a name's).
-        #expect((400...404).contains(usage.counters["connections"] ?? 0), "\(usage.counters)")
+        // A numeric address is not probed before the run: the server saw the run's connections and no others.
+        #expect(usage.counters["connections"] == 400, "\(usage.counters)")
         #expect(usage.counters["requests"] == 2_000, "\(usage.counters)")
         // Merged: the server's totals, and percentiles of the two histograms added (between the hosts' own).
         let merged = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString)").path
@@ -80,6 +80,11 @@ struct SharedDriveTests {
         let whole = parts[0].merged(with: parts[1])
         #expect(row["total_p99_us"] == String(whole.micros(atPercentile: 99)))
         #expect(whole.count == 2_000)
+        // The interval logs too: each second's histograms added, their union the merged run's histogram.
+        let log = try IntervalLog.parse(String(contentsOfFile: merged + "/latency.hlog", encoding: .utf8))
+        #expect(log.tags == ["connect", "first_byte", "total"])
+        #expect(log.histogram(tag: "total") == whole)
+        #expect(log.histogram(tag: "connect").count == 400)
     }
 
     @Test func refusesRunsThatAreNotSharesOfOneLoad() async throws {
@@ -96,6 +101,11 @@ struct SharedDriveTests {
             try DriveResultFile(label: "external", result: result).write(into: directory)
             return directory
         }
+        func logged(_ directory: String) throws -> String {
+            try IntervalLog(startTime: 0, intervals: []).render().write(
+                toFile: directory + "/latency.hlog", atomically: true, encoding: .utf8)
+            return directory
+        }
         let first = try written { $0.hostShare = 0 }
         let cases: [([String], String)] = [
             ([first, try written { ($0.hostShare, $0.requestsPerConnection) = (1, 5) }],
@@ -103,6 +113,7 @@ struct SharedDriveTests {
             ([first], "share 2/2 is missing"),
             ([first, try written { $0.hostShare = 0 }], "share 1/2 is given twice"),
             ([first, "/no/such/run"], "result.json is missing"),
+            ([first, try logged(written { $0.hostShare = 1 })], "has no .hlog file while others have"),
         ]
         for (directories, message) in cases {
             let out = FileManager.default.temporaryDirectory

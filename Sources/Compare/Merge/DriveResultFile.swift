@@ -10,9 +10,11 @@ public struct DriveResultFile: Codable, Sendable {
     public var label: String
     public var result: DriveResult
 
+    /// The interval histograms are left out: the run's .hlog holds them, a fraction of their size as JSON.
     public init(label: String, result: DriveResult) {
         self.label = label
         self.result = result
+        self.result.metrics.intervals = nil
     }
 
     public func write(into directory: String) throws {
