@@ -13,9 +13,10 @@ extension Bench {
                 Counts are summed and histograms added, so percentiles are recomputed from the whole, never \
                 averaged; the window is the longest host's. The inputs must be every share of one load (--share 1/N \
                 to N/N, the same settings otherwise): any other set is refused, saying what differs or is missing. \
-                Writes summary.csv, latency.csv, timeline.csv and meta.csv into --out, prints the summary and draws \
-                the charts. Where the hosts wrote --hlog into their directories (one .hlog file each), their interval \
-                logs are merged too, the histograms of each tag and second added, into a file of the same name.
+                Writes summary.csv, latency.csv, timeline.csv, meta.csv and result.json into --out, prints the \
+                summary and draws the charts. Where the hosts wrote --hlog into their directories (one .hlog file \
+                each), their interval logs are merged too, the histograms of each tag and second added, into a file \
+                of the same name.
                 """
         )
 
