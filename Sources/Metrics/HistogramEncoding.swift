@@ -7,8 +7,9 @@ public enum HistogramEncoding {
     static let encodingCookie: UInt32 = 0x1c84_9303 | 0x10
     static let compressedCookie: UInt32 = 0x1c84_9304 | 0x10
     static let headerBytes = 40
-    /// Python's `hdrh` refuses more counts than this; a bigger payload is not a histogram.
-    static let largestPayload = 1 << 24
+    /// The most an inflated payload may hold: a 5-digit histogram up to an hour has about 2 million counts, at most
+    /// 9 bytes each. Past it, the input is not a histogram of latencies, whatever its header says.
+    static let largestPayload = 1 << 25
 
     public struct DecodingError: Error, CustomStringConvertible {
         public var description: String
@@ -53,8 +54,9 @@ public enum HistogramEncoding {
         return encoded + deflated
     }
 
-    /// The histogram of a compressed encoding, its values in the encoding's own unit; a value past an hour is
-    /// counted as an hour, as the driver records it.
+    /// The histogram of a compressed encoding, its values taken as microseconds. A value past an hour is refused
+    /// rather than clamped: it is most likely a log in nanoseconds (HdrHistogram's usual unit), which read as
+    /// microseconds would be a thousand times too slow.
     public static func decompressed(_ encoded: [UInt8]) throws(DecodingError) -> LatencyHistogram {
         guard encoded.count >= 8, bigEndian(encoded, at: 0, bytes: 4) == UInt64(compressedCookie) else {
             throw DecodingError(description: "not a V2 compressed histogram (its cookie)")
@@ -67,25 +69,35 @@ public enum HistogramEncoding {
             throw DecodingError(description: "not a V2 histogram payload (its cookie)")
         }
         let length = Int(bigEndian(payload, at: 4, bytes: 4))
+        let offset = bigEndian(payload, at: 8, bytes: 4)
         let digits = Int(bigEndian(payload, at: 12, bytes: 4))
         let lowest = bigEndian(payload, at: 16, bytes: 8)
-        guard length == payload.count - headerBytes, (1...5).contains(digits), lowest >= 1 else {
+        let ratio = Double(bitPattern: bigEndian(payload, at: 32, bytes: 8))
+        guard length == payload.count - headerBytes, (0...5).contains(digits), lowest >= 1 else {
             throw DecodingError(description: "a V2 header out of range (length \(length), digits \(digits))")
         }
+        // A shifted or a double histogram's counts mean other values than their indexes say: refused, not misread.
+        guard offset == 0, ratio == 1 else {
+            throw DecodingError(description: "a normalizing offset (\(offset)) or a double ratio (\(ratio)), unread")
+        }
         let layout = Layout(lowest: lowest, significantDigits: digits)
+        let counts = layout.index(of: LatencyHistogram.highestTrackableMicros) + 1
         var histogram = LatencyHistogram.interval()
         var position = headerBytes
         var index = 0
         while position < payload.count {
             let word = try readZigZag(payload, at: &position)
+            guard word != .min else { throw DecodingError(description: "a run of zeros longer than any histogram") }
             if word < 0 {
                 index += Int(-word)
             } else {
+                guard index < counts else {
+                    throw DecodingError(description: "a value past an hour of microseconds (a log in nanoseconds?)")
+                }
                 // The bucket's highest value, as HdrHistogram reports a decoded bucket (its exact values are gone).
                 if word > 0 { histogram.record(micros: layout.value(at: index + 1) - 1, count: UInt64(word)) }
                 index += 1
             }
-            guard index <= largestPayload else { throw DecodingError(description: "more counts than a histogram has") }
         }
         return histogram
     }
@@ -163,7 +175,9 @@ public enum HistogramEncoding {
     }
 
     static func appendBigEndian(_ value: UInt64, bytes count: Int, to bytes: inout [UInt8]) {
-        for shift in stride(from: (count - 1) * 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: (count - 1) * 8, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     static func bigEndian(_ bytes: [UInt8], at offset: Int, bytes count: Int) -> UInt64 {
@@ -185,7 +199,7 @@ public enum HistogramEncoding {
     /// zlib's inflate into a buffer that doubles until it holds the whole, at most ``largestPayload`` bytes.
     static func inflate(_ input: [UInt8]) throws(DecodingError) -> [UInt8] {
         var capacity = max(4096, input.count * 8)
-        while capacity <= largestPayload * 2 {
+        while capacity <= largestPayload {
             var length = uLong(capacity)
             var output = [UInt8](repeating: 0, count: capacity)
             let status = output.withUnsafeMutableBufferPointer { out in
@@ -197,6 +211,6 @@ public enum HistogramEncoding {
             default: throw DecodingError(description: "zlib cannot inflate it (status \(status))")
             }
         }
-        throw DecodingError(description: "it inflates past \(largestPayload * 2) bytes")
+        throw DecodingError(description: "it inflates past \(largestPayload) bytes")
     }
 }

@@ -81,7 +81,8 @@ public struct IntervalLog: Sendable, Equatable {
         var startTime: Double?
         var baseTime: Double?
         var read: [(tag: String?, stamp: Double, length: Double, histogram: LatencyHistogram)] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+        // Java's writer ends lines with the platform's separator; "\r\n" is one Character, so split on any newline.
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
             if line.hasPrefix("#[StartTime: ") { startTime = Self.headerSeconds(line); continue }
             if line.hasPrefix("#[BaseTime: ") { baseTime = Self.headerSeconds(line); continue }
             if line.hasPrefix("#") || line.hasPrefix("\"") { continue }
@@ -109,11 +110,12 @@ public struct IntervalLog: Sendable, Equatable {
     }
 
     /// The logs of the hosts of one load as one log: the intervals of a tag that cover the same moment (their
-    /// starts less than half an interval apart, on the grid of the first interval's length from the earliest start)
+    /// starts less than half an interval apart, on the grid of the longest interval's length from the earliest start)
     /// are added; nothing is averaged.
     public static func merged(_ logs: [IntervalLog]) -> IntervalLog {
         let start = logs.map(\.startTime).min() ?? 0
-        let step = logs.lazy.compactMap { $0.intervals.first?.length }.first { $0 > 0 } ?? 1
+        // The longest interval, as a log's last one is cut short where its window ended.
+        let step = logs.flatMap { $0.intervals.map(\.length) }.max().flatMap { $0 > 0 ? $0 : nil } ?? 1
         var slots: [Int: [String?: Interval]] = [:]
         var tags: [String?] = []
         for log in logs {

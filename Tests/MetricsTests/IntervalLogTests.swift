@@ -77,6 +77,57 @@ struct IntervalLogTests {
         #expect(throws: HistogramEncoding.DecodingError.self) { try HistogramEncoding.decompressed(body) }
     }
 
+    /// A compressed encoding of a 3-digit histogram whose counts are `words`, its header's offset and ratio given.
+    private static func encoding(words: [Int64], offset: UInt64 = 0, ratio: Double = 1) -> [UInt8] {
+        var counts: [UInt8] = []
+        for word in words { HistogramEncoding.appendZigZag(word, to: &counts) }
+        var payload: [UInt8] = []
+        for (value, bytes) in [
+            (UInt64(HistogramEncoding.encodingCookie), 4), (UInt64(counts.count), 4), (offset, 4), (3, 4), (1, 8),
+            (LatencyHistogram.highestTrackableMicros, 8), (ratio.bitPattern, 8),
+        ] { HistogramEncoding.appendBigEndian(value, bytes: bytes, to: &payload) }
+        let deflated = HistogramEncoding.deflate(payload + counts)
+        var encoded: [UInt8] = []
+        HistogramEncoding.appendBigEndian(UInt64(HistogramEncoding.compressedCookie), bytes: 4, to: &encoded)
+        HistogramEncoding.appendBigEndian(UInt64(deflated.count), bytes: 4, to: &encoded)
+        return encoded + deflated
+    }
+
+    /// What would be misread is refused: a value past an hour (a log in nanoseconds), a zero run no histogram has,
+    /// a shifted or double histogram. The same words with a value inside the hour are read.
+    @Test func countsBenchWouldMisreadAreRefused() throws {
+        let layout = HistogramEncoding.Layout(lowest: 1, significantDigits: 3)
+        let hour = layout.index(of: LatencyHistogram.highestTrackableMicros)
+        let read = try HistogramEncoding.decompressed(Self.encoding(words: [-Int64(hour), 7]))
+        #expect(read.count == 7)
+        #expect(read.maxMicros >= LatencyHistogram.highestTrackableMicros - 1_000_000)
+        for words in [[-Int64(hour) - 1, 7], [-Int64(hour) * 1_000, 7], [.min, 7]] {
+            #expect(throws: HistogramEncoding.DecodingError.self) {
+                try HistogramEncoding.decompressed(Self.encoding(words: words))
+            }
+        }
+        #expect(throws: HistogramEncoding.DecodingError.self) {
+            try HistogramEncoding.decompressed(Self.encoding(words: [3], offset: 2))
+        }
+        #expect(throws: HistogramEncoding.DecodingError.self) {
+            try HistogramEncoding.decompressed(Self.encoding(words: [3], ratio: 0.001))
+        }
+    }
+
+    /// Java's writer ends lines as its platform does: a log with CRLF line ends reads as the same log.
+    @Test func aLogWithWindowsLineEndsReadsTheSame() throws {
+        var seconds = IntervalHistograms()
+        for (index, value) in Self.latencies(3_000, seed: 3).enumerated() {
+            seconds.record(.total, second: index % 2, micros: value)
+        }
+        let text = IntervalLog(seconds, windowStart: 1_796_250_000, windowSeconds: 2, openLoop: false).render()
+        let crlf = try IntervalLog.parse(text.replacingOccurrences(of: "\n", with: "\r\n"))
+        let lf = try IntervalLog.parse(text)
+        #expect(crlf.intervals.count == lf.intervals.count && !lf.intervals.isEmpty)
+        #expect(crlf.intervals.map(\.start) == lf.intervals.map(\.start))
+        #expect(crlf.histogram(tag: "total") == lf.histogram(tag: "total"))
+    }
+
     @Test func aLogReadsBackWithItsTagsTimesAndCounts() throws {
         var seconds = IntervalHistograms()
         for (index, value) in Self.latencies(9_000, seed: 11).enumerated() {
@@ -128,5 +179,19 @@ struct IntervalLogTests {
             let expected = hosts[0].seconds[second][.total].merged(with: hosts[1].seconds[second][.total])
             #expect(merged.intervals.first { $0.tag == "total" && $0.start == Double(second) }?.histogram == expected)
         }
+    }
+
+    /// A host whose window was shorter than a second comes first: the others' seconds still land on whole seconds.
+    @Test func aShortFirstLogDoesNotSetTheGrid() throws {
+        var short = IntervalHistograms()
+        short.record(.total, second: 0, micros: 100)
+        var long = IntervalHistograms()
+        for second in 0..<3 { long.record(.total, second: second, micros: 200) }
+        let merged = IntervalLog.merged([
+            IntervalLog(short, windowStart: 1_796_250_000, windowSeconds: 0.3, openLoop: false),
+            IntervalLog(long, windowStart: 1_796_250_000, windowSeconds: 3, openLoop: false),
+        ])
+        #expect(merged.intervals.filter { $0.tag == "total" }.map(\.start) == [0, 1, 2])
+        #expect(merged.histogram(tag: "total").count == 4)
     }
 }
