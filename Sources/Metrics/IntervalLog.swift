@@ -58,6 +58,9 @@ public struct IntervalLog: Sendable, Equatable {
         intervals.filter { $0.tag == tag }.reduce(into: LatencyHistogram()) { $0.merge($1.histogram) }
     }
 
+    /// What a log's numbers are, for the comment line of a log bench writes: the format itself does not say.
+    public static let units = "latencies in microseconds, Interval_Max in milliseconds"
+
     public func render(comment: String? = nil) -> String {
         var text = "#[Histogram log format version 1.3]\n"
         if let comment { text += "#\(comment)\n" }

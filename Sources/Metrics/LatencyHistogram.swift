@@ -42,9 +42,11 @@ public struct LatencyHistogram: Codable, Sendable, Equatable {
     /// the run's histogram exactly), its counts grown only as far as the interval's largest value (a second of
     /// latencies under 100 ms takes 64 KiB, not the 184 KiB that reach an hour).
     public static func interval() -> LatencyHistogram {
-        var growing = LatencyHistogram()
-        growing.histogram = Histogram(numberOfSignificantValueDigits: .three)
-        return growing
+        LatencyHistogram(histogram: Histogram(numberOfSignificantValueDigits: .three))
+    }
+
+    private init(histogram: Histogram<UInt64>) {
+        self.histogram = histogram
     }
 
     /// Records one latency. Called on the hot path: no allocation, no lock.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Compare
 import Driver
 import Foundation
+import Metrics
 import SystemCalls
 import Wire
 
@@ -169,8 +170,8 @@ extension Bench {
 
         /// The log's own line: what its values are, and which share of a load it holds.
         static func logComment(_ settings: LoadSettings) -> String {
-            "[bench drive: latencies in microseconds, Interval_Max in milliseconds; "
-                + "share \(settings.hostShare + 1)/\(settings.hostShares); \(CommandLine.arguments.joined(separator: " "))]"
+            "[bench drive: \(IntervalLog.units); share \(settings.hostShare + 1)/\(settings.hostShares); "
+                + "\(CommandLine.arguments.joined(separator: " "))]"
         }
 
         @Sendable static func printStatus(_ status: LiveStatus) {

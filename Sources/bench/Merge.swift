@@ -49,7 +49,7 @@ extension Bench {
             ])
             try DriveResultFile(label: label, result: merged).write(into: out)
             if let log {
-                let comment = "[bench merge: latencies in microseconds, Interval_Max in milliseconds; "
+                let comment = "[bench merge: \(IntervalLog.units); "
                     + "\(directories.count) hosts: \(directories.joined(separator: " "))]"
                 try AtomicFile.write(log.log.render(comment: comment), to: out + "/" + log.name)
             }
