@@ -74,6 +74,10 @@ struct HdrLogInteropTests {
         let row = try #require(try CSVReader.parse(
             String(contentsOfFile: directory + "/summary.csv", encoding: .utf8)).records.first)
         #expect(theirs["total"]?["count"].map(String.init) == row["requests"])
+        // The values too, against the run's own histogram, which never went through the encoding.
+        for (figure, column) in [("p50", "total_p50_us"), ("p99", "total_p99_us"), ("max", "total_max_us")] {
+            #expect(theirs["total"]?[figure].map(String.init) == row[column], "\(figure)")
+        }
         #expect(theirs["uncorrected"]?["count"] == theirs["total"]?["count"])
         #expect(theirs["connect"]?["count"].map(String.init) == row["conns_established"])
         #expect(log.intervals.filter { $0.tag == "total" }.count == 3, "one a second of the 3 s window")
