@@ -2,7 +2,7 @@ import Metrics
 import Wire
 
 /// The session's verdicts in the driver's words: which failure kind each bad event or ending counts as.
-extension ClientSession.Event {
+extension ClientEvent {
     /// The failure a bad event is; nil for the events of a conversation going well.
     var failure: FailureKind? {
         switch self {
@@ -13,7 +13,7 @@ extension ClientSession.Event {
     }
 }
 
-extension ClientSession.Ending {
+extension ConnectionEnding {
     /// The failure an ending is; nil for a whole one.
     var failure: FailureKind? {
         switch self {

@@ -1,7 +1,7 @@
 import Wire
 
 /// One simulated client: the connection it holds now and where it stands. A worker keeps a fixed array of
-/// these and reuses them, so a new connection costs no allocation (the session keeps its ring on reset).
+/// these and reuses them, so a new connection costs no allocation (the session keeps its storage on reset).
 struct ConnectionSlot {
     /// Measured clients are the run's figures; idle and slow ones load the server beside them, reported apart.
     enum Role: UInt8 {
@@ -28,7 +28,7 @@ struct ConnectionSlot {
     /// Bumped whenever the connection closes, so timers pushed for the old connection are recognised as stale.
     var epoch: UInt32 = 0
     var timerPending = false
-    var session: ClientSession
+    let session: any ClientSession
     /// When connect() was called.
     var connectNanos: UInt64 = 0
     /// When the connection was meant to start (open loop greeting); equals `connectNanos` otherwise.
@@ -47,15 +47,15 @@ struct ConnectionSlot {
     var outEnd = 0
     /// Every request of the connection is out: the request protocol half-closed, HTTP asked the server to close.
     var halfClosed = false
-    /// Echo: the bytes of the exchange, and how many of them send() took.
-    var echoSize = 0
-    var echoSent = 0
+    /// A streamed exchange (echo): its bytes, and how many of them send() took.
+    var exchangeSize = 0
+    var exchangeSent = 0
     /// `--reconnect backoff`: refusals or resets in a row (kept across connections), and whether the client is
     /// waiting one out now.
     var backoffAttempts: UInt8 = 0
     var inBackoff = false
 
-    init(session: ClientSession, role: Role = .measured, profile: Int = 0, settings: LoadSettings) {
+    init(session: any ClientSession, role: Role = .measured, profile: Int = 0, settings: LoadSettings) {
         self.session = session
         self.role = role
         self.profile = profile
@@ -78,10 +78,10 @@ struct ConnectionSlot {
         outStart = 0
         outEnd = 0
         halfClosed = false
-        echoSize = 0
-        echoSent = 0
+        exchangeSize = 0
+        exchangeSent = 0
     }
 
     /// Bytes are waiting for the socket to take them.
-    var hasOutput: Bool { outEnd > outStart || echoSent < echoSize }
+    var hasOutput: Bool { outEnd > outStart || exchangeSent < exchangeSize }
 }

@@ -18,7 +18,7 @@ extension LoadSettings {
                 "--size", sizeText,
             ]
         }
-        if wireProtocol == .http {
+        if wireProtocol.traits.requestsByPath {
             arguments += ["--path", path] + fields.flatMap { ["--header", $0] }
             if checksLength == false { arguments += ["--expect-length", "off"] }
         }

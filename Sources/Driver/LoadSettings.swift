@@ -88,12 +88,12 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         sizeMix.isEmpty ? SizeShare(min: sizeMin, max: sizeMax, percent: 100).sizeText : SizeShare.text(sizeMix)
     }
 
-    /// Whether each connection makes requests (every protocol but the greeting).
-    public var makesRequests: Bool { wireProtocol != .greeting }
+    /// Whether each connection makes requests (every protocol whose client says something).
+    public var makesRequests: Bool { wireProtocol.traits.clientSends }
 
     /// Whether a connection is one exchange (greeting, echo), so that an open-loop rate paces connection starts rather
     /// than requests.
-    public var ratePacesConnections: Bool { wireProtocol == .greeting || wireProtocol == .echo }
+    public var ratePacesConnections: Bool { wireProtocol.traits.exchange == .connection }
 
     public var isOpenLoop: Bool { rate != nil }
     public var isCountMode: Bool { connections != nil }
@@ -127,10 +127,11 @@ public struct LoadSettings: Codable, Sendable, Equatable {
                 + "each event loop needs a client"
         }
         if ratePacesConnections && (pipeline != 1 || requestsPerConnection != 1) {
-            return "--pipeline and --requests apply to --protocol request, http and multiplex; "
-                + (wireProtocol == .echo ? "an echo is one exchange" : "a greeting is one frame") + " per connection"
+            let requests = WireProtocol.allCases.filter { $0.traits.exchange == .request }.map(\.rawValue)
+            return "--pipeline and --requests apply to --protocol \(requests.joined(separator: ", ")); a "
+                + "\(wireProtocol) connection is one exchange"
         }
-        if wireProtocol == .http {
+        if wireProtocol.traits.requestsByPath {
             if !path.hasPrefix("/") { return "--path takes a path that starts with /, got '\(path)'" }
             if path.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) {
                 return "--path must not hold spaces or control characters (percent-encode them), got '\(path)'"
@@ -162,9 +163,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         if isOpenLoop && isCountMode {
             return "--rate and --connections are two different load shapes: choose one"
         }
-        if hasBackground && wireProtocol == .greeting {
-            return "--idle and --slow apply to request, http, echo and multiplex: a greeting server speaks first and "
-                + "closes, so a client cannot stay idle or slow"
+        if hasBackground && !wireProtocol.traits.clientSends {
+            return "--idle and --slow apply to protocols whose client speaks: a \(wireProtocol) server speaks first "
+                + "and closes, so a client cannot stay idle or slow"
         }
         if idle < 0 || slow < 0 || !(slowBytesPerSecond >= 1 && slowBytesPerSecond <= 100_000) {
             return "--idle and --slow take a count of at least 0, and --slow's rate 1 to 100k bytes/s (a faster "

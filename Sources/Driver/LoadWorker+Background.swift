@@ -78,7 +78,7 @@ extension LoadWorker {
 
     private mutating func beginSlowRequest(_ slot: Int, now: UInt64) {
         let depth = settings.pipeline
-        if settings.wireProtocol == .echo {
+        if settings.wireProtocol.traits.streamsExchange {
             _ = startExchange(slot)
         } else {
             let (size, _) = drawSize()
@@ -95,15 +95,15 @@ extension LoadWorker {
     /// Returns false when the connection failed (and was replaced).
     private mutating func sendSlowly(_ slot: Int, now: UInt64) -> Bool {
         guard slots[slot].hasOutput else { return true }
-        let echo = settings.wireProtocol == .echo
-        let chunk = echo
-            ? slots[slot].session.echoBytes(at: slots[slot].echoSent, limit: slowBytesPerTick)
+        let streams = settings.wireProtocol.traits.streamsExchange
+        let chunk = streams
+            ? slots[slot].session.exchangeBytes(at: slots[slot].exchangeSent, limit: slowBytesPerTick)
             : UnsafeRawBufferPointer(rebasing: output[
                 (slot * settings.pipeline * requestCapacity + slots[slot].outStart)...].prefix(
                     min(slowBytesPerTick, slots[slot].outEnd - slots[slot].outStart)))
         let written = send(slots[slot].fd, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
         if written > 0 {
-            if echo { slots[slot].echoSent += written } else { slots[slot].outStart += written }
+            if streams { slots[slot].exchangeSent += written } else { slots[slot].outStart += written }
         } else if errno != EAGAIN && errno != EINTR {
             backgroundFailed(slot, ConnectCall.transferFailure(errno), now: now)
             return false
@@ -145,7 +145,7 @@ extension LoadWorker {
         return true
     }
 
-    private mutating func slowAnswered(_ slot: Int, _ outcome: ClientSession.Outcome, now: UInt64) {
+    private mutating func slowAnswered(_ slot: Int, _ outcome: ResponseOutcome, now: UInt64) {
         guard inWindow(now) else { return }
         switch outcome {
         case .valid:

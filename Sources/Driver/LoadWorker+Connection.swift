@@ -71,7 +71,8 @@ extension LoadWorker {
         }
         guard slots[slot].phase == .open else { return }
         if events & Epoll.writable != 0 && slots[slot].hasOutput {
-            guard settings.wireProtocol == .echo ? pumpEcho(slot, now: now) : flush(slot, now: now) else { return }
+            let streams = settings.wireProtocol.traits.streamsExchange
+            guard streams ? pumpExchange(slot, now: now) : flush(slot, now: now) else { return }
         }
         if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
             readAvailable(slot, hangUp: events & (Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0,
@@ -91,8 +92,8 @@ extension LoadWorker {
                 $0.intervals?.record(.connect, second: second, micros: connect)
             }
         }
-        // The greeting is owed at once; the request protocol waits on the server only once a request is out.
-        slots[slot].deadlineNanos = settings.wireProtocol == .greeting ? now + timeoutNanos : .max
+        // A server that speaks first owes its answer at once; the others are waited on only once a request is out.
+        slots[slot].deadlineNanos = settings.makesRequests ? .max : now + timeoutNanos
         slots[slot].nextSendNanos = now
         if settings.makesRequests {
             // Writability is only news after a send() found the buffer full (flush re-arms it then). Left in the
@@ -111,11 +112,12 @@ extension LoadWorker {
         let (event, ending) = slots[slot].session.receiveEnd()
         if case .response(let outcome)? = event, settings.makesRequests { answered(slot, outcome, now: now) }
         switch ending {
-        case .complete where settings.wireProtocol == .greeting:
+        case .complete where !settings.makesRequests:
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
             recordResponse(slot, sent: slots[slot].connectNanos, intended: slots[slot].intendedNanos, now: now)
             completed(slot, now: now)
-        case .complete where slots[slot].done == slots[slot].requests || settings.wireProtocol == .http:
+        case .complete where slots[slot].done == slots[slot].requests
+            || settings.wireProtocol.traits.serverMayCloseWhenIdle:
             // An HTTP server may close a keep-alive connection between responses (nginx says so after 1,000 requests;
             // RFC 9112 §9.5 lets it close an idle one without saying): the connection is whole, and the next one
             // goes on with the load. With a response outstanding the ending is `closedEarly`.
@@ -189,7 +191,7 @@ extension LoadWorker {
     }
 
     /// The oldest outstanding response of a slot is whole: timed when valid, counted by kind when an HTTP error.
-    mutating func answered(_ slot: Int, _ outcome: ClientSession.Outcome, now: UInt64) {
+    mutating func answered(_ slot: Int, _ outcome: ResponseOutcome, now: UInt64) {
         let ring = slot * settings.pipeline + slots[slot].session.eventRequest
         switch outcome {
         case .valid:

@@ -13,7 +13,9 @@ extension LoadWorker {
     /// Writes every request that is due and allowed by the pipeline depth; arms a timer for the next one.
     /// Returns false when the connection failed (and was replaced) on the way.
     mutating func sendDue(_ slot: Int, now: UInt64) -> Bool {
-        if settings.wireProtocol == .echo { return slots[slot].sent == 0 ? beginEcho(slot, now: now) : true }
+        if settings.wireProtocol.traits.streamsExchange {
+            return slots[slot].sent == 0 ? beginExchange(slot, now: now) : true
+        }
         let depth = settings.pipeline
         var wrote = false
         let sentAt = MonotonicClock.nanos()  // fresh, for the reason given where connections start
@@ -77,7 +79,7 @@ extension LoadWorker {
             return
         }
         slots[slot].halfClosed = true
-        if settings.wireProtocol != .http { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
+        if settings.wireProtocol.traits.halfClosesAfterLastRequest { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
     }
 
     /// One send() of up to `count` bytes on the slot's socket: how many it took, 0 when its buffer is full (the next

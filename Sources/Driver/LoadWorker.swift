@@ -31,6 +31,8 @@ struct LoadWorker {
     let requestCapacity: Int
     /// One read buffer for all connections: data is counted and checked, never kept.
     let input: UnsafeMutableRawBufferPointer
+    /// A streamed exchange's content (echo), which every slot's session sends from and checks against.
+    let content: RandomPool?
     var random = WyRand()
     var metrics: RunMetrics
     /// A client mix: what each profile's clients measured, besides the run's figures.
@@ -71,15 +73,15 @@ struct LoadWorker {
         self.live = live
         self.startNanos = startNanos
         let count = settings.share(of: settings.clients, worker: index)
-        let template = settings.wireProtocol == .http ? settings.httpTemplate : nil
-        // Echo content: 2 MiB of random bytes the exchanges are cut from, cyclically, and checked against.
+        let traits = settings.wireProtocol.traits
+        // A streamed exchange's content: 2 MiB of random bytes the exchanges are cut from, cyclically, and checked
+        // against.
         var seed = WyRand()
-        let content = settings.wireProtocol == .echo ? RandomPool(maxSlice: 1 << 20, random: &seed) : nil
-        func session() -> ClientSession {
-            ClientSession(
-                protocol: settings.wireProtocol, pipelineDepth: settings.pipeline, template: template,
-                checksLength: settings.checksBodyLength, content: content)
-        }
+        content = traits.streamsExchange ? RandomPool(maxSlice: 1 << 20, random: &seed) : nil
+        let sessionSettings = ClientSessionSettings(
+            pipelineDepth: settings.pipeline, template: traits.requestsByPath ? settings.httpTemplate : nil,
+            checksLength: settings.checksBodyLength, content: content)
+        func session() -> any ClientSession { settings.wireProtocol.makeClientSession(sessionSettings) }
         // A session per slot, each with its own ring, so no copy-on-write happens on the hot path later. The idle and
         // slow clients come after the measured ones.
         let idle = settings.share(of: settings.idle, worker: index)

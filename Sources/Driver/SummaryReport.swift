@@ -100,10 +100,12 @@ public enum SummaryReport {
             return "open loop at \(Int(rate).grouped) \(unit)/s"
         }
         guard settings.makesRequests else { return "closed loop" }
-        if settings.wireProtocol == .echo { return "closed loop, one echo of \(settings.sizeText) B per connection" }
+        if settings.wireProtocol.traits.streamsExchange {
+            return "closed loop, one \(settings.wireProtocol) of \(settings.sizeText) B per connection"
+        }
         let size = settings.sizeText
         let what =
-            settings.wireProtocol != .http ? "\(size) B requests"
+            !settings.wireProtocol.traits.requestsByPath ? "\(size) B requests"
             : settings.httpTemplate.asksSize ? "GET \(settings.path), n = \(size)" : "GET \(settings.path)"
         if !settings.mix.isEmpty {
             let kinds = settings.mix.map { "\($0.name) \(Units.decimal($0.percent))%" }.joined(separator: ", ")

@@ -30,7 +30,7 @@ final class CounterCells: @unchecked Sendable {
     }
 
     /// What a chunk of input, or the client's end, did: the requests it refused and those it completed.
-    func add(_ received: ServerSession.Received) {
+    func add(_ received: SessionInput) {
         add(.protocolErrors, received.protocolErrors)
         add(.requests, received.completed)
     }

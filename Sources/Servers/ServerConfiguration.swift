@@ -83,16 +83,17 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// pool stays at 2 MiB whatever the maximum request is.
     static let largestSliceBytes = 1 << 20
 
-    /// Multiplex: the unsent bytes a connection's socket may hold (``SocketCalls/setUnsentLimit(_:bytes:)``), as many
-    /// as the session renders ahead; nil for the protocols that answer in order.
-    var unsentLimit: Int? { wireProtocol == .multiplex ? ServerSession.multiplexAhead : nil }
-
-    /// The block of random bytes every response of this server is cut from; nil for the greeting protocol, whose
-    /// 16 random bytes per frame come straight from a generator.
+    /// The block of random bytes every response of this server is cut from; nil for a protocol whose answers are not
+    /// (``ProtocolTraits/answersFromPool``).
     func makeResponsePool() -> RandomPool? {
-        guard wireProtocol != .greeting else { return nil }
+        guard wireProtocol.traits.answersFromPool else { return nil }
         var random = WyRand()
         return RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
+    }
+
+    /// A session of this server's protocol, for one connection slot.
+    func makeSession(pool: RandomPool?) -> any ServerSession {
+        wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
     }
 }
 

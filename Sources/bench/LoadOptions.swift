@@ -124,8 +124,7 @@ struct LoadOptions: ParsableArguments {
             settings.requestsPerConnection = try Units.wholeCount(requests, option: "--requests")
             settings.thinkMicros = try Units.durationMicros(think, option: "--think")
             settings.jitterMicros = try Units.durationMicros(jitter, option: "--jitter")
-            // An echo asks the server for nothing, so its size is bounded only by what a run can send.
-            let maximum = settings.wireProtocol == .echo ? 1 << 30 : WireDefaults.maxRequestBytes
+            let maximum = settings.wireProtocol.traits.largestSize
             settings.sizeMix = try Units.sizeMix(size ?? "16", option: "--size", maximum: maximum)
             let sizes = settings.sizeMix.isEmpty
                 ? try Units.sizeRange(size ?? "16", option: "--size", maximum: maximum)
@@ -178,4 +177,10 @@ enum ExpectLength: String, CaseIterable, ExpressibleByArgument {
     case off
 }
 
-extension WireProtocol: ExpressibleByArgument {}
+extension WireProtocol: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}

@@ -78,7 +78,7 @@ final class FaultServer: Sendable {
     private func serveRequests(_ connection: Int32) {
         var random = WyRand(seed: 2)
         let pool = RandomPool(maxSlice: 64 * 1024, random: &random)
-        let session = ServerSession(.init(wireProtocol: .request, maxRequestBytes: 1 << 20, pool: pool))
+        let session = WireProtocol.request.makeServerSession(ServerSessionSettings(maxRequestBytes: 1 << 20, pool: pool))
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !session.isFinished {
             let pieces = session.gather(using: &random)

@@ -116,6 +116,7 @@ struct ServerTests {
                 case .multiplex:
                     #expect(client.sendFrames([(UInt32(index), UInt32(index + 1)), (7, 100)]))
                     client.halfClose()
+                default: Issue.record("no exchange written for \(wireProtocol) here")
                 }
             }
             for (index, client) in clients.enumerated() {
@@ -134,9 +135,10 @@ struct ServerTests {
                 case .echo: #expect(bytes == Self.echoContent(index), "client \(index)")
                 // Two answers of one frame each (both under 16 KiB): two 8-byte frame heads and the bytes.
                 case .multiplex: #expect(bytes.count == 8 + index + 1 + 8 + 100, "client \(index)")
+                default: Issue.record("no exchange written for \(wireProtocol) here")
                 }
             }
-            let requests = wireProtocol == .greeting || wireProtocol == .echo ? 200 : 400
+            let requests = wireProtocol.traits.exchange == .connection ? 200 : 400
             #expect(await eventually { server.counters.requests == requests })
             #expect(server.counters.connections == 200)
         }

@@ -11,8 +11,8 @@ import Testing
     }
 
     /// Every event `bytes` bring, fed in chunks of `chunk` bytes (1: byte by byte).
-    static func events(_ bytes: [UInt8], chunk: Int = .max, client: inout ClientSession) -> [ClientSession.Event] {
-        var events: [ClientSession.Event] = []
+    static func events(_ bytes: [UInt8], chunk: Int = .max, client: any ClientSession) -> [ClientEvent] {
+        var events: [ClientEvent] = []
         var start = 0
         while start < bytes.count {
             let piece = Array(bytes[start..<min(bytes.count, start + min(chunk, bytes.count - start))])
@@ -30,15 +30,15 @@ import Testing
     }
 
     /// Counts `size` as sent on `client`.
-    static func send(_ sizes: [UInt32], on client: inout ClientSession) {
+    static func send(_ sizes: [UInt32], on client: any ClientSession) {
         var scratch = [UInt8](repeating: 0, count: max(client.requestCapacity, 1))
         for size in sizes { _ = scratch.withUnsafeMutableBytes { client.writeRequest(size, last: false, into: $0) } }
     }
 
     @Test(arguments: [1, 7, 1000])
     func aGreetingInAnyChunkingIsOneResponse(chunk: Int) {
-        var session = ClientSession(protocol: .greeting)
-        #expect(Self.events(Self.frame(), chunk: chunk, client: &session) == [.firstByte, .response(.valid)])
+        let session = makeClient(.greeting)
+        #expect(Self.events(Self.frame(), chunk: chunk, client: session) == [.firstByte, .response(.valid)])
         #expect(session.receiveEnd().ending == .complete)
     }
 
@@ -46,62 +46,62 @@ import Testing
     func aWrongFixedByteIsBad(offset: Int) {
         var frame = Self.frame()
         frame[offset] ^= 0xFF
-        var session = ClientSession(protocol: .greeting)
-        #expect(Self.events(frame, chunk: 1, client: &session).last == .bad)
+        let session = makeClient(.greeting)
+        #expect(Self.events(frame, chunk: 1, client: session).last == .bad)
         #expect(session.receiveEnd().ending == .badResponse)
     }
 
     @Test func randomBytesMayBeAnything() {
         var frame = Self.frame()
         for offset in 34..<50 { frame[offset] = 0xFF }
-        var session = ClientSession(protocol: .greeting)
-        _ = Self.events(frame, client: &session)
+        let session = makeClient(.greeting)
+        _ = Self.events(frame, client: session)
         #expect(session.receiveEnd().ending == .complete)
     }
 
     @Test func shortGreetingClosedEarlyAndLongOneBad() {
-        var short = ClientSession(protocol: .greeting)
-        _ = Self.events(Array(Self.frame().dropLast()), client: &short)
+        let short = makeClient(.greeting)
+        _ = Self.events(Array(Self.frame().dropLast()), client: short)
         #expect(short.receiveEnd().ending == .closedEarly)
 
-        var empty = ClientSession(protocol: .greeting)
+        let empty = makeClient(.greeting)
         #expect(empty.receiveEnd().ending == .closedEarly)
 
-        var long = ClientSession(protocol: .greeting)
-        #expect(Self.events(Self.frame() + [0], client: &long).last == .bad)
+        let long = makeClient(.greeting)
+        #expect(Self.events(Self.frame() + [0], client: long).last == .bad)
         #expect(long.receiveEnd().ending == .badResponse)
     }
 
     @Test func pipelinedResponsesCompleteInOrderWhateverTheChunking() {
-        var session = ClientSession(protocol: .request, pipelineDepth: 3)
-        Self.send([2, 3, 1], on: &session)
+        let session = makeClient(.request, pipelineDepth: 3)
+        Self.send([2, 3, 1], on: session)
         #expect(!session.canSend)
-        let events = Self.events([UInt8](repeating: 9, count: 6), chunk: 1, client: &session)
+        let events = Self.events([UInt8](repeating: 9, count: 6), chunk: 1, client: session)
         #expect(events == Array(repeating: [.firstByte, .response(.valid)], count: 3).flatMap { $0 })
         #expect(session.outstanding == 0 && session.canSend)
         #expect(session.receiveEnd().ending == .complete)
     }
 
     @Test func oneChunkSpanningResponsesCountsEach() {
-        var session = ClientSession(protocol: .request, pipelineDepth: 4)
-        Self.send([4, 4, 4], on: &session)
+        let session = makeClient(.request, pipelineDepth: 4)
+        Self.send([4, 4, 4], on: session)
         // 10 bytes: responses 1 and 2 whole (8 bytes), the first 2 bytes of response 3.
-        let events = Self.events([UInt8](repeating: 0, count: 10), client: &session)
+        let events = Self.events([UInt8](repeating: 0, count: 10), client: session)
         #expect(events.filter { $0 == .firstByte }.count == 3 && events.filter { $0 == .response(.valid) }.count == 2)
         #expect(session.receiveEnd().ending == .closedEarly)
     }
 
     @Test func aByteNobodyAskedForIsBad() {
-        var session = ClientSession(protocol: .request)
-        Self.send([1], on: &session)
-        #expect(Self.events([0, 0], client: &session) == [.firstByte, .response(.valid), .bad])
+        let session = makeClient(.request)
+        Self.send([1], on: session)
+        #expect(Self.events([0, 0], client: session) == [.firstByte, .response(.valid), .bad])
         #expect(session.receiveEnd().ending == .badResponse)
     }
 
     @Test func resetStartsAFreshConnection() {
-        var session = ClientSession(protocol: .request)
-        Self.send([8], on: &session)
-        _ = Self.events([0, 0, 0], client: &session)
+        let session = makeClient(.request)
+        Self.send([8], on: session)
+        _ = Self.events([0, 0, 0], client: session)
         session.reset()
         #expect(session.outstanding == 0 && session.receiveEnd().ending == .complete)
     }

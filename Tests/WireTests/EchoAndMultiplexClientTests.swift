@@ -10,8 +10,8 @@ import Testing
     }
 
     /// A multiplex client with `sizes` sent; returns it and the id each request was given.
-    static func multiplexClient(_ sizes: [UInt32]) -> (ClientSession, [UInt32]) {
-        var client = ClientSession(protocol: .multiplex, pipelineDepth: 4)
+    static func multiplexClient(_ sizes: [UInt32]) -> (any ClientSession, [UInt32]) {
+        let client = makeClient(.multiplex, pipelineDepth: 4)
         var ids: [UInt32] = []
         var scratch = [UInt8](repeating: 0, count: MultiplexFrame.requestLength)
         for size in sizes {
@@ -24,10 +24,10 @@ import Testing
 
     @Test(arguments: [1, 5, 100_000])
     func framesAreMatchedByIdInAnyOrder(chunk: Int) {
-        var (client, ids) = Self.multiplexClient([40_000, 16])
+        let (client, ids) = Self.multiplexClient([40_000, 16])
         let bytes = Self.frame(ids[0], 16_384) + Self.frame(ids[1], 16) + Self.frame(ids[0], 16_384)
             + Self.frame(ids[0], 40_000 - 2 * 16_384)
-        let events = ClientSessionTests.events(bytes, chunk: chunk, client: &client)
+        let events = ClientSessionTests.events(bytes, chunk: chunk, client: client)
         #expect(events == [.firstByte, .firstByte, .response(.valid), .response(.valid)])
         #expect(client.outstanding == 0 && client.eventRequest == Int(ids[0]))
         #expect(client.receiveEnd().ending == .complete)
@@ -40,58 +40,59 @@ import Testing
         frame(0, 17),  // more than was asked for
     ])
     func aFrameTheProtocolDoesNotAllowIsABadResponse(bytes: [UInt8]) {
-        var (client, _) = Self.multiplexClient([16])
-        let events = ClientSessionTests.events(bytes, client: &client)
+        let (client, _) = Self.multiplexClient([16])
+        let events = ClientSessionTests.events(bytes, client: client)
         #expect(events.last == .bad)
         #expect(client.receiveEnd().ending == .badResponse)
     }
 
     @Test func aStreamThatEndsWithAnAnswerOwedEndedEarly() {
-        var (client, ids) = Self.multiplexClient([100, 16])
-        _ = ClientSessionTests.events(Self.frame(ids[1], 16), client: &client)
+        let (client, ids) = Self.multiplexClient([100, 16])
+        _ = ClientSessionTests.events(Self.frame(ids[1], 16), client: client)
         #expect(client.receiveEnd().ending == .closedEarly)
     }
 
-    static func echoClient(size: Int) -> ClientSession {
+    static func echoClient(size: Int) -> any ClientSession {
         var seed = WyRand(seed: 5)
-        var client = ClientSession(protocol: .echo, content: RandomPool(maxSlice: 1 << 10, random: &seed))
+        let content = RandomPool(maxSlice: 1 << 10, random: &seed)
+        let client = makeClient(.echo, content: content)
         // An offset near the pool's end, so the exchange wraps around to its start.
-        client.beginEcho(size: size, offset: client.content!.bytes.count - 100)
+        client.beginExchange(size: size, offset: content.bytes.count - 100)
         return client
     }
 
-    /// What an echo of `size` bytes sends, from ``ClientSession/echoBytes(at:limit:)`` in pieces as the driver does.
-    static func sent(_ client: ClientSession, size: Int) -> [UInt8] {
+    /// What an echo of `size` bytes sends, from ``ClientSession/exchangeBytes(at:limit:)`` in pieces as the driver does.
+    static func sent(_ client: any ClientSession, size: Int) -> [UInt8] {
         var bytes: [UInt8] = []
-        while bytes.count < size { bytes += client.echoBytes(at: bytes.count, limit: 333) }
+        while bytes.count < size { bytes += client.exchangeBytes(at: bytes.count, limit: 333) }
         return bytes
     }
 
     @Test(arguments: [1, 64, 100_000])
     func anEchoOfWhatWasSentIsWhole(chunk: Int) {
-        var client = Self.echoClient(size: 5_000)
+        let client = Self.echoClient(size: 5_000)
         let sent = Self.sent(client, size: 5_000)
         #expect(sent.count == 5_000)
-        let events = ClientSessionTests.events(sent, chunk: chunk, client: &client)
+        let events = ClientSessionTests.events(sent, chunk: chunk, client: client)
         #expect(events == [.firstByte, .response(.valid)])
         #expect(client.receiveEnd().ending == .complete)
     }
 
     @Test func aChangedByteIsAMismatchAndAShortEchoEndedEarly() {
-        var changed = Self.echoClient(size: 5_000)
+        let changed = Self.echoClient(size: 5_000)
         var bytes = Self.sent(changed, size: 5_000)
         bytes[4_321] ^= 1
-        #expect(ClientSessionTests.events(bytes, client: &changed).last == .mismatch)
+        #expect(ClientSessionTests.events(bytes, client: changed).last == .mismatch)
         #expect(changed.receiveEnd().ending == .mismatch)
 
-        var short = Self.echoClient(size: 5_000)
-        _ = ClientSessionTests.events(Array(Self.sent(short, size: 5_000).dropLast()), client: &short)
+        let short = Self.echoClient(size: 5_000)
+        _ = ClientSessionTests.events(Array(Self.sent(short, size: 5_000).dropLast()), client: short)
         #expect(short.receiveEnd().ending == .closedEarly)
     }
 
     @Test func aByteBeyondTheEchoIsABadResponse() {
-        var client = Self.echoClient(size: 100)
-        let events = ClientSessionTests.events(Self.sent(client, size: 100) + [0], client: &client)
+        let client = Self.echoClient(size: 100)
+        let events = ClientSessionTests.events(Self.sent(client, size: 100) + [0], client: client)
         #expect(events.suffix(2) == [.response(.valid), .bad])
     }
 }

@@ -18,14 +18,14 @@ import Testing
 
     @Test func itHoldsAtMostItsCapacityAndStopsReadingUntilTheClientReads() {
         let session = SessionConversation(.echo).session
-        let input = Self.content(ServerSession.echoCapacity + 10)
+        let input = Self.content(EchoServerSession.capacity + 10)
         let received = input.withUnsafeBytes { session.receive($0) }
-        #expect(received.consumed == ServerSession.echoCapacity)
+        #expect(received.consumed == EchoServerSession.capacity)
         #expect(!session.wantsInput && !session.owesNothing)
         var random = WyRand(seed: 1)
         let pieces = session.gather(using: &random)
-        #expect(pieces.reduce(0) { $0 + $1.count } == ServerSession.echoCapacity)
-        _ = session.advance(ServerSession.echoCapacity)
+        #expect(pieces.reduce(0) { $0 + $1.count } == EchoServerSession.capacity)
+        _ = session.advance(EchoServerSession.capacity)
         #expect(session.wantsInput && session.owesNothing)
     }
 

@@ -6,8 +6,8 @@ import Testing
 @Suite struct HTTPClientSessionTests {
     static let template = HTTPRequestTemplate(path: "/bytes/{size}", authority: "test:80", fields: [])
 
-    static func client(asking sizes: [UInt32], checksLength: Bool = true) -> ClientSession {
-        var client = ClientSession(protocol: .http, pipelineDepth: 8, template: template, checksLength: checksLength)
+    static func client(asking sizes: [UInt32], checksLength: Bool = true) -> any ClientSession {
+        let client = makeClient(.http, pipelineDepth: 8, template: template, checksLength: checksLength)
         var scratch = [UInt8](repeating: 0, count: template.capacity)
         for size in sizes { _ = scratch.withUnsafeMutableBytes { client.writeRequest(size, last: false, into: $0) } }
         return client
@@ -17,65 +17,65 @@ import Testing
 
     @Test(arguments: [1, 3, 10_000])
     func aContentLengthBodyInAnyChunkingIsOneValidResponse(chunk: Int) {
-        var client = Self.client(asking: [5])
+        let client = Self.client(asking: [5])
         let events = ClientSessionTests.events(
-            Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhello"), chunk: chunk, client: &client)
+            Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhello"), chunk: chunk, client: client)
         #expect(events == [.firstByte, .response(.valid)])
         #expect(!client.serverCloses && client.receiveEnd().ending == .complete)
     }
 
     @Test(arguments: [1, 4, 10_000])
     func aChunkedBodyWithExtensionsAndTrailersIsCounted(chunk: Int) {
-        var client = Self.client(asking: [9])
+        let client = Self.client(asking: [9])
         let response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "4;name=value\r\nabcd\r\n5\r\nefghi\r\n0\r\nX-Trailer: 1\r\n\r\n"
-        #expect(ClientSessionTests.events(Self.bytes(response), chunk: chunk, client: &client)
+        #expect(ClientSessionTests.events(Self.bytes(response), chunk: chunk, client: client)
             == [.firstByte, .response(.valid)])
         #expect(client.outstanding == 0)
     }
 
     @Test func aBodyWithoutLengthEndsWithTheStream() {
-        var client = Self.client(asking: [3])
-        #expect(ClientSessionTests.events(Self.bytes("HTTP/1.0 200 OK\r\n\r\nabc"), client: &client) == [.firstByte])
+        let client = Self.client(asking: [3])
+        #expect(ClientSessionTests.events(Self.bytes("HTTP/1.0 200 OK\r\n\r\nabc"), client: client) == [.firstByte])
         let (event, ending) = client.receiveEnd()
         #expect(event == .response(.valid) && ending == .complete)
     }
 
     @Test func statusClassesAreTheirOwnOutcomes() {
-        var client = Self.client(asking: [1, 1, 1])
+        let client = Self.client(asking: [1, 1, 1])
         let events = ClientSessionTests.events(
             Self.bytes("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno"
                 + "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n"
-                + "HTTP/1.1 204 No Content\r\n\r\n"), client: &client)
+                + "HTTP/1.1 204 No Content\r\n\r\n"), client: client)
         // A 204 carries no body: for /bytes/1, that is a body of the wrong length.
         #expect(events == [.firstByte, .response(.clientError), .firstByte, .response(.serverError), .firstByte, .bad])
     }
 
     @Test func aBodyOfTheWrongLengthIsBadOnlyWhenLengthsAreChecked() {
         let response = Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc")
-        var checked = Self.client(asking: [4])
-        #expect(ClientSessionTests.events(response, client: &checked).last == .bad)
-        var unchecked = Self.client(asking: [4], checksLength: false)
-        #expect(ClientSessionTests.events(response, client: &unchecked).last == .response(.valid))
+        let checked = Self.client(asking: [4])
+        #expect(ClientSessionTests.events(response, client: checked).last == .bad)
+        let unchecked = Self.client(asking: [4], checksLength: false)
+        #expect(ClientSessionTests.events(response, client: unchecked).last == .response(.valid))
     }
 
     @Test func connectionCloseAndHTTP10SayTheServerCloses() {
         for response in ["HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
                          "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx"] {
-            var client = Self.client(asking: [1, 1])
-            _ = ClientSessionTests.events(Self.bytes(response), client: &client)
+            let client = Self.client(asking: [1, 1])
+            _ = ClientSessionTests.events(Self.bytes(response), client: client)
             #expect(client.serverCloses && !client.canSend, "\(response)")
         }
-        var kept = Self.client(asking: [1])
+        let kept = Self.client(asking: [1])
         _ = ClientSessionTests.events(
-            Self.bytes("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx"), client: &kept)
+            Self.bytes("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx"), client: kept)
         #expect(!kept.serverCloses)
     }
 
     @Test func anInterimResponseIsSkipped() {
-        var client = Self.client(asking: [2])
+        let client = Self.client(asking: [2])
         let events = ClientSessionTests.events(
-            Self.bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), client: &client)
+            Self.bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), client: client)
         #expect(events == [.firstByte, .response(.valid)])
     }
 
@@ -87,14 +87,14 @@ import Testing
         "HTTP/2 200\r\n\r\n",
     ])
     func whatIsNotHTTP11IsBad(response: String) {
-        var client = Self.client(asking: [1])
-        #expect(ClientSessionTests.events(Self.bytes(response), client: &client).last == .bad)
+        let client = Self.client(asking: [1])
+        #expect(ClientSessionTests.events(Self.bytes(response), client: client).last == .bad)
         #expect(client.receiveEnd().ending == .badResponse)
     }
 
     @Test func aResponseCutShortClosedEarly() {
-        var client = Self.client(asking: [10])
-        _ = ClientSessionTests.events(Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), client: &client)
+        let client = Self.client(asking: [10])
+        _ = ClientSessionTests.events(Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), client: client)
         #expect(client.receiveEnd().ending == .closedEarly)
     }
 

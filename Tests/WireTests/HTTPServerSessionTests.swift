@@ -47,8 +47,8 @@ import Testing
         var conversation = SessionConversation(.http)
         conversation.feed(Self.request("GET / HTTP/1.1"))
         let body = Self.responses(conversation.output)[0].body
-        var client = ClientSession(protocol: .greeting)
-        #expect(ClientSessionTests.events(body, client: &client) == [.firstByte, .response(.valid)])
+        let client = makeClient(.greeting)
+        #expect(ClientSessionTests.events(body, client: client) == [.firstByte, .response(.valid)])
     }
 
     @Test func headSendsTheHeadOfWhatGetWouldSend() {
@@ -162,7 +162,7 @@ import Testing
         let input = (0..<1000).flatMap { _ in Self.request("GET /bytes/1 HTTP/1.1") }
         let received = input.withUnsafeBytes { session.receive($0) }
         let one = Self.request("GET /bytes/1 HTTP/1.1").count
-        #expect(received.consumed == ServerSession.pendingLimit * one)
+        #expect(received.consumed == ServerSessionLimits.pendingAnswers * one)
         #expect(!session.wantsInput)
     }
 
@@ -217,7 +217,7 @@ import Testing
         var random = WyRand(seed: 5)
         let sizes = (0..<40).map { _ in UInt32(random.next() % 70_000 + 1) }
         let template = HTTPRequestTemplate(path: "/bytes/{size}", authority: "test", fields: [])
-        var client = ClientSession(protocol: .http, pipelineDepth: sizes.count, template: template)
+        let client = makeClient(.http, pipelineDepth: sizes.count, template: template)
         var requests: [UInt8] = []
         var scratch = [UInt8](repeating: 0, count: template.capacity)
         for (index, size) in sizes.enumerated() {
@@ -227,7 +227,7 @@ import Testing
         var conversation = SessionConversation(.http)
         conversation.feed(requests, chunks: [13])
         #expect(conversation.session.isFinished, "the last request asked to close")
-        let events = ClientSessionTests.events(conversation.output, chunk: 1500, client: &client)
+        let events = ClientSessionTests.events(conversation.output, chunk: 1500, client: client)
         #expect(events.filter { $0 == .response(.valid) }.count == sizes.count && !events.contains(.bad))
         #expect(client.serverCloses && client.receiveEnd().ending == .complete)
     }

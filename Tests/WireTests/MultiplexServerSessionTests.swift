@@ -67,9 +67,9 @@ import Testing
 
     @Test func itStopsReadingAtItsLimitOfOwedAnswers() {
         let session = SessionConversation(.multiplex).session
-        let many = Self.requests((0..<UInt32(ServerSession.pendingLimit + 3)).map { ($0, 1_000) })
+        let many = Self.requests((0..<UInt32(ServerSessionLimits.pendingAnswers + 3)).map { ($0, 1_000) })
         let received = many.withUnsafeBytes { session.receive($0) }
-        #expect(received.consumed == ServerSession.pendingLimit * MultiplexFrame.requestLength)
+        #expect(received.consumed == ServerSessionLimits.pendingAnswers * MultiplexFrame.requestLength)
         #expect(!session.wantsInput)
     }
 }

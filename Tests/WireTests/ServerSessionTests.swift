@@ -56,7 +56,7 @@ import Testing
         let received = Self.headers(Array(repeating: 1 << 20, count: 10_000)).withUnsafeBytes { session.receive($0) }
         #expect(received.consumed == 40_000 && !session.wantsInput)
         var random = WyRand(seed: 1)
-        #expect(session.gather(using: &random).count == ServerSession.pieceLimit)
+        #expect(session.gather(using: &random).count == ServerSessionLimits.pieces)
     }
 
     @Test func resetStartsAFreshConnection() {
@@ -72,10 +72,10 @@ import Testing
         let sizes = (0..<50).map { _ in UInt32(random.next() % 5000 + 1) }
         var conversation = SessionConversation(.request)
         conversation.feed(Self.headers(sizes), end: true)
-        var client = ClientSession(protocol: .request, pipelineDepth: sizes.count)
+        let client = makeClient(.request, pipelineDepth: sizes.count)
         var scratch = [UInt8](repeating: 0, count: 4)
         for size in sizes { _ = scratch.withUnsafeMutableBytes { client.writeRequest(size, last: false, into: $0) } }
-        let events = ClientSessionTests.events(conversation.output, client: &client)
+        let events = ClientSessionTests.events(conversation.output, client: client)
         #expect(events.filter { $0 == .response(.valid) }.count == sizes.count && !events.contains(.bad))
         #expect(client.receiveEnd().ending == .complete)
     }

@@ -4,7 +4,7 @@
 /// (what the session does not take is offered again after its output is taken), output taken whole as soon as it is
 /// owed, as a client that reads everything would.
 struct SessionConversation {
-    let session: ServerSession
+    let session: any ServerSession
     var random = WyRand(seed: 7)
     private(set) var output: [UInt8] = []
     private(set) var responses = 0
@@ -15,9 +15,9 @@ struct SessionConversation {
 
     init(_ wireProtocol: WireProtocol, maxRequestBytes: UInt32 = 1 << 20) {
         var seed = WyRand(seed: 3)
-        let pool = wireProtocol == .greeting
-            ? nil : RandomPool(maxSlice: min(Int(maxRequestBytes), 1 << 20), random: &seed)
-        session = ServerSession(.init(wireProtocol: wireProtocol, maxRequestBytes: maxRequestBytes, pool: pool))
+        let pool = wireProtocol.traits.answersFromPool
+            ? RandomPool(maxSlice: min(Int(maxRequestBytes), 1 << 20), random: &seed) : nil
+        session = wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
     }
 
     /// Takes everything the session owes now.
@@ -74,4 +74,13 @@ struct SessionConversation {
         }
         return text
     }
+}
+
+/// A client session of `wireProtocol`, as the driver makes one.
+func makeClient(
+    _ wireProtocol: WireProtocol, pipelineDepth: Int = 1, template: HTTPRequestTemplate? = nil,
+    checksLength: Bool = true, content: RandomPool? = nil
+) -> any ClientSession {
+    wireProtocol.makeClientSession(ClientSessionSettings(
+        pipelineDepth: pipelineDepth, template: template, checksLength: checksLength, content: content))
 }

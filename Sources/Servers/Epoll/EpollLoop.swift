@@ -28,7 +28,7 @@ final class EpollLoop: @unchecked Sendable {
     private var spare: [EpollConnection] = []
     private var open = 0
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSession.pieceLimit)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSessionLimits.pieces)
     /// Set after an accept failure such as running out of descriptors: the listener is not watched until then.
     private var listenerPausedUntil: UInt64?
     private var nextSweep: UInt64 = 0
@@ -78,8 +78,8 @@ final class EpollLoop: @unchecked Sendable {
         epoll.release()
     }
 
-    /// One wait and the events it brought; the listener comes back once a pause is over, and HTTP deadlines are
-    /// checked four times a second.
+    /// One wait and the events it brought; the listener comes back once a pause is over, and deadlines are checked
+    /// four times a second.
     private func turn(timeoutNanos: UInt64) {
         let ready = epoll.wait(timeoutNanos: timeoutNanos)
         let now = MonotonicClock.nanos()
@@ -91,7 +91,7 @@ final class EpollLoop: @unchecked Sendable {
             listenerPausedUntil = nil
             _ = epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag)
         }
-        if configuration.wireProtocol == .http && now >= nextSweep {
+        if now >= nextSweep {
             nextSweep = now + Self.sweepNanos
             sweep(now: now)
         }
@@ -124,15 +124,14 @@ final class EpollLoop: @unchecked Sendable {
     /// A new connection: a greeting is written and closed at once, without ever being watched; the others are
     /// watched for input.
     private func begin(_ fd: Int32, now: UInt64) {
-        let connection = spare.popLast() ?? EpollConnection(
-            ServerSession(.init(
-                wireProtocol: configuration.wireProtocol, maxRequestBytes: configuration.maxRequestBytes, pool: pool)))
+        let connection = spare.popLast()
+            ?? EpollConnection(configuration.makeSession(pool: pool), timeout: configuration.readTimeout)
         connection.start(now: now)
         if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
         connections[Int(fd)] = connection
         open += 1
-        if configuration.wireProtocol != .greeting { SocketCalls.setNoDelay(fd) }
-        if let limit = configuration.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
+        if configuration.wireProtocol.traits.clientSends { SocketCalls.setNoDelay(fd) }
+        if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
         settle(fd, connection, now: now)
     }
 
@@ -140,7 +139,7 @@ final class EpollLoop: @unchecked Sendable {
 
     private func handle(_ fd: Int, events: UInt32, now: UInt64) {
         guard fd < connections.count, let connection = connections[fd] else { return }
-        if connection.isLingering { return linger(Int32(fd), connection, now: now) }
+        if connection.lingering != nil { return linger(Int32(fd), connection, now: now) }
         if events & Epoll.writable != 0 { connection.blockedOnWrite = false }
         if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
             guard read(fd, connection, now: now) else { return }
@@ -154,7 +153,6 @@ final class EpollLoop: @unchecked Sendable {
         while connection.session.wantsInput && !connection.hasUnread {
             let count = Glibc.read(Int32(fd), readBuffer.baseAddress, readBuffer.count)
             if count > 0 {
-                connection.lastActivity = now
                 counters.add(connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now))
                 guard write(Int32(fd), connection) else { return false }
                 if count < readBuffer.count { break }  // the socket is drained for now
@@ -185,7 +183,7 @@ final class EpollLoop: @unchecked Sendable {
             if written > 0 {
                 counters.add(.bytesSent, written)
                 counters.add(.requests, session.advance(written))
-                connection.lastProgress = MonotonicClock.nanos()
+                connection.deadlines.moved(now: MonotonicClock.nanos())
                 continue
             }
             if written < 0 && errno == EINTR { continue }
@@ -212,7 +210,7 @@ final class EpollLoop: @unchecked Sendable {
             return closeConnection(Int(fd), lost: false)
         }
         var wanted: UInt32 = 0
-        if session.wantsInput || connection.isLingering { wanted |= Epoll.readable | Epoll.readHangUp }
+        if session.wantsInput || connection.lingering != nil { wanted |= Epoll.readable | Epoll.readHangUp }
         if connection.blockedOnWrite { wanted |= Epoll.writable }
         guard wanted != connection.interest else { return }
         let changed = connection.interest == 0
@@ -220,17 +218,19 @@ final class EpollLoop: @unchecked Sendable {
         if changed { connection.interest = wanted } else { closeConnection(Int(fd), lost: true) }
     }
 
-    /// After a refusal: this side is shut down, and the client's rest is read and dropped until it ends or the next
-    /// sweep past a second (see ``ServerSession/lingers``).
+    /// After a refusal: this side is shut down, and the client's rest is read and dropped as ``LingeringClose`` says
+    /// (its time limit is kept by the sweep).
     private func linger(_ fd: Int32, _ connection: EpollConnection, now: UInt64) {
-        if !connection.isLingering {
-            connection.isLingering = true
-            connection.lastActivity = now
+        if connection.lingering == nil {
+            connection.lingering = LingeringClose(now: now)
             _ = shutdown(fd, Int32(SHUT_WR))
         }
         while true {
             let count = Glibc.read(fd, readBuffer.baseAddress, readBuffer.count)
-            if count > 0 { continue }
+            if count > 0 {
+                if connection.lingering!.drop(count) { return closeConnection(Int(fd), lost: false) }
+                continue
+            }
             if count < 0 && errno == EINTR { continue }
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }
             return closeConnection(Int(fd), lost: false)  // the end, or an error: done either way
@@ -257,25 +257,18 @@ final class EpollLoop: @unchecked Sendable {
         spare.append(connection)
     }
 
-    /// HTTP: closes the connections whose request was not whole within the read timeout of its first byte
-    /// (`header_timeouts`), whose client owed nothing and sent nothing that long (`read_timeouts`), or whose owed
-    /// output made no progress that long (`write_timeouts`), and refused clients past their second of lingering.
+    /// Closes the connections whose deadline passed (``ConnectionDeadlines``, where the protocol times idle clients),
+    /// and refused clients past their time of lingering.
     private func sweep(now: UInt64) {
-        let timeout = Self.nanos(configuration.readTimeout)
+        let timed = configuration.wireProtocol.traits.timesIdleClients
         for fd in connections.indices {
             guard let connection = connections[fd] else { continue }
-            if connection.isLingering {
-                if now - connection.lastActivity >= 1_000_000_000 { closeConnection(fd, lost: false) }
-            } else if let started = connection.requestStarted, now - started >= timeout {
-                counters.add(.headerTimeouts)
-                closeConnection(fd, lost: false)
-            } else if connection.session.owesNothing {
-                if connection.requestStarted == nil && now - connection.lastActivity >= timeout {
-                    counters.add(.readTimeouts)
-                    closeConnection(fd, lost: false)
-                }
-            } else if now - connection.lastProgress >= timeout {
-                counters.add(.writeTimeouts)
+            if let lingering = connection.lingering {
+                if lingering.isOver(now: now) { closeConnection(fd, lost: false) }
+            } else if timed,
+                let expired = connection.deadlines.expired(now: now, owesNothing: connection.session.owesNothing)
+            {
+                counters.add(expired)
                 closeConnection(fd, lost: false)
             }
         }

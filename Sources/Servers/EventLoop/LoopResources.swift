@@ -12,14 +12,14 @@ final class LoopResources {
     /// The response pool as a ByteBuffer; nil when the server speaks the greeting protocol.
     let pooledBytes: PooledBytes?
     let maxRequestBytes: UInt32
-    /// HTTP: the deadline of a request head, and of a client that sends nothing.
-    let readTimeout: TimeAmount
+    /// The connections' deadlines (``ConnectionDeadlines``).
+    let readTimeout: Duration
     /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
     /// counted as lost by the client. Read only when a connection closes early, never on the hot path.
     let isClosingAll: ManagedAtomic<Bool>
     /// Sessions of closed connections, reset and kept for the next ones: a new connection then allocates no session,
     /// as the other models reuse theirs. Bounded, so that a storm of connections does not keep its peak for ever.
-    private var idleSessions: [ServerSession] = []
+    private var idleSessions: [any ServerSession] = []
     private static let idleSessionLimit = 1024
 
     init(
@@ -30,23 +30,22 @@ final class LoopResources {
         wireProtocol = configuration.wireProtocol
         pooledBytes = pool.map(PooledBytes.init)
         maxRequestBytes = configuration.maxRequestBytes
-        readTimeout = .nanoseconds(Int64(configuration.readTimeout.components.seconds) * 1_000_000_000
-            + configuration.readTimeout.components.attoseconds / 1_000_000_000)
+        readTimeout = configuration.readTimeout
         self.isClosingAll = isClosingAll
     }
 
     /// A session for a new connection: a kept one, or a new one.
-    func takeSession() -> ServerSession {
+    func takeSession() -> any ServerSession {
         if let session = idleSessions.popLast() {
             session.reset()
             return session
         }
-        return ServerSession(
-            .init(wireProtocol: wireProtocol, maxRequestBytes: maxRequestBytes, pool: pooledBytes?.pool))
+        return wireProtocol.makeServerSession(
+            ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pooledBytes?.pool))
     }
 
     /// Called by a handler that is done with its session.
-    func give(_ session: ServerSession) {
+    func give(_ session: any ServerSession) {
         if idleSessions.count < Self.idleSessionLimit { idleSessions.append(session) }
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import SystemCalls
 import Wire
 
 /// Every protocol on one connection of the event loop: bytes in to Wire's ``ServerSession``, what it owes out,
@@ -13,7 +14,7 @@ final class SessionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let resources: LoopResources
-    private let session: ServerSession
+    private let session: any ServerSession
     /// Input the session did not take yet, offered again, before anything read later, once its answers are out.
     private var unread: ByteBuffer?
     /// The client half-closed while input was held back: the session hears of it once that input is taken.
@@ -22,15 +23,11 @@ final class SessionHandler: ChannelDuplexHandler {
     private var readHeldBack = false
     private var closing = false
     /// After refusing a request the output is closed, and whatever the client still sends is read and dropped.
-    private var lingering = false
+    private var lingering: LingeringClose?
     /// Set once the last write succeeded and the connection is closed by this handler: the conversation ended.
     private var conversationEnded = false
-    /// HTTP: when the request being received began, which one it is, when the client last sent anything, and when
-    /// output last went out (the deadlines of ``HTTPDeadline``, which is scheduled here).
-    var requestStarted: NIODeadline?
-    private var timedRequest = 0
-    var lastActivity = NIODeadline.now()
-    var lastProgress = NIODeadline.now()
+    /// The connection's deadlines, kept by a ``DeadlineTimer`` where the protocol times idle clients.
+    var deadlines: ConnectionDeadlines
     var deadline: Scheduled<Void>?
     /// The buffer small answers are copied into, kept from one write to the next: once SwiftNIO has written it out,
     /// this is its only reference and it is cleared in place, so a request costs no allocation (while a write of it
@@ -40,13 +37,15 @@ final class SessionHandler: ChannelDuplexHandler {
     init(resources: LoopResources) {
         self.resources = resources
         session = resources.takeSession()
+        deadlines = ConnectionDeadlines(timeout: resources.readTimeout)
+        deadlines.start(now: MonotonicClock.nanos())
     }
 
     // MARK: Inbound
 
     func channelActive(context: ChannelHandlerContext) {
         resources.counters.add(.connections)
-        if resources.wireProtocol == .http { HTTPDeadline.arm(for: self, context: context, timeout: resources.readTimeout) }
+        if resources.wireProtocol.traits.timesIdleClients { DeadlineTimer.arm(for: self, context: context) }
         writeOwed(context: context)  // a greeting is owed at once
         context.flush()
         context.fireChannelActive()
@@ -64,9 +63,12 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !lingering else { return }  // the rest of a refused client's input, dropped
-        lastActivity = .now()
         var buffer = unwrapInboundIn(data)
+        if lingering != nil {
+            // The rest of a refused client's input, dropped, up to the policy's limit.
+            if lingering!.drop(buffer.readableBytes) { context.close(promise: nil) }  // nobody waits: it is refused
+            return
+        }
         // SwiftNIO may deliver several reads in one cycle: bytes held from an earlier one go first.
         if var held = unread {
             held.writeBuffer(&buffer)
@@ -82,7 +84,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            lastProgress = .now()
+            deadlines.moved(now: MonotonicClock.nanos())
             writeOwed(context: context)
             context.flush()
         }
@@ -94,7 +96,7 @@ final class SessionHandler: ChannelDuplexHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        if lingering { return context.close(promise: nil) }  // nobody waits: the refused client has finished
+        if lingering != nil { return context.close(promise: nil) }  // nobody waits: the refused client has finished
         if unread == nil {
             resources.counters.add(session.receiveEnd())
         } else {
@@ -113,7 +115,7 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if lingering || (session.wantsInput && unread == nil) {
+        if lingering != nil || (session.wantsInput && unread == nil) {
             context.read()
         } else {
             readHeldBack = true
@@ -131,13 +133,7 @@ final class SessionHandler: ChannelDuplexHandler {
             endPending = false
             resources.counters.add(session.receiveEnd())
         }
-        guard resources.wireProtocol == .http else { return }
-        if !session.isMidRequest {
-            requestStarted = nil
-        } else if session.requestsBegun != timedRequest {
-            timedRequest = session.requestsBegun
-            requestStarted = .now()
-        }
+        deadlines.track(session, now: MonotonicClock.nanos())
     }
 
     /// Writes what the session owes while the channel is writable, feeds it the input it held back once it wants
@@ -173,7 +169,7 @@ final class SessionHandler: ChannelDuplexHandler {
                 context.write(wrapOutboundOut(buffer), promise: nil)
                 output = buffer
             }
-            lastProgress = .now()
+            deadlines.moved(now: MonotonicClock.nanos())
             resources.counters.add(.bytesSent, bytes)
             resources.counters.add(.requests, session.advance(bytes))
         }
@@ -188,7 +184,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Closes once everything owed has left: close() would drop queued writes, but an empty write completes only
     /// after all those before it. After a refusal, only the output closes, and the rest of the client's input is
-    /// read and dropped until it ends or a second has passed.
+    /// read and dropped as ``LingeringClose`` says.
     private func closeIfFinished(context: ChannelHandlerContext) {
         guard session.isFinished, !closing else { return }
         closing = true
@@ -198,17 +194,20 @@ final class SessionHandler: ChannelDuplexHandler {
             guard case .success = result else { return channel.close(promise: nil) }  // the client is gone
             self.conversationEnded = true
             guard lingers else { return channel.close(promise: nil) }  // nobody waits: the conversation is over
-            self.lingering = true
+            let lingering = LingeringClose(now: MonotonicClock.nanos())
+            self.lingering = lingering
             channel.close(mode: .output, promise: nil)  // nobody waits: the full close follows
             channel.read()
-            channel.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+            channel.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(LingeringClose.durationNanos))) {
+                channel.close(promise: nil)  // nobody waits: the refused client's time is up
+            }
         }
     }
 
     /// Whether the connection waits on the client: nothing is owed to it.
     var isIdle: Bool { session.owesNothing }
 
-    /// Called by ``HTTPDeadline`` when a deadline passed: closes the connection, counted as `counter`.
+    /// Called by ``DeadlineTimer`` when a deadline passed: closes the connection, counted as `counter`.
     func expire(_ counter: Counter, context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true

@@ -88,7 +88,7 @@ final class EventLoopServer: ServerModelType {
         _ acceptCounters: CounterCells,
         _ resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>]
     ) -> ServerBootstrap {
-        let unsentLimit = configuration.unsentLimit
+        let unsentLimit = configuration.wireProtocol.traits.unsentLimit
         return ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             // Every listener of this server shares the port (see start()). A second server that also sets it could

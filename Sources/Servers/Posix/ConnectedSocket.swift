@@ -41,10 +41,14 @@ struct ConnectedSocket {
         SocketCalls.setNoDelay(descriptor)
     }
 
-    /// How long the next reads may wait (a header's deadline shortens it, then the read timeout is put back).
+    /// How long the next reads may wait (a request's deadline shortens it, then the read timeout is put back).
     func setReceiveTimeout(_ timeout: Duration) {
         var time = Self.timeValue(timeout)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func setReceiveTimeout(nanos: UInt64) {
+        setReceiveTimeout(.nanoseconds(Int64(clamping: nanos)))
     }
 
     private static func timeValue(_ duration: Duration) -> timeval {

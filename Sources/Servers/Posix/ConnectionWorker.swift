@@ -6,12 +6,15 @@ import Wire
 
 /// Serves connections over blocking sockets, one at a time, each from accept to close, with Wire's
 /// ``ServerSession`` doing the talking: write what is owed, read when the session wants input, close when it is done.
+/// Every read waits at most until the connection's next deadline (``ConnectionDeadlines``): a thread that blocks on
+/// a read must never wait for ever, whatever the protocol.
 ///
 /// The blocking model's thread owns one, and so does each thread-pool worker; it belongs to that thread, so it is
 /// not Sendable and its buffers, session and generator are used without any synchronisation.
 final class ConnectionWorker {
     private let configuration: ServerConfiguration
-    private let session: ServerSession
+    private let session: any ServerSession
+    private var deadlines: ConnectionDeadlines
     private let counters: CounterCells
     private let slot: ConnectionSlot
     private var random = WyRand()
@@ -19,7 +22,7 @@ final class ConnectionWorker {
     /// read.
     private let readBuffer: UnsafeMutableRawBufferPointer
     /// The session's output pieces as writev takes them.
-    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSession.pieceLimit)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSessionLimits.pieces)
 
     init(
         configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells, slot: ConnectionSlot,
@@ -27,8 +30,8 @@ final class ConnectionWorker {
     ) {
         self.configuration = configuration
         readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
-        session = ServerSession(
-            .init(wireProtocol: configuration.wireProtocol, maxRequestBytes: configuration.maxRequestBytes, pool: pool))
+        session = configuration.makeSession(pool: pool)
+        deadlines = ConnectionDeadlines(timeout: configuration.readTimeout)
         self.counters = counters
         self.slot = slot
     }
@@ -49,8 +52,10 @@ final class ConnectionWorker {
         session.reset()
         // No timeouts or TCP_NODELAY for the greeting: 81 bytes always fit in an empty send buffer, so the write
         // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
-        if configuration.wireProtocol != .greeting { socket.configureForRequests(timeout: configuration.readTimeout) }
-        if let limit = configuration.unsentLimit { SocketCalls.setUnsentLimit(descriptor, bytes: limit) }
+        if configuration.wireProtocol.traits.clientSends {
+            socket.configureForRequests(timeout: configuration.readTimeout)
+        }
+        if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(descriptor, bytes: limit) }
         converse(on: socket)
     }
 
@@ -59,9 +64,9 @@ final class ConnectionWorker {
     private func converse(on socket: ConnectedSocket) {
         // Input the session has not taken yet (it stops while it holds as many answers as it may), in readBuffer.
         var unread = 0..<0
-        // The request being received, and when it must be whole.
-        var timedRequest = 0
-        var requestDeadline: ContinuousClock.Instant?
+        let timed = configuration.wireProtocol.traits.clientSends
+        if timed { deadlines.start(now: MonotonicClock.nanos()) }
+        var shortenedWait: UInt64?
         while true {
             guard writeOwed(on: socket) else { return }
             if session.isFinished {
@@ -73,49 +78,50 @@ final class ConnectionWorker {
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
                 counters.add(received)
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound
+                if timed { deadlines.track(session, now: MonotonicClock.nanos()) }
                 continue
             }
-            // A request must be whole within the read timeout of its first byte: a slowloris that sends one byte
-            // every few seconds would otherwise hold this thread for ever, each read well within its timeout.
-            if session.isMidRequest {
-                if session.requestsBegun != timedRequest || requestDeadline == nil {
-                    timedRequest = session.requestsBegun
-                    requestDeadline = ContinuousClock.now + configuration.readTimeout
+            if timed {
+                let now = MonotonicClock.nanos()
+                if let expired = deadlines.expired(now: now, owesNothing: session.owesNothing) {
+                    return counters.add(expired)
                 }
-                let left = requestDeadline! - ContinuousClock.now
-                guard left > .zero else {
-                    counters.add(.headerTimeouts)
-                    return
+                // The socket's receive timeout, set to the read timeout for the connection, is an idle client's
+                // deadline (a read starts as the connection last moved). A request begun shortens it to the
+                // request's own: a slowloris that sends one byte every few seconds would otherwise hold this thread
+                // for ever, each read well within the timeout.
+                let wait = deadlines.requestStarted == nil ? nil : deadlines.next - now
+                if wait != shortenedWait {
+                    socket.setReceiveTimeout(nanos: wait ?? deadlines.timeoutNanos)
+                    shortenedWait = wait
                 }
-                socket.setReceiveTimeout(left)
-            } else if requestDeadline != nil {
-                requestDeadline = nil
-                socket.setReceiveTimeout(configuration.readTimeout)
             }
             switch socket.read(into: readBuffer) {
             case .received(let byteCount):
                 unread = 0..<byteCount
             case .ended:
                 counters.add(session.receiveEnd())
-            case .failed(let failure):
-                if failure == .timedOut && session.isMidRequest {
-                    counters.add(.headerTimeouts)
-                } else {
-                    count(failure, whileReading: true)
-                }
+            case .failed(.timedOut):
+                let now = MonotonicClock.nanos()
+                return counters.add(deadlines.expired(now: now, owesNothing: session.owesNothing) ?? .readTimeouts)
+            case .failed(.reset):
+                if !slot.isForced { counters.add(.resets) }
                 return
             }
         }
     }
 
-    /// After a refusal: closes this side, then reads and drops what the client still sends, up to its end, 64 KiB or
-    /// a tenth of a second, so that the close that follows sends no reset over the answer (see
-    /// ``ServerSession/lingers``).
+    /// After a refusal: closes this side, then reads and drops what the client still sends, as ``LingeringClose``
+    /// says, so that the close that follows sends no reset over the answer.
     private func linger(on socket: ConnectedSocket) {
         socket.shutdownOutput()
-        socket.setReceiveTimeout(.milliseconds(100))
-        var dropped = 0
-        while dropped < 1 << 16, case .received(let count) = socket.read(into: readBuffer) { dropped += count }
+        var lingering = LingeringClose(now: MonotonicClock.nanos())
+        while true {
+            let now = MonotonicClock.nanos()
+            guard !lingering.isOver(now: now) else { return }
+            socket.setReceiveTimeout(nanos: lingering.endNanos - now)
+            guard case .received(let count) = socket.read(into: readBuffer), !lingering.drop(count) else { return }
+        }
     }
 
     /// Hands everything the session owes to the socket; false when the client is gone (counted).
@@ -137,17 +143,14 @@ final class ConnectionWorker {
             case .wrote(let byteCount):
                 counters.add(.bytesSent, byteCount)
                 counters.add(.requests, session.advance(byteCount))
-            case .failed(let failure):
-                count(failure, whileReading: false)
+                if configuration.wireProtocol.traits.clientSends { deadlines.moved(now: MonotonicClock.nanos()) }
+            case .failed(.timedOut):
+                counters.add(.writeTimeouts)
+                return false
+            case .failed(.reset):
+                if !slot.isForced { counters.add(.resets) }
                 return false
             }
-        }
-    }
-
-    private func count(_ failure: ConnectedSocket.Failure, whileReading reading: Bool) {
-        switch failure {
-        case .timedOut: counters.add(reading ? .readTimeouts : .writeTimeouts)
-        case .reset: if !slot.isForced { counters.add(.resets) }
         }
     }
 }

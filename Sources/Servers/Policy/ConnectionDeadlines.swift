@@ -1,0 +1,60 @@
+import Wire
+
+/// The deadlines of one connection, all the server's read timeout, written once for every model so that a comparison
+/// of models is not a comparison of timeout rules:
+/// - a request must be whole within it of its first byte, else the client is a slowloris (`header_timeouts`);
+/// - a client owed nothing that sends nothing for that long is idle (`read_timeouts`);
+/// - owed output that makes no progress for that long means a client that does not read (`write_timeouts`).
+///
+/// Waiting starts anew whenever the connection moves either way (input taken, output sent), so that a client that
+/// reads a long answer slowly is not idle while it reads, and an answer owed after a long silence is not already
+/// stalled. A model keeps one per connection and tells it what happened; an event loop asks it whether a deadline
+/// passed (at its sweep, or at a timer armed for ``next``), a blocking thread how long its next read may wait.
+struct ConnectionDeadlines {
+    let timeoutNanos: UInt64
+    /// When the request being received began, and which one it is (``ServerSession/requestsBegun``).
+    private(set) var requestStarted: UInt64?
+    private var timedRequest = 0
+    /// When input was last taken or output last sent.
+    private(set) var lastMovement: UInt64 = 0
+
+    init(timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        timeoutNanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    /// A new connection.
+    mutating func start(now: UInt64) {
+        requestStarted = nil
+        timedRequest = 0
+        lastMovement = now
+    }
+
+    /// Input or output moved.
+    mutating func moved(now: UInt64) {
+        lastMovement = now
+    }
+
+    /// After input was given to `session`: a request that has begun is timed from its first byte.
+    mutating func track(_ session: any ServerSession, now: UInt64) {
+        lastMovement = now
+        if !session.isMidRequest {
+            requestStarted = nil
+        } else if session.requestsBegun != timedRequest || requestStarted == nil {
+            timedRequest = session.requestsBegun
+            requestStarted = now
+        }
+    }
+
+    /// The deadline that has passed at `now`, as the counter of the close it calls for; nil while none has.
+    func expired(now: UInt64, owesNothing: Bool) -> Counter? {
+        if let started = requestStarted, now >= started + timeoutNanos { return .headerTimeouts }
+        guard now >= lastMovement + timeoutNanos else { return nil }
+        // Mid-request with nothing owed, the request's own deadline decides (it began no later than the silence).
+        guard owesNothing else { return .writeTimeouts }
+        return requestStarted == nil ? .readTimeouts : nil
+    }
+
+    /// The earliest moment a deadline can pass.
+    var next: UInt64 { min(requestStarted ?? .max, lastMovement) + timeoutNanos }
+}
