@@ -65,7 +65,7 @@ wrk_run() {
 # drive_run PORT: the same figures from bench drive.
 drive_run() {
     "$bench" drive --protocol http --port "$1" --size 16 --requests 1g -t 1 -c 100 -d "${seconds}s" --warmup 1s \
-        --quiet --csv "$work/drive-csv" >/dev/null
+        --quiet --out "$work/drive-csv" >/dev/null
     python3 - "$work/drive-csv/summary.csv" <<'PY'
 import csv, sys
 row = next(csv.DictReader(open(sys.argv[1])))

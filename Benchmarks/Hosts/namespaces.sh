@@ -4,7 +4,7 @@
 # each of WORKERS (4) `bench drive --share K/WORKERS` workers, each joined to the bridge by a veth pair, with
 # addresses from 198.18.0.0/15 (RFC 2544's block for network benchmarks) and no route out of them; nothing is added
 # to the machine's own namespace. The workers make CONNECTIONS (20000) connections of 10 requests between them,
-# started together (--start-at), each writing --csv and --hlog into OUT/K; `bench merge` writes OUT/merged. Then:
+# started together (--start-at), each writing --out and --hlog into OUT/K; `bench merge` writes OUT/merged. Then:
 #   - the merged requests and connections equal the server's counters;
 #   - the merged p99 equals the p99 that Python's hdrh computes over the union of the workers' interval logs.
 # Exit 0 when both hold, 1 when one does not, 2 when it cannot run here. Everything it made is removed at the end,
@@ -67,7 +67,7 @@ for k in $(seq "$workers"); do
     mkdir -p "$out/$k"
     timeout 300 ip netns exec "$tag-d$k" "$bench" drive --host "$server" -p 5070 --protocol request --requests 10 \
         -c 100 -t 1 --connections "$connections" --share "$k/$workers" --start-at "$start" --quiet \
-        --csv "$out/$k" --hlog "$out/$k/latency.hlog" >"$out/$k/stdout" 2>"$out/$k/stderr" &
+        --out "$out/$k" --hlog "$out/$k/latency.hlog" >"$out/$k/stdout" 2>"$out/$k/stderr" &
     drivers+=($!)
 done
 for pid in "${drivers[@]}"; do wait "$pid" || { echo "$me: a worker failed:" >&2; cat "$out"/*/stderr >&2; exit 1; }; done

@@ -14,7 +14,7 @@ extension LoadSettings {
         ]
         if makesRequests {
             arguments += [
-                "--requests", String(requestsPerConnection), "--pipeline", String(pipeline),
+                "--requests", Units.requestsText(requestsPerConnection), "--pipeline", String(pipeline),
                 "--size", sizeText,
             ]
         }

@@ -65,6 +65,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// harness's own path.
     public var checksLength: Bool?
 
+    /// `--requests unlimited`: a connection makes requests until the run ends (a URL target's default, as wrk).
+    public static let unlimitedRequests = Int(Int32.max)
+
     /// Initial connections start at this total rate unless `burst` is set: below what a server can accept, so a
     /// listen queue of 4,096 (somaxconn) never overflows into 1 s / 3 s SYN retries by accident.
     public static let pacedStartsPerSecond = 20_000.0

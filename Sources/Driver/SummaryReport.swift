@@ -111,6 +111,10 @@ public enum SummaryReport {
             let kinds = settings.mix.map { "\($0.name) \(Units.decimal($0.percent))%" }.joined(separator: ", ")
             return "closed loop, client mix (\(kinds)) of \(what), pipeline \(settings.pipeline)"
         }
+        if settings.requestsPerConnection == LoadSettings.unlimitedRequests {
+            return "closed loop, \(what) on connections kept alive (--requests unlimited, as wrk), pipeline "
+                + "\(settings.pipeline)"
+        }
         return "closed loop, \(settings.requestsPerConnection) x \(what) per connection, pipeline \(settings.pipeline)"
     }
 

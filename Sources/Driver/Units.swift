@@ -49,6 +49,31 @@ public enum Units {
         return Int(value)
     }
 
+    /// Requests per connection: a whole count, or `unlimited` (``LoadSettings/unlimitedRequests``: the connection is
+    /// kept for the whole run, as wrk keeps its connections).
+    public static func requests(_ text: String, option: String) throws(ParseError) -> Int {
+        if text == "unlimited" { return LoadSettings.unlimitedRequests }
+        do {
+            return try wholeCount(text, option: option)
+        } catch {
+            throw ParseError(description: error.description + " (or unlimited)")
+        }
+    }
+
+    /// How `--requests` writes `count`.
+    public static func requestsText(_ count: Int) -> String {
+        count == LoadSettings.unlimitedRequests ? "unlimited" : String(count)
+    }
+
+    /// A tolerance, written as a percentage (`5%`) by every command that takes one; a bare number is refused rather
+    /// than guessed at, since `0.05` could mean 5% or 0.05%.
+    public static func tolerance(_ text: String, option: String) throws(ParseError) -> Double {
+        guard let percent = share(text), percent < 100 else {
+            throw ParseError(description: "\(option) takes a percentage above 0 and below 100, such as 5%, got '\(text)'")
+        }
+        return percent / 100
+    }
+
     /// A request size: `N` or `MIN-MAX` (uniform), with 1 <= MIN <= MAX <= `maximum`.
     public static func sizeRange(_ text: String, option: String, maximum: UInt32) throws(ParseError)
         -> ClosedRange<UInt32>

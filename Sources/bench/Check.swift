@@ -37,9 +37,10 @@ extension Bench {
         var unpaired = false
 
         @Option(help: ArgumentHelp(
-            "Relative change allowed before a metric can regress (default: \(PairedCheck.defaultTolerance) paired, "
-                + "\(RegressionCheck.defaultTolerance) --unpaired)."))
-        var tolerance: Double?
+            "Change allowed before a metric can regress, as a percentage (default: "
+                + "\(Units.decimal(PairedCheck.defaultTolerance * 100))% paired, "
+                + "\(Units.decimal(RegressionCheck.defaultTolerance * 100))% --unpaired)."))
+        var tolerance: String?
 
         @Option(help: "Significance level of the test.")
         var alpha = PairedCheck.defaultAlpha
@@ -61,9 +62,7 @@ extension Bench {
         var reference: String?
 
         func validate() throws {
-            if let tolerance, !(tolerance > 0 && tolerance < 1) {
-                throw ValidationError("--tolerance is a fraction between 0 and 1, e.g. 0.05 for 5%")
-            }
+            _ = try toleranceFraction()
             guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha is a probability, e.g. 0.05") }
             if update && (against != nil || unpaired) {
                 throw ValidationError("--update measures this tree alone; it takes neither --against nor --unpaired")
@@ -81,6 +80,16 @@ extension Bench {
                 throw ValidationError(
                     "--repeat \(repetitions) pairs cannot give a p-value below --alpha \(alpha) (the smallest is "
                         + "0.5^\(repetitions)); use --repeat \(needed) or more")
+            }
+        }
+
+        /// --tolerance as a fraction; nil for the default of the way the check measures.
+        func toleranceFraction() throws -> Double? {
+            guard let tolerance else { return nil }
+            do {
+                return try Units.tolerance(tolerance, option: "--tolerance")
+            } catch {
+                throw ValidationError(error.description)
             }
         }
 
@@ -128,19 +137,20 @@ extension Bench {
             let run = PairedRun(
                 settings: settings, executable: Compare.executable, against: build, server: server,
                 directory: directory.path)
-            let protocolName = settings.load.wireProtocol.rawValue
+            let wireProtocol = settings.load.wireProtocol
             let total = run.plan.cells.count
             let (results, interrupted) = try await run.run { result, all in
-                let pairs = PairsCSV.table(directory.summaryRows(all), protocolName: protocolName)
+                let pairs = PairsCSV.table(directory.summaryRows(all), wireProtocol: wireProtocol)
                 try directory.write(all, extra: [("pairs.csv", pairs)])
                 Self.note(Compare.progressLine(result, index: all.count, of: total), newline: false)
             }
             Self.note("files: \(directory.path)/")
             if interrupted { throw ExitCode(130) }
+            let fraction = try toleranceFraction()
             let findings: [Finding]
             do {
-                findings = try PairedCheck(tolerance: tolerance ?? PairedCheck.defaultTolerance, alpha: alpha)
-                    .run(rows: directory.summaryRows(results), protocolName: protocolName)
+                findings = try PairedCheck(tolerance: fraction ?? PairedCheck.defaultTolerance, alpha: alpha)
+                    .run(rows: directory.summaryRows(results), wireProtocol: wireProtocol)
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
             }
@@ -166,9 +176,10 @@ extension Bench {
             let settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions))
             let rows = try await measure(settings)
+            let fraction = try toleranceFraction()
             let findings: [Finding]
             do {
-                findings = try RegressionCheck(tolerance: tolerance ?? RegressionCheck.defaultTolerance, alpha: alpha)
+                findings = try RegressionCheck(tolerance: fraction ?? RegressionCheck.defaultTolerance, alpha: alpha)
                     .run(baseline: old, current: rows)
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
@@ -178,11 +189,9 @@ extension Bench {
         }
 
         private func conclude(_ findings: [Finding], against name: String) throws {
-            let regressed = findings.filter(\.isRegression).map(\.model)
-            let names = regressed.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-            print(names.isEmpty
-                ? "no regression against \(name)" : "REGRESSION against \(name): \(names.joined(separator: ", "))")
-            if !names.isEmpty { throw ExitCode(1) }
+            let verdict = CheckVerdict(findings)
+            print(verdict.line(against: name))
+            if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
         }
 
         // MARK: A new baseline
@@ -227,7 +236,7 @@ extension Bench {
                 return model
             }
             var load = LoadSettings()
-            load.wireProtocol = WireProtocol(rawValue: baseline.protocolName) ?? .greeting
+            load.wireProtocol = baseline.wireProtocol
             load.durationMicros = Int(baseline.durationSeconds * 1e6)
             load.warmupMicros = Int(baseline.warmupSeconds * 1e6)
             load.requestsPerConnection = baseline.requestsPerConnection ?? 1

@@ -35,6 +35,8 @@ extension Bench {
 
         @OptionGroup(title: "Load (as bench drive)") var load: LoadOptions
 
+        @OptionGroup(title: "Load shape (as bench drive)") var shape: LoadShapeOptions
+
         func validate() throws {
             _ = try compareSettings()
         }
@@ -63,7 +65,7 @@ extension Bench {
             }
             let chosen = try Self.models(models)
             guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            let settings = try load.settings(clients: counts.max()!, windows: LoadOptions.compareWindows)
+            let settings = try load.settings(clients: counts.max()!, shape: shape, windows: LoadOptions.compareWindows)
             return CompareSettings(
                 models: chosen, clients: counts, repetitions: repetitions, load: settings,
                 serverArguments: servers.serveArguments, serverThreads: servers.serverThreads, pin: servers.pin)

@@ -13,12 +13,12 @@ import Glibc
 extension Bench {
     struct Drive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Fire clients at a server speaking greeting, request, HTTP, echo or multiplex; print a wrk-like "
-                + "summary.",
+            abstract: "Fire clients at a server speaking \(WireProtocol.names); print a wrk-like summary.",
             discussion: "Closed loop by default (--clients kept busy for --duration after --warmup); "
                 + "--connections N for count mode; --rate R for open loop with coordinated omission corrected. "
                 + "A URL target (bench drive http://localhost:8080/bytes/16) means --protocol http, its host, port "
-                + "and path. Ctrl-C stops the run and prints what was measured (exit status 130)."
+                + "and path, and connections kept alive for the whole run (--requests unlimited) as wrk keeps them. "
+                + "Ctrl-C stops the run and prints what was measured (exit status 130)."
         )
 
         @Argument(help: ArgumentHelp("An HTTP target, as wrk takes it: http://HOST[:PORT][/PATH].", valueName: "url"))
@@ -35,6 +35,8 @@ extension Bench {
 
         @OptionGroup(title: "Load") var load: LoadOptions
 
+        @OptionGroup(title: "Load shape") var shape: LoadShapeOptions
+
         @Flag(help: "Print the status line once a second even when stderr is not a terminal.")
         var progress = false
 
@@ -45,6 +47,10 @@ extension Bench {
             "Write summary.csv, latency.csv, timeline.csv, meta.csv and result.json (for bench merge) into this "
                 + "directory.",
             valueName: "dir"))
+        var out: String?
+
+        /// The name --out had before every command's output directory was --out.
+        @Option(name: .customLong("csv"), help: .private)
         var csv: String?
 
         @Option(help: ArgumentHelp(
@@ -73,11 +79,11 @@ extension Bench {
         @Option(help: .private)
         var workerIndex = 0
 
+        /// Checks what the options say, and nothing else: no name resolved, no connection opened, no limit raised.
         func validate() throws {
             guard workerSettings == nil else { return }
-            let settings = try settings()
-            let limit = raiseDescriptorLimit()
-            if let problem = settings.problem(descriptorLimit: limit) { throw ValidationError(problem) }
+            _ = try settings(resolving: false)
+            if out != nil && csv != nil { throw ValidationError("--csv is the old name of --out: give one of them") }
         }
 
         func run() async throws {
@@ -89,7 +95,10 @@ extension Bench {
                 FileHandle.standardOutput.write(try JSONEncoder().encode(result))
                 return
             }
-            let settings = try settings()
+            let limit = raiseDescriptorLimit()
+            let settings = try settings(resolving: true)
+            if let problem = settings.problem(descriptorLimit: limit) { throw ValidationError(problem) }
+            let out = out ?? csv
             var meta = [("command", CommandLine.arguments.joined(separator: " "))]
             if let startAt {
                 let late = StartAt.wait(until: try StartAt.parse(startAt))
@@ -101,11 +110,11 @@ extension Bench {
                 meta += [("start_at", startAt), ("start_late_s", lateText)]
             }
             if let hlog {
-                // Made before the run, as --csv's directory is, so that a path that cannot be written loses no run.
+                // Made before the run, as --out's directory is, so that a path that cannot be written loses no run.
                 let directory = URL(fileURLWithPath: hlog).deletingLastPathComponent().path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            let results = try csv.map {
+            let results = try out.map {
                 try ResultsDirectory(
                     path: $0, facts: MachineFacts.read(), runUTC: Compare.stamp(Date(), compact: false), settings: meta)
             }
@@ -118,16 +127,20 @@ extension Bench {
             try results?.write([
                 CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
             ])
-            if let csv { try DriveResultFile(label: label, result: result).write(into: csv) }
+            if let out { try DriveResultFile(label: label, result: result).write(into: out) }
             if let hlog, let log = result.intervalLog {
                 try AtomicFile.write(log.render(comment: Self.logComment(settings)), to: hlog)
             }
             if result.interrupted { throw ExitCode(130) }
         }
 
-        func settings() throws -> LoadSettings {
+        /// The run's settings; `resolving`: the server's name resolved to the address the run will use (the first of
+        /// several that accepts a connection), which `run()` does and `validate()` does not.
+        func settings(resolving: Bool) throws -> LoadSettings {
             let count = try Units.wholeCount(clients, option: "--clients")
-            var settings = try load.settings(clients: count, defaultProtocol: target == nil ? .greeting : .http)
+            var settings = try load.settings(
+                clients: count, shape: shape, defaultProtocol: target == nil ? .greeting : .http,
+                defaultRequests: target == nil ? "1" : "unlimited")
             settings.intervalLog = hlog != nil
             do {
                 if let share { (settings.hostShare, settings.hostShares) = try Units.hostShare(share) }
@@ -143,7 +156,7 @@ extension Bench {
                 }
                 let url: TargetURL
                 do { url = try TargetURL(target) } catch { throw ValidationError(error.description) }
-                guard settings.wireProtocol == .http else {
+                guard settings.wireProtocol.traits.requestsByPath else {
                     throw ValidationError("a URL target speaks --protocol http, not \(settings.wireProtocol.rawValue)")
                 }
                 name = url.host
@@ -154,6 +167,10 @@ extension Bench {
             // Resolved before the run, and every connection of the run goes to the same address: the first one that
             // accepts a connection, as wrk tries a name's addresses in turn (or the first, which then counts refusals).
             // One address is taken as it is, so that the server's counters hold the run's connections alone.
+            guard resolving else {
+                if let problem = settings.problem() { throw ValidationError(problem) }
+                return settings
+            }
             do {
                 let addresses = try SocketAddress.resolveAll(name, port: settings.port)
                 let accepting = addresses.count > 1 ? SocketAddress.firstAccepting(addresses) : nil

@@ -106,9 +106,6 @@ extension Bench {
         }
 
         func kneeSettings() throws -> KneeSettings {
-            guard load.rate == nil, load.connections == nil else {
-                throw ValidationError("bench knee sets the rate of every step; leave out --rate and --connections")
-            }
             let objective: LatencyObjective
             let start: Double
             do {
@@ -117,8 +114,11 @@ extension Bench {
             } catch {
                 throw ValidationError(error.description)
             }
-            guard let percent = Units.share(tolerance) else {
-                throw ValidationError("--tolerance takes a share such as 10%, not '\(tolerance)'")
+            let fraction: Double
+            do {
+                fraction = try Units.tolerance(tolerance, option: "--tolerance")
+            } catch {
+                throw ValidationError(error.description)
             }
             let chosen = try Compare.models(models)
             let count = try Units.wholeCount(clients, option: "--clients")
@@ -140,7 +140,7 @@ extension Bench {
                 models: chosen, clients: [count], repetitions: 1, load: settings,
                 serverArguments: servers.serveArguments, serverThreads: servers.serverThreads, pin: servers.pin)
             return KneeSettings(
-                compare: compare, objective: objective, startRate: start, maxWindowMicros: longest, tolerance: percent / 100,
+                compare: compare, objective: objective, startRate: start, maxWindowMicros: longest, tolerance: fraction,
                 external: port != nil)
         }
     }

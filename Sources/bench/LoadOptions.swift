@@ -12,17 +12,8 @@ import Glibc
 struct LoadOptions: ParsableArguments {
     @Option(
         name: .customLong("protocol"),
-        help: ArgumentHelp(
-            "greeting (one frame per connection), request (n bytes asked), http (GET --path), echo (--size bytes sent "
-                + "and checked, then half-close) or multiplex (n bytes asked by id, answered in interleaved frames); "
-                + "default greeting."))
+        help: ArgumentHelp("What is said on each connection: \(WireProtocol.names) (docs/PROTOCOL.md); default greeting."))
     var wireProtocol: WireProtocol?
-
-    @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
-    var connections: String?
-
-    @Option(help: "Open loop: connections/s (greeting, echo) or requests/s (request, http, multiplex), latency from the intended start.")
-    var rate: String?
 
     // bench compare runs dozens of cells, so its windows are shorter (the README's first command, every model at four
     // client counts three times, must finish within minutes); bench drive measures one run, as long as wrk's.
@@ -32,8 +23,10 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Time run before measuring; nothing in it is counted (default 2s; compare: 1s a cell; knee: 500ms a step).")
     var warmup: String?
 
-    @Option(help: "Requests per connection (request, http, multiplex); then half-close (http: Connection: close) and reconnect.")
-    var requests = "1"
+    @Option(help: ArgumentHelp(
+        "Requests per connection, then half-close (http: Connection: close) and reconnect; unlimited keeps each "
+            + "connection for the whole run (default 1; a URL target: unlimited, as wrk)."))
+    var requests: String?
 
     @Option(help: "Think time between a response and the next request (closed loop; also before the next connection).")
     var think = "0ms"
@@ -105,10 +98,11 @@ struct LoadOptions: ParsableArguments {
     static let compareWindows = (duration: "5s", warmup: "1s")
 
     /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
-    /// given, `windows` when --duration or --warmup is not); throws a `ValidationError` naming the option and what it
-    /// takes.
+    /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not); throws a
+    /// `ValidationError` naming the option and what it takes.
     func settings(
-        clients: Int, defaultProtocol: WireProtocol = .greeting, windows: (duration: String, warmup: String) = driveWindows
+        clients: Int, shape: LoadShapeOptions? = nil, defaultProtocol: WireProtocol = .greeting,
+        windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1"
     ) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
@@ -117,11 +111,11 @@ struct LoadOptions: ParsableArguments {
             settings.fields = headers
             settings.checksLength = expectLength == .off ? false : nil
             settings.clients = clients
-            settings.connections = try connections.map { try Units.wholeCount($0, option: "--connections") }
-            settings.rate = try rate.map { try Units.count($0, option: "--rate") }
+            settings.connections = try shape?.connections.map { try Units.wholeCount($0, option: "--connections") }
+            settings.rate = try shape?.rate.map { try Units.count($0, option: "--rate") }
             settings.durationMicros = try Units.durationMicros(duration ?? windows.duration, option: "--duration")
             settings.warmupMicros = try Units.durationMicros(warmup ?? windows.warmup, option: "--warmup")
-            settings.requestsPerConnection = try Units.wholeCount(requests, option: "--requests")
+            settings.requestsPerConnection = try Units.requests(requests ?? defaultRequests, option: "--requests")
             settings.thinkMicros = try Units.durationMicros(think, option: "--think")
             settings.jitterMicros = try Units.durationMicros(jitter, option: "--jitter")
             let maximum = settings.wireProtocol.traits.largestSize
@@ -167,6 +161,23 @@ struct LoadOptions: ParsableArguments {
         } else {
             settings.path = urlPath
         }
+    }
+}
+
+/// The load's shape besides the closed loop: `bench drive` and `bench compare` take them; `bench knee` sets the rate
+/// of every step itself.
+struct LoadShapeOptions: ParsableArguments {
+    @Option(help: "Count mode: connections to make in all, then stop (duration and warmup unused).")
+    var connections: String?
+
+    @Option(help: ArgumentHelp(
+        "Open loop: connections/s (\(Self.protocols(.connection))) or requests/s (\(Self.protocols(.request))), "
+            + "latency from the intended start."))
+    var rate: String?
+
+    /// The protocols whose exchanges are counted as `exchange`: `greeting, echo`.
+    static func protocols(_ exchange: ProtocolTraits.Exchange) -> String {
+        WireProtocol.allCases.filter { $0.traits.exchange == exchange }.map(\.rawValue).joined(separator: ", ")
     }
 }
 

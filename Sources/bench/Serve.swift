@@ -1,4 +1,5 @@
 import ArgumentParser
+import Driver
 import Foundation
 import Servers
 import SystemCalls
@@ -23,7 +24,9 @@ extension Bench {
         @Option(help: "Server model (the list below).")
         var model = ServerModel(rawValue: "event-loop")!
 
-        @Option(name: .customLong("protocol"), help: "What is said on each connection: greeting, request, http, echo or multiplex.")
+        @Option(
+            name: .customLong("protocol"),
+            help: ArgumentHelp("What is said on each connection: \(WireProtocol.names) (docs/PROTOCOL.md)."))
         var wireProtocol = WireProtocol.greeting
 
         @Option(help: "Address to listen on: IPv4, IPv6 (::1) or a name, resolved before it listens.")
@@ -47,9 +50,10 @@ extension Bench {
         @Option(
             name: .customLong("read-timeout"),
             help: ArgumentHelp(
-                "Seconds a stalled client may hold a connection: a blocking read or write; in HTTP also an idle "
-                    + "client, and a request not whole since its first byte."))
-        var readTimeoutSeconds = 5.0
+                "How long a stalled client may hold a connection (5s, 500ms): a blocking read or write; in HTTP on "
+                    + "every model an idle client, a request not whole since its first byte, output that makes no "
+                    + "progress."))
+        var readTimeout = "5s"
 
         @Option(name: .customLong("queue-capacity"), help: "Connections the thread-pool acceptor may queue.")
         var queueCapacity = ServerConfiguration.defaultQueueCapacity
@@ -61,8 +65,8 @@ extension Bench {
                     + "connection is closed at once)."))
         var queueFullPolicy = QueueFullPolicy.wait
 
-        @Option(name: .customLong("drain-timeout"), help: "Seconds a stop lets connections in progress finish.")
-        var drainTimeoutSeconds = 2.0
+        @Option(name: .customLong("drain-timeout"), help: "How long a stop lets connections in progress finish (2s).")
+        var drainTimeout = "2s"
 
         /// A worker of a prefork server: the listening socket it was given, and it reports its counters on stdout.
         @Option(name: .customLong("listen-fd"), help: .private)
@@ -93,9 +97,19 @@ extension Bench {
             guard (1...Int(UInt32.max)).contains(maxRequestBytes) else {
                 throw ValidationError("--max-request must be within 1...\(UInt32.max) bytes.")
             }
-            guard readTimeoutSeconds > 0 else { throw ValidationError("--read-timeout must be more than 0 seconds.") }
+            guard try timeouts().read > .zero else { throw ValidationError("--read-timeout must be more than 0s.") }
             guard queueCapacity >= 1 else { throw ValidationError("--queue-capacity must be at least 1.") }
-            guard drainTimeoutSeconds >= 0 else { throw ValidationError("--drain-timeout must be 0 seconds or more.") }
+        }
+
+        /// The read and drain timeouts, as durations such as `5s` or `500ms` (a bare number is seconds).
+        func timeouts() throws -> (read: Duration, drain: Duration) {
+            do {
+                let read = try Units.durationMicros(readTimeout, option: "--read-timeout")
+                let drain = try Units.durationMicros(drainTimeout, option: "--drain-timeout")
+                return (.microseconds(read), .microseconds(drain))
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
 
         func run() async throws {
@@ -104,8 +118,8 @@ extension Bench {
             let configuration = ServerConfiguration(
                 protocol: wireProtocol, host: try SocketAddress.resolve(host, port: port).host, port: port,
                 backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
-                readTimeout: .seconds(readTimeoutSeconds), queueCapacity: queueCapacity,
-                queueFullPolicy: queueFullPolicy, drainTimeout: .seconds(drainTimeoutSeconds), maxThreads: maxThreads,
+                readTimeout: try timeouts().read, queueCapacity: queueCapacity,
+                queueFullPolicy: queueFullPolicy, drainTimeout: try timeouts().drain, maxThreads: maxThreads,
                 listeningDescriptor: listeningDescriptor)
             let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.

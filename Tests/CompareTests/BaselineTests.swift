@@ -25,7 +25,7 @@ import Testing
     @Test func exposesTheSettingsOfTheRun() throws {
         let baseline = try load(SummaryFixture(protocolName: "request", repetitions: 5).csv())
         let settings = baseline.settings
-        #expect(settings.protocolName == "request")
+        #expect(settings.wireProtocol == .request)
         #expect(settings.models == ["blocking", "thread-pool", "event-loop"])
         #expect(settings.repetitions == 5)
         #expect(settings.clients == 100)

@@ -49,8 +49,16 @@ struct CompareCommandTests {
         let latency = try table("latency.csv")
         #expect(Set(latency.records.map { $0["metric"]! }) == ["connect", "first_byte", "total"])
         #expect(Set(latency.records.map { $0["repetitions"]! }) == ["2"])
+        // Each cell's seconds add up to its requests in summary.csv: the timeline counts every response of the window
+        // once, in the second it ended.
         let timeline = try table("timeline.csv")
-        #expect(!timeline.records.isEmpty && timeline.records.allSatisfy { Int($0["requests"]!)! >= 0 })
+        for row in summary.records {
+            let seconds = timeline.records.filter {
+                $0["model"] == row["model"] && $0["clients"] == row["clients"] && $0["repetition"] == row["repetition"]
+            }
+            #expect(!seconds.isEmpty)
+            #expect(seconds.reduce(0) { $0 + Int($1["requests"]!)! } == Int(row["requests"]!)!, "\(row["model"]!)")
+        }
         #expect(try table("meta.csv").records.contains { $0["key"] == "somaxconn" })
         #expect(run.serversSeen > 0 && run.serversLeftRunning.isEmpty, "a bench serve was left running")
         try await plotsAreDrawn()

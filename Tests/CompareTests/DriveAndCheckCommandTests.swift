@@ -15,7 +15,7 @@ struct DriveAndCheckCommandTests {
         defer { server.stop(timeoutSeconds: 5) }
         let run = try BenchProcess([
             "drive", "--port", String(server.port), "--clients", "4", "-d", "500ms", "--warmup", "0s", "--quiet",
-            "--csv", directory, "--label", "ours",
+            "--out", directory, "--label", "ours",
         ])
         let (status, stdout, stderr) = try await run.finish(within: 30)
         #expect(status == 0, "stderr: \(stderr)")

@@ -116,7 +116,7 @@ struct HTTPInteropTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
         let (status, stdout, stderr) = try await BenchProcess([
             "drive", "--protocol", "http", "--port", String(nginx.port), "--size", "16", "--requests", "50",
-            "--clients", "10", "-d", "1s", "--warmup", "200ms", "--quiet", "--csv", directory,
+            "--clients", "10", "-d", "1s", "--warmup", "200ms", "--quiet", "--out", directory,
         ]).finish(within: 60)
         #expect(status == 0, "\(stderr)")
         let row = try #require(try CSVReader.parse(String(contentsOfFile: directory + "/summary.csv", encoding: .utf8))

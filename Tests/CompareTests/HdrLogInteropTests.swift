@@ -62,7 +62,7 @@ struct HdrLogInteropTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hlog-\(UUID().uuidString)").path
         let (status, _, stderr) = try await BenchProcess([
             "drive", "--port", String(server.port), "--protocol", "request", "--requests", "10", "--clients", "20",
-            "--threads", "1", "--rate", "4000", "-d", "3s", "--warmup", "500ms", "--quiet", "--csv", directory,
+            "--threads", "1", "--rate", "4000", "-d", "3s", "--warmup", "500ms", "--quiet", "--out", directory,
             "--hlog", directory + "/run.hlog",
         ]).finish(within: 30)
         server.stop(timeoutSeconds: 5)

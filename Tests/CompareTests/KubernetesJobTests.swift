@@ -28,7 +28,7 @@ struct KubernetesJobTests {
         #expect(job.contains("k=$((JOB_COMPLETION_INDEX + 1))"), "shares count from 1, the index from 0")
         #expect(job.contains(#"--start-at "$START_AT""#) && job.contains("name: bench-load"))
         let mount = try Self.capture(#"mountPath: (\S+)"#, in: job)
-        #expect(try Self.capture(#"--csv "([^$"]+)/\$k""#, in: job) == mount)
+        #expect(try Self.capture(#"--out "([^$"]+)/\$k""#, in: job) == mount)
         let merge = try Self.file("merge-job.yaml")
         let inputs = (1...Int(workers)!).map { "\"\(mount)/\($0)\"" }.joined(separator: ", ")
         #expect(merge.contains(#"["bench", "merge", "# + inputs), "the merge takes every worker's directory")

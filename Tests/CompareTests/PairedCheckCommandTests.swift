@@ -22,17 +22,19 @@ struct PairedCheckCommandTests {
     @Test func thisBuildAgainstItselfPassesWithEveryPairInTheFiles() async throws {
         let baseline = try writeBaseline()
         defer { try? FileManager.default.removeItem(atPath: baseline) }
+        // A tolerance of 90%: cells of 0.6 s on a machine busy with the other tests swing by tens of percent, but a
+        // build against itself that is 90% worse in all five pairs, whichever went first, is a check that pairs the
+        // wrong cells or reads the wrong columns, not noise. (The false-alarm rate at the default tolerance is
+        // measured in docs/check.md; .ci/run checks that a real slowdown is named.)
         let run = try BenchProcess([
             "check", "--baseline", baseline, "--against", BenchProcess.executable.path, "--repeat", "5",
-            "--out", directory,
+            "--tolerance", "90%", "--out", directory,
         ])
         let (status, stdout, stderr) = try await run.finish(within: 150)
-        // A verdict, whichever: with cells of 0.6 s on a machine busy with the other tests, an A/A run is no test
-        // of the check's false alarms (README measures those); the files and their pairs are.
-        #expect(status == 0 || status == 1, "stdout: \(stdout)\nstderr: \(stderr)")
+        #expect(status == 0, "stdout: \(stdout)\nstderr: \(stderr)")
         let verdict = stdout.split(separator: "\n").last ?? ""
-        #expect(verdict.hasPrefix("no regression against \(BenchProcess.executable.path)")
-            || verdict.hasPrefix("REGRESSION against \(BenchProcess.executable.path)"), "\(stdout)")
+        // The other build is named by its path and the revision it says it is.
+        #expect(verdict.hasPrefix("no regression against \(BenchProcess.executable.path) ("), "\(stdout)")
         let summary = try CSVReader.parse(String(contentsOfFile: directory + "/summary.csv", encoding: .utf8))
         // blocking and the driver, 5 pairs each, two builds per pair.
         #expect(summary.records.count == 20)
@@ -58,7 +60,7 @@ struct PairedCheckCommandTests {
         (["--repeat", "3"], "use --repeat 5 or more"),
         (["--unpaired", "--against", "HEAD"], "choose one"),
         (["--update", "--against", "HEAD"], "--update measures this tree alone"),
-        (["--tolerance", "1.5"], "--tolerance is a fraction"),
+        (["--tolerance", "0.05"], "--tolerance takes a percentage"),
     ])
     func usageProblemsExit2WithASentence(arguments: [String], message: String) async throws {
         let baseline = try writeBaseline()

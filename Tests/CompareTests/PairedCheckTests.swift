@@ -6,7 +6,7 @@ import Testing
     let check = PairedCheck(tolerance: 0.05, alpha: 0.05)
 
     private func findings(_ fixture: PairedFixture) throws -> [Finding] {
-        try check.run(rows: fixture.rows(), protocolName: "greeting")
+        try check.run(rows: fixture.rows(), wireProtocol: .greeting)
     }
 
     @Test(arguments: 1...20 as ClosedRange<UInt64>)
@@ -14,7 +14,7 @@ import Testing
         // The machine moves by up to ±30% from pair to pair, far beyond the 5% tolerance; the pairs cancel it.
         let findings = try findings(PairedFixture(seed: seed))
         #expect(findings.count == 4 * 3)
-        #expect(PairedCheck.exitCode(for: findings) == 0, "\(findings.filter(\.isRegression))")
+        #expect(CheckVerdict(findings).exitCode == 0, "\(findings.filter(\.isRegression))")
     }
 
     @Test func aSlowdownOfOneModelNamesThatModelAndNoOther() throws {
@@ -29,7 +29,7 @@ import Testing
         // Every pair says so: the smallest p 8 pairs can give.
         #expect(throughput.pValue == 1.0 / 256)
         #expect(throughput.ratios.count == 8 && throughput.ratios.allSatisfy { $0 < 0.85 })
-        #expect(PairedCheck.exitCode(for: findings) == 1)
+        #expect(CheckVerdict(findings).exitCode == 1)
     }
 
     @Test func theDriverIsJudgedOnItsOwnCPU() throws {
@@ -56,7 +56,7 @@ import Testing
             return row.merging(["conns_per_s": String(30_000 * factor)]) { $1 }
         }
         let throughput = try #require(
-            try check.run(rows: changed, protocolName: "greeting").first { $0.metric == .throughput })
+            try check.run(rows: changed, wireProtocol: .greeting).first { $0.metric == .throughput })
         #expect(throughput.verdict == .notSignificant, "\(throughput)")
     }
 
@@ -65,7 +65,7 @@ import Testing
         fixture.slowdown = ["event-loop": (2, 0.5, 0.5)]
         let findings = try findings(fixture)
         #expect(findings.filter { $0.model == "event-loop" }.allSatisfy { $0.verdict == .improved })
-        #expect(PairedCheck.exitCode(for: findings) == 0)
+        #expect(CheckVerdict(findings).exitCode == 0)
     }
 
     @Test func cellsThatFailOnlyInThisBuildFailTheCheck() throws {
@@ -86,13 +86,13 @@ import Testing
         fixture.againstFailures = Set((1...8).map { "event-loop \($0)" })
         let findings = try findings(fixture)
         #expect(findings.filter { $0.model == "event-loop" }.allSatisfy { $0.verdict == .notCompared })
-        #expect(PairedCheck.exitCode(for: findings) == 0)
+        #expect(CheckVerdict(findings).exitCode == 0)
     }
 
     @Test func pairsCSVHoldsEveryPairWithItsRatio() throws {
         var fixture = PairedFixture()
         fixture.slowdown = ["blocking": (0.5, 1, 1)]
-        let table = PairsCSV.table(fixture.rows(), protocolName: "greeting")
+        let table = PairsCSV.table(fixture.rows(), wireProtocol: .greeting)
         // 4 subjects x 3 metrics x 8 pairs; the fixture writes the current build's row first.
         #expect(table.rows.count == 96)
         let blocking = table.records.filter { $0["model"] == "blocking" && $0["metric"] == "throughput" }

@@ -26,7 +26,7 @@ import Testing
         let throughput = try #require(findings.first { $0.metric == .throughput })
         #expect(abs(throughput.changePercent! + 50) < 10)
         #expect(abs(throughput.currentMedian! / throughput.referenceMedian! - 0.5) < 0.1)
-        #expect(RegressionCheck.exitCode(for: findings) == 1)
+        #expect(CheckVerdict(findings).exitCode == 1)
     }
 
     @Test func twiceAsFastIsAnImprovementThatPasses() throws {
@@ -37,14 +37,14 @@ import Testing
         let findings = try findings(baseline: baseline, current: current)
         let throughput = findings.filter { $0.metric == .throughput }
         #expect(throughput.count == baseline.models.count && throughput.allSatisfy { $0.verdict == .improved })
-        #expect(RegressionCheck.exitCode(for: findings) == 0)
+        #expect(CheckVerdict(findings).exitCode == 0)
     }
 
     @Test func theSameRowsAreNoChangeAtAll() throws {
         let baseline = SummaryFixture()
         let findings = try findings(baseline: baseline, current: baseline)
         #expect(findings.allSatisfy { $0.verdict == .withinTolerance && $0.changePercent == 0 && $0.pValue == 1 })
-        #expect(RegressionCheck.exitCode(for: findings) == 0)
+        #expect(CheckVerdict(findings).exitCode == 0)
     }
 
     @Test(arguments: 2...21 as ClosedRange<UInt64>)
@@ -53,7 +53,7 @@ import Testing
         var current = baseline
         current.seed = seed
         let findings = try findings(baseline: baseline, current: current)
-        #expect(RegressionCheck.exitCode(for: findings) == 0, "\(findings.filter(\.isRegression))")
+        #expect(CheckVerdict(findings).exitCode == 0, "\(findings.filter(\.isRegression))")
     }
 
     @Test func aFivePercentChangeIsWithinTolerance() throws {
@@ -105,7 +105,7 @@ import Testing
         slowMachine.cpuMicros *= 2
         slowMachine.floorPerSecond /= 2
         let findings = try findings(baseline: baseline, current: slowMachine)
-        #expect(RegressionCheck.exitCode(for: findings) == 0)
+        #expect(CheckVerdict(findings).exitCode == 0)
         // The raw figures people read did halve; only the normalized ones held still.
         let throughput = try #require(findings.first { $0.metric == .throughput })
         #expect(throughput.currentMedian! < throughput.referenceMedian! * 0.6)
@@ -137,7 +137,7 @@ import Testing
         let failed = findings.filter(\.isRegression)
         #expect(failed.count == failing.count * Metric.server.count)
         #expect(failed.allSatisfy { failing.contains($0.model) && $0.verdict == .failed && $0.currentMedian == nil })
-        #expect(RegressionCheck.exitCode(for: findings) == 1)
+        #expect(CheckVerdict(findings).exitCode == 1)
     }
 
     @Test func currentRowsOfOtherWorkAreAnError() throws {

@@ -50,7 +50,7 @@ struct SharedDriveTests {
             try BenchProcess([
                 "drive", "--port", String(server.port), "--protocol", "request", "--requests", "5", "--clients", "10",
                 "--threads", "1", "--connections", "400", "--share", "\(share)/2", "--start-at", start, "--quiet",
-                "--csv", directories[share - 1], "--hlog", directories[share - 1] + "/latency.hlog",
+                "--out", directories[share - 1], "--hlog", directories[share - 1] + "/latency.hlog",
             ])
         }
         for run in runs {
@@ -132,7 +132,7 @@ struct SharedDriveTests {
         let past = String(format: "%.3f", Date().timeIntervalSince1970 - 2)
         let (status, _, stderr) = try await BenchProcess([
             "drive", "--port", String(server.port), "--clients", "2", "--connections", "10", "--start-at", past,
-            "--quiet", "--csv", directory,
+            "--quiet", "--out", directory,
         ]).finish(within: 30)
         #expect(status == 0, "\(stderr)")
         #expect(stderr.contains("s after --start-at \(past)"), "\(stderr)")

@@ -1,11 +1,11 @@
+import Driver
 import Wire
 
 /// The work a summary.csv describes, so that `bench check` can run the same comparison again.
 ///
 /// Settings that do not apply to a run are written as empty fields and read as `nil`.
 public struct CheckSettings: Sendable, Equatable {
-    /// `greeting`, `request` or `http`.
-    public var protocolName: String
+    public var wireProtocol: WireProtocol
     /// HTTP: the request target (`/bytes/{size}`); nil elsewhere, and in files older than the column.
     public var path: String?
     /// Concurrent clients per cell.
@@ -14,7 +14,7 @@ public struct CheckSettings: Sendable, Equatable {
     public var durationSeconds: Double
     /// Seconds of load before measuring starts.
     public var warmupSeconds: Double
-    /// Requests each connection makes (request protocol).
+    /// Requests each connection makes (``LoadSettings/unlimitedRequests``: kept alive for the whole run).
     public var requestsPerConnection: Int?
     /// Response size as written, a byte count (`16`) or a range (`1-4096`).
     public var sizeBytes: String?
@@ -46,14 +46,15 @@ public struct CheckSettings: Sendable, Equatable {
             }
             if values.count > 1 { throw .mixedSettings(first.source, column: column, values: values) }
         }
-        protocolName = try first.text("protocol")
-        guard WireProtocol(rawValue: protocolName) != nil else {
+        let protocolName = try first.text("protocol")
+        guard let wireProtocol = WireProtocol(rawValue: protocolName) else {
             throw .unknownProtocol(first.source, protocolName)
         }
+        self.wireProtocol = wireProtocol
         clients = try first.int("clients")
         durationSeconds = try first.double("duration_s")
         warmupSeconds = try first.double("warmup_s")
-        requestsPerConnection = try first.optionalInt("requests_per_conn")
+        requestsPerConnection = try first.optionalRequests("requests_per_conn")
         let size = try first.text("size_bytes")
         let bounds = size.split(separator: "-", omittingEmptySubsequences: false)
         guard size.isEmpty || (1...2).contains(bounds.count) && bounds.allSatisfy({ Int($0) != nil }) else {

@@ -35,6 +35,7 @@ struct DrivenCell {
         result.settings = load
         let child: ChildProcess
         do {
+            // --csv, the name every build's driver knows (--out came later and is this build's name for it).
             child = try ChildProcess(
                 executable,
                 ["drive"] + load.driveArguments + ["--quiet", "--csv", directory, "--label", cell.model],

@@ -1,6 +1,8 @@
+import Wire
+
 /// A figure `bench check` compares, and how it is made machine-independent when it comes from a file.
 public enum Metric: String, CaseIterable, Sendable {
-    /// Connections per second (greeting) or requests per second (request); higher is better.
+    /// Connections per second (a protocol whose client sends nothing) or requests per second; higher is better.
     case throughput
     /// `total_p99_us`, the 99th percentile of whole-request latency; lower is better.
     case p99Latency = "p99 latency"
@@ -17,10 +19,10 @@ public enum Metric: String, CaseIterable, Sendable {
     /// Whether a larger figure is an improvement.
     public var higherIsBetter: Bool { self == .throughput }
 
-    /// The summary.csv column holding this metric for a run of `protocolName`.
-    public func column(for protocolName: String) -> String {
+    /// The summary.csv column holding this metric for a run of `wireProtocol`.
+    public func column(for wireProtocol: WireProtocol) -> String {
         switch self {
-        case .throughput: protocolName == "greeting" ? "conns_per_s" : "requests_per_s"
+        case .throughput: wireProtocol.traits.clientSends ? "requests_per_s" : "conns_per_s"
         case .p99Latency: "total_p99_us"
         case .serverCPU: "server_cpu_us_per_request"
         case .driverCPU: "driver_cpu_us_per_request"
@@ -30,7 +32,7 @@ public enum Metric: String, CaseIterable, Sendable {
     /// The figures of a pair of rows (the other build's, this one's) for this metric, when both have them. The driver's
     /// CPU is what its threads measured when both builds' drivers measure themselves; otherwise, so that both are
     /// measured alike, the CPU sampled from outside for both.
-    public func figures(against: [String: String], current: [String: String], protocolName: String)
+    public func figures(against: [String: String], current: [String: String], wireProtocol: WireProtocol)
         -> (against: Double, current: Double)?
     {
         func pair(_ column: String) -> (against: Double, current: Double)? {
@@ -39,23 +41,23 @@ public enum Metric: String, CaseIterable, Sendable {
             else { return nil }
             return (old, new)
         }
-        if self == .driverCPU { return pair(column(for: protocolName)) ?? pair("driver_cpu_sampled_us_per_request") }
-        return pair(column(for: protocolName))
+        if self == .driverCPU { return pair(column(for: wireProtocol)) ?? pair("driver_cpu_sampled_us_per_request") }
+        return pair(column(for: wireProtocol))
     }
 
     /// The unit of the raw figure, for the table people read.
-    public func unit(for protocolName: String) -> String {
+    public func unit(for wireProtocol: WireProtocol) -> String {
         switch self {
-        case .throughput: protocolName == "greeting" ? "conns/s" : "req/s"
+        case .throughput: wireProtocol.traits.clientSends ? "req/s" : "conns/s"
         case .p99Latency: "us"
         case .serverCPU, .driverCPU: "us/req"
         }
     }
 
-    /// The machine floor column that normalizes a run of `protocolName`: the loopback ceiling of the same
-    /// kind of operation (a whole connection for greeting, a round trip for request).
-    public static func floorColumn(for protocolName: String) -> String {
-        protocolName == "greeting" ? "floor_conns_per_s" : "floor_requests_per_s"
+    /// The machine floor column that normalizes a run of `wireProtocol`: the loopback ceiling of the same
+    /// kind of operation (a whole connection for greeting, a round trip for the others).
+    public static func floorColumn(for wireProtocol: WireProtocol) -> String {
+        wireProtocol.traits.clientSends ? "floor_requests_per_s" : "floor_conns_per_s"
     }
 
     /// `value` in units of the machine floor measured in the same run: throughput as a fraction of the

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Decides, from the summary rows of a paired run (`bench check --against`), whether this build regressed against
 /// the other: per model (and for the driver), per metric, over the pairs of cells that ran one right after the other.
@@ -35,7 +36,7 @@ public struct PairedCheck: Sendable {
     /// One finding per subject (model or driver, in the rows' order) and metric.
     /// - Throws: `CheckError` when a row lacks a column or holds a garbled figure (a bug in bench: the rows are
     ///   its own).
-    public func run(rows: [[String: String]], protocolName: String) throws(CheckError) -> [Finding] {
+    public func run(rows: [[String: String]], wireProtocol: WireProtocol) throws(CheckError) -> [Finding] {
         var subjects: [String] = []
         var cells: [String: [Int: [String: RowReader]]] = [:]  // subject -> repetition -> build -> row
         for (index, row) in rows.enumerated() {
@@ -60,7 +61,7 @@ public struct PairedCheck: Sendable {
             }
             for metric in metrics {
                 findings.append(try judge(
-                    subject, metric, protocolName: protocolName, pairs: pairs, failed: failed,
+                    subject, metric, wireProtocol: wireProtocol, pairs: pairs, failed: failed,
                     cells: repetitions.count))
             }
         }
@@ -74,17 +75,17 @@ public struct PairedCheck: Sendable {
     }
 
     private func judge(
-        _ subject: String, _ metric: Metric, protocolName: String, pairs: [(against: RowReader, current: RowReader)],
+        _ subject: String, _ metric: Metric, wireProtocol: WireProtocol, pairs: [(against: RowReader, current: RowReader)],
         failed: (current: Int, against: Int), cells: Int
     ) throws(CheckError) -> Finding {
         let values = pairs.compactMap {
-            metric.figures(against: $0.against.row, current: $0.current.row, protocolName: protocolName)
+            metric.figures(against: $0.against.row, current: $0.current.row, wireProtocol: wireProtocol)
         }
         func finding(_ verdict: Finding.Verdict, change: Double? = nil, p: Double? = nil, note: String? = nil)
             -> Finding
         {
             var finding = Finding(
-                model: subject, metric: metric, unit: metric.unit(for: protocolName),
+                model: subject, metric: metric, unit: metric.unit(for: wireProtocol),
                 referenceMedian: values.map(\.against).median, currentMedian: values.map(\.current).median,
                 changePercent: change.map { $0 * 100 }, pValue: p, verdict: verdict)
             finding.ratios = values.map { $0.current / $0.against }
@@ -110,10 +111,5 @@ public struct PairedCheck: Sendable {
         let beyond = abs(change) > tolerance
         let p = (change < 0) == metric.higherIsBetter ? worse : better
         return finding(beyond ? .notSignificant : .withinTolerance, change: change, p: p)
-    }
-
-    /// The exit code of a check whose findings are `findings`: 1 when any regressed or failed, else 0.
-    public static func exitCode(for findings: [Finding]) -> Int32 {
-        findings.contains(where: \.isRegression) ? 1 : 0
     }
 }

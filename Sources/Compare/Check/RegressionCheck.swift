@@ -1,3 +1,5 @@
+import Wire
+
 /// Decides whether the current repetitions of each model regressed against the baseline.
 ///
 /// Each repetition's figures are first normalized by the median machine floor of its run, so a
@@ -30,31 +32,26 @@ public struct RegressionCheck: Sendable {
             throw CheckError("the current run used other settings than \(baseline.path); run the check with the "
                 + "baseline's settings, or regenerate the baseline with `bench check --update`")
         }
-        let protocolName = baseline.settings.protocolName
+        let wireProtocol = baseline.settings.wireProtocol
         var findings: [Finding] = []
         for model in baseline.settings.models {
             guard let before = baseline.summary.repetitions[model] else { continue }
             let now = current.repetitions[model] ?? []
             for metric in Metric.server {
-                findings.append(compare(model: model, metric: metric, protocolName: protocolName, before, now))
+                findings.append(compare(model: model, metric: metric, wireProtocol: wireProtocol, before, now))
             }
         }
         return findings
     }
 
-    /// The exit code of a check whose findings are `findings`: 1 when any regressed, else 0.
-    public static func exitCode(for findings: [Finding]) -> Int32 {
-        findings.contains(where: \.isRegression) ? 1 : 0
-    }
-
     private func compare(
-        model: String, metric: Metric, protocolName: String,
+        model: String, metric: Metric, wireProtocol: WireProtocol,
         _ before: [SummaryRows.Repetition], _ now: [SummaryRows.Repetition]
     ) -> Finding {
         let baselineMedian = before.map { $0.figures[metric]! }.median!
         guard !now.isEmpty else {
             return Finding(
-                model: model, metric: metric, unit: metric.unit(for: protocolName), referenceMedian: baselineMedian,
+                model: model, metric: metric, unit: metric.unit(for: wireProtocol), referenceMedian: baselineMedian,
                 currentMedian: nil, changePercent: nil, pValue: nil, verdict: .failed)
         }
         let normalizedBefore = before.map { $0.normalized(metric) }
@@ -70,7 +67,7 @@ public struct RegressionCheck: Sendable {
             case (true, true): worse ? .regressed : .improved
             }
         return Finding(
-            model: model, metric: metric, unit: metric.unit(for: protocolName), referenceMedian: baselineMedian,
+            model: model, metric: metric, unit: metric.unit(for: wireProtocol), referenceMedian: baselineMedian,
             currentMedian: now.map { $0.figures[metric]! }.median, changePercent: change * 100,
             pValue: pValue, verdict: verdict)
     }

@@ -1,3 +1,5 @@
+import Driver
+
 /// Reads typed fields out of one summary.csv row, turning every absent or garbled field into the
 /// `CheckError` that names the file, the row and the column.
 struct RowReader {
@@ -39,6 +41,16 @@ struct RowReader {
     /// An empty field means the setting does not apply to the run.
     func optionalInt(_ column: String) throws(CheckError) -> Int? {
         try text(column).isEmpty ? nil : int(column)
+    }
+
+    /// Requests per connection as `--requests` writes them: a whole count or `unlimited`.
+    func optionalRequests(_ column: String) throws(CheckError) -> Int? {
+        let value = try text(column)
+        guard !value.isEmpty else { return nil }
+        guard let count = try? Units.requests(value, option: column) else {
+            throw .garbled(source, row: number, column: column, value: value, expected: "a whole number or unlimited")
+        }
+        return count
     }
 }
 

@@ -33,13 +33,13 @@ struct SummaryRows: Sendable {
         }
         guard !readers.isEmpty else { throw .noSuccessfulRows(source) }
         settings = try CheckSettings(rows: readers)
-        let floorColumn = Metric.floorColumn(for: settings.protocolName)
+        let floorColumn = Metric.floorColumn(for: settings.wireProtocol)
         var measured: [(model: String, figures: [Metric: Double], floor: Double)] = []
         for reader in readers {
             guard try reader.text("status") == "ok" else { continue }
             var figures: [Metric: Double] = [:]
             for metric in Metric.server {
-                figures[metric] = try reader.double(metric.column(for: settings.protocolName))
+                figures[metric] = try reader.double(metric.column(for: settings.wireProtocol))
             }
             measured.append((try reader.text("model"), figures, try reader.double(floorColumn, positive: true)))
         }

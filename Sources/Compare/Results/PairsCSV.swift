@@ -1,3 +1,6 @@
+import Foundation
+import Wire
+
 /// pairs.csv of `bench check --against`: every pair of cells, per subject and metric, with both builds' figures,
 /// their ratio and which build ran first, so that a verdict can be recomputed or plotted.
 public enum PairsCSV {
@@ -5,8 +8,8 @@ public enum PairsCSV {
         "model", "metric", "repetition", "against", "current", "ratio", "first",
     ]
 
-    /// `rows` are the run's summary rows in run order; `protocolName` picks the throughput column.
-    public static func table(_ rows: [[String: String]], protocolName: String) -> CSVTable {
+    /// `rows` are the run's summary rows in run order; `wireProtocol` picks the throughput column.
+    public static func table(_ rows: [[String: String]], wireProtocol: WireProtocol) -> CSVTable {
         var table = CSVTable(columns: columns)
         var order: [String] = []
         var cells: [String: [String: (index: Int, row: [String: String])]] = [:]
@@ -21,7 +24,7 @@ public enum PairsCSV {
             let model = current.row["model"] ?? ""
             for metric in model == PairedCheck.driverSubject ? Metric.driver : Metric.server {
                 guard let (before, now) = metric.figures(
-                    against: against.row, current: current.row, protocolName: protocolName)
+                    against: against.row, current: current.row, wireProtocol: wireProtocol)
                 else { continue }
                 table.append([
                     model, metric.rawValue, current.row["repetition"] ?? "", SummaryCSV.decimal(before, places: 2),

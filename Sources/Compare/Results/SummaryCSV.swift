@@ -48,7 +48,7 @@ public enum SummaryCSV {
             "repetition": String(result.cell.repetition), "status": result.status,
             "duration_s": decimal(Double(settings.durationMicros) / 1e6, places: 3),
             "warmup_s": decimal(Double(settings.warmupMicros) / 1e6, places: 3),
-            "requests_per_conn": String(profile?.requestsPerConnection ?? settings.requestsPerConnection),
+            "requests_per_conn": Units.requestsText(profile?.requestsPerConnection ?? settings.requestsPerConnection),
             "size_bytes": settings.sizeText,
             "pipeline": String(settings.pipeline),
             "think_ms": decimal(Double(profile?.thinkMicros ?? settings.thinkMicros) / 1e3, places: 3),
