@@ -23,12 +23,12 @@ public struct ProcessStats: Sendable, Equatable {
         var stats = ProcessStats()
         var found = false
         while let entry = readdir(entries) {
-            guard let pid = pid_t(name(of: entry)), let fields = statFields(pid), fields.count > 36 else { continue }
-            // After the command name: state is field 3, pgrp 5, utime 14, stime 15, num_threads 20.
-            guard pid_t(fields[2]) == leader else { continue }
+            guard let pid = pid_t(name(of: entry)), let stat = ProcStat(pid: pid), stat.processGroup == leader else {
+                continue
+            }
             found = true
-            stats.cpuSeconds += cpuSeconds(fields) ?? 0
-            stats.threads += Int(fields[17]) ?? 0
+            stats.cpuSeconds += stat.cpuSeconds ?? 0
+            stats.threads += stat.threads ?? 0
             stats.descriptors += count(in: "/proc/\(pid)/fd")
             stats.peakResidentKiB += statusValue(pid, "VmHWM:") ?? 0
         }
@@ -37,19 +37,7 @@ public struct ProcessStats: Sendable, Equatable {
 
     /// CPU seconds (user + system, all threads) one process has used so far, or nil when it is gone.
     public static func cpuSeconds(ofProcess pid: pid_t) -> Double? {
-        statFields(pid).flatMap(cpuSeconds)
-    }
-
-    /// utime and stime (fields 14 and 15, in clock ticks) of /proc/PID/stat's fields after the command name.
-    private static func cpuSeconds(_ fields: [Substring]) -> Double? {
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    /// The fields of /proc/PID/stat after the command name (which is in parentheses and may hold spaces).
-    private static func statFields(_ pid: pid_t) -> [Substring]? {
-        guard let line = ProcFile.firstLine("/proc/\(pid)/stat"), let close = line.lastIndex(of: ")") else { return nil }
-        return line[line.index(after: close)...].split(separator: " ")
+        ProcStat(pid: pid)?.cpuSeconds
     }
 
     /// A number of /proc/PID/status, such as `VmHWM:   1234 kB`.

@@ -104,13 +104,8 @@ struct BenchProcess {
         return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The parent process id from /proc/PID/stat (the field after the state, which follows the parenthesized name).
     private static func parent(of pid: Int32) -> Int32? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
+        ProcStat(pid: pid)?.parent
     }
 }
 

@@ -18,8 +18,9 @@ struct CoordinatedOmissionTests {
     @Test func aStallOf500msDelaysEveryRequestDueInItOnlyWhenCorrected() async throws {
         let (corrected, uncorrected, result) = try await stalledRun()
         #expect(result.counters.failures.total == 0, "\(result.counters.failures)")
-        // The run ran (10,000 requests were due; a driver sharing its cores with the other suites falls behind).
-        #expect(result.counters.requests > 5_000)
+        // The run ran: 10,000 requests were due, and a driver sharing two cores with the other suites has been seen
+        // to make 4,500 of them.
+        #expect(result.counters.requests > 2_500)
         // Counted at 400 ms rather than read as a p99: a machine shared with the other suites delays some requests
         // by tens of milliseconds, which moves a percentile, but not by 400 ms.
         let slowCorrected = Self.count(corrected, atLeast: 400_000)

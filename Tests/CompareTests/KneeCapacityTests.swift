@@ -15,7 +15,9 @@ import Glibc
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct KneeCapacityTests {
     /// A greeting server on one thread that accepts a connection, waits for its slot (one every 1/rate s, never
-    /// two at once), sends the frame and closes: clients beyond the rate wait in the listen queue.
+    /// two at once), sends the frame and closes: clients beyond the rate wait in the listen queue. A thread that woke
+    /// late (on two cores shared with the other suites, a sleep can overshoot by milliseconds) catches up on up to
+    /// 50 slots, a token bucket, so that its capacity over a window is the rate whatever the wake-ups cost.
     final class RateCappedServer: Sendable {
         let port: Int
         private let listener: Int32
@@ -31,7 +33,7 @@ struct KneeCapacityTests {
                 defer { frame.deallocate() }
                 var next = MonotonicClock.seconds()
                 while let client = try? LoopbackSocket.accept(fd) {
-                    next = max(next + slot, MonotonicClock.seconds())
+                    next = max(next + slot, MonotonicClock.seconds() - 50 * slot)
                     let wait = next - MonotonicClock.seconds()
                     if wait > 0 { usleep(UInt32(wait * 1e6)) }
                     Greeting.write(into: frame, using: &random)
@@ -64,12 +66,7 @@ struct KneeCapacityTests {
         let settings = KneeSettings(
             compare: compare, objective: LatencyObjective(percentile: 99, micros: 50_000), startRate: 100,
             maxWindowMicros: 2_000_000, tolerance: 0.1, external: true)
-        var (steps, capacities, _) = try await KneeRun(settings: settings, executable: "").run { _, _ in }
-        // A second search when the first missed: on two cores shared with the other suites a step can miss its rate
-        // for want of a core; a wrong search misses in both.
-        if abs((capacities.first?.capacityPerSecond ?? 0) - capacity) > 0.1 * capacity {
-            (steps, capacities, _) = try await KneeRun(settings: settings, executable: "").run { _, _ in }
-        }
+        let (steps, capacities, _) = try await KneeRun(settings: settings, executable: "").run { _, _ in }
         let found = try #require(capacities.first?.capacityPerSecond, "\(steps.map(\.verdict))")
         let trail = steps.map { "\(Int($0.offered)) \($0.verdict.rawValue)" }.joined(separator: ", ")
         #expect(abs(found - capacity) <= 0.1 * capacity, "found \(found)/s for \(capacity)/s: \(trail)")

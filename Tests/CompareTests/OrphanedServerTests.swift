@@ -58,8 +58,7 @@ import Testing
     }
 
     /// Whether a `drv-worker-` thread of `pid` has run for 50 ms of CPU: the driver's own threads, which start only
-    /// once the server listens, each looping over its clients. (/proc/PID/task/TID/stat: utime and stime, the 12th
-    /// and 13th fields after the parenthesized name, in ticks of 10 ms. Connections themselves are no sign to look
+    /// once the server listens, each looping over its clients. (CPU in ticks of 10 ms. Connections themselves are no sign to look
     /// for: /proc/net/tcp of a machine whose time-wait table the other suites have filled takes long to read, and a
     /// greeting connection lives for microseconds.)
     private static func isDriving(_ pid: Int32) -> Bool {
@@ -67,12 +66,9 @@ import Testing
         return threads.contains { thread in
             let task = "/proc/\(pid)/task/\(thread)"
             guard let name = try? String(contentsOfFile: task + "/comm", encoding: .utf8), name.hasPrefix("drv-worker-"),
-                let stat = try? String(contentsOfFile: task + "/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
+                let ticks = ProcStat(path: task + "/stat")?.cpuTicks
             else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return false }
-            return user + system >= 5
+            return ticks >= 5
         }
     }
 

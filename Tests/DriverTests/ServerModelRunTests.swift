@@ -26,7 +26,11 @@ struct ServerModelRunTests {
     func countsAgreeWithTheServer(model: ServerModel, wireProtocol: WireProtocol) async throws {
         let (result, server) = try await countedRun(model, wireProtocol)
         let requests = wireProtocol.traits.exchange == .connection ? 400 : 2_000
-        #expect(result.counters.failures.total == 0, "\(result.counters.failures)")
+        // Everything that tells a failure's cause: the kinds the driver saw and the server's own count of timeouts,
+        // resets and refusals.
+        let failures = FailureKind.allCases.filter { result.counters.failures[$0] > 0 }
+            .map { "\($0.label) \(result.counters.failures[$0])" }
+        #expect(result.counters.failures.total == 0, "\(failures); server: \(server.counters.keyValueLine)")
         #expect(result.counters.connectionsCompleted == 400)
         #expect(result.counters.requests == requests)
         #expect(server.counters.connections == 400)

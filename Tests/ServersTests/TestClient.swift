@@ -18,7 +18,7 @@ final class TestClient {
         let errno: Int32
     }
 
-    private var descriptor: Int32
+    private(set) var descriptor: Int32
 
     init(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 10) throws {
         let address = SocketAddress(numericHost: host, port: port)!
@@ -32,6 +32,9 @@ final class TestClient {
         guard connected == 0 else {
             let code = errno
             close(descriptor)
+            // A class whose init throws once every property is set is deinitialized: -1, or deinit would close the
+            // number again, by then perhaps another thread's socket (a driver's, in a suite running beside this one).
+            descriptor = -1
             throw ConnectError(errno: code)
         }
     }
