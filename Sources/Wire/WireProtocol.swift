@@ -1,4 +1,4 @@
-/// The conversations every server speaks and the driver checks (../shared/DESIGN.md, "The wire protocol").
+/// The conversations every server speaks and the driver checks (docs/PROTOCOL.md defines them byte by byte).
 public enum WireProtocol: String, CaseIterable, Sendable, Codable {
     /// On accept the server writes one 81-byte ``Greeting`` frame and closes.
     case greeting
