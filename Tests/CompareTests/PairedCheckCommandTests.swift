@@ -28,7 +28,7 @@ struct PairedCheckCommandTests {
         ])
         let (status, stdout, stderr) = try await run.finish(within: 150)
         // A verdict, whichever: with cells of 0.6 s on a machine busy with the other tests, an A/A run is no test
-        // of the check's false alarms (README measures those); the files and their pairs are.
+        // of the check's false alarms (docs/check.md measures those); the files and their pairs are.
         #expect(status == 0 || status == 1, "stdout: \(stdout)\nstderr: \(stderr)")
         let verdict = stdout.split(separator: "\n").last ?? ""
         #expect(verdict.hasPrefix("no regression against \(BenchProcess.executable.path)")
