@@ -144,9 +144,8 @@ static int bind_source(struct client *client, int fd) {
     return bind(fd, (struct sockaddr *)&source, sizeof source);
 }
 
-/* Starts a new connection in slot `index`: connect, one epoll registration for its whole life (edge-triggered,
- * both directions), and, in ka mode, the first request at once: on loopback the handshake is usually over when
- * connect returns, and if not the write is refused and the connection's EPOLLOUT edge brings it back. A start that
+/* Starts a new connection in slot `index`: connect, and one epoll registration for its whole life (edge-triggered,
+ * both directions). Its first event, EPOLLOUT once the handshake is over (or an error), sets it going. A start that
  * fails at once leaves the slot empty until the next scan, so that a server that is down is not hammered. */
 static void start(struct client *client, int index) {
     struct slot *slot = &client->slots[index];
@@ -173,7 +172,6 @@ static void start(struct client *client, int index) {
         return;
     }
     slot->state = client->options.mode == REF_KEEPALIVE ? SENDING : GREETING;
-    slot->writable = 1;
 }
 
 /* Reads once into `into` (at most `size` bytes). Returns the byte count, or 0 for the server's close, or -1 when
