@@ -146,7 +146,7 @@ static int bind_source(struct client *client, int fd) {
 
 /* Starts a new connection in slot `index`: connect, and one epoll registration for its whole life (edge-triggered,
  * both directions). Its first event, EPOLLOUT once the handshake is over (or an error), sets it going. A start that
- * fails at once leaves the slot empty until the next scan, so that a server that is down is not hammered. */
+ * fails at once leaves the slot empty until the next scan, as a failed connection does (replace). */
 static void start(struct client *client, int index) {
     struct slot *slot = &client->slots[index];
     memset(slot, 0, sizeof *slot);
@@ -262,14 +262,16 @@ static enum step read_end(struct client *client, struct slot *slot) {
     return count == 0 ? DONE : BAD;
 }
 
-/* Ends the connection in slot `index`, counts how, and starts the next one in its place. */
+/* Ends the connection in slot `index`, counts how, and starts the next one in its place: at once, unless it failed
+ * (refused, reset), when the slot waits for the next scan, so that a server that is down is not hammered. */
 static void replace(struct client *client, int index, enum step how) {
     struct slot *slot = &client->slots[index];
     if (how == DONE) client->counters.connections++;
     if (how == ERROR) client->counters.errors++;
     if (how == BAD) client->counters.bad++;
     close(slot->fd);
-    start(client, index);
+    slot->fd = -1;
+    if (how != ERROR) start(client, index);
 }
 
 /* Moves a connection on after an event, until its socket can take or give no more or the connection ends. */
@@ -296,7 +298,7 @@ static void advance(struct client *client, int index, uint32_t events) {
 }
 
 /* Every SCAN_INTERVAL_MS: a connection past its deadline counts as a timeout and is replaced; an empty slot (its
- * start failed) gets another start. */
+ * connection failed) gets another start. */
 static void scan(struct client *client, int64_t now) {
     for (int index = 0; index < client->options.connections; index++) {
         struct slot *slot = &client->slots[index];
