@@ -30,6 +30,7 @@ server=$!
 wait_port "$port"
 arguments=(-c 1000)
 [ "$protocol" = request ] && arguments=(-m ka -n 16 -k 0 -c 100)
+rate=$([ "$protocol" = request ] && echo reqs_per_s || echo conns_per_s)
 item=$([ "$protocol" = request ] && echo requests || echo connections)
 unit=$([ "$protocol" = request ] && echo request || echo connection)
 # The server's processes (prefork: the parent and its workers), for perf's -p.
@@ -38,7 +39,7 @@ pids=$(pgrep -g "$server" | paste -sd,)
 # 1. Time: perf samples the whole run of the client (it ends when the client does).
 perf record -q -e cpu-clock -g -p "$pids" -o "$work/perf.data" -- \
     "$refclient" -p "$port" -S 8 -d "$seconds" "${arguments[@]}" >"$work/client-1" 2>/dev/null
-echo "== $model, $protocol: $(field "$(cat "$work/client-1")" "$([ "$protocol" = request ] && echo reqs_per_s || echo conns_per_s)")/s under perf record"
+echo "== $model, $protocol: $(field "$(cat "$work/client-1")" "$rate")/s under perf record"
 perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null >"$work/dso"
 grep -E '^ +[0-9]' "$work/dso" | sed -n 1,8p
 echo "-- top frames by self time"
