@@ -1,8 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Layers of ../shared/DESIGN.md, one module each; dependencies point down only:
+// Layers of docs/DESIGN.md, one module each; dependencies point down only:
 // bench -> Compare -> Driver, Servers -> Metrics, Wire, SystemCalls.
+let referenceWarnings: [CSetting] = [.unsafeFlags(["-Wall", "-Wextra"])]
 var targets: [Target] = [
     .target(name: "SystemCalls"),
     .target(name: "Wire"),
@@ -30,6 +31,16 @@ var targets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
+    // The reference server and client in C, the yardstick the models and the driver are measured against: built
+    // with the rest, so that every build has them beside bench (.build/release/refserver, refclient). A release
+    // build compiles C with -O2; the warnings keep them clean.
+    .target(name: "refcommon", path: "Benchmarks/Reference/common", cSettings: referenceWarnings),
+    .executableTarget(
+        name: "refserver", dependencies: ["refcommon"], path: "Benchmarks/Reference/refserver",
+        cSettings: referenceWarnings),
+    .executableTarget(
+        name: "refclient", dependencies: ["refcommon"], path: "Benchmarks/Reference/refclient",
+        cSettings: referenceWarnings),
     .testTarget(name: "WireTests", dependencies: ["Wire"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
     .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),

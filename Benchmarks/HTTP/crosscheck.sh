@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks/HTTP/crosscheck.sh [SECONDS] [RUNS]: the HTTP cross-checks of README, measured side by side in one run,
-# alternating, RUNS runs (3) of SECONDS seconds (5) each; prints every run and the medians.
+# Benchmarks/HTTP/crosscheck.sh [SECONDS] [RUNS]: the HTTP cross-checks of docs/performance.md, measured side by
+# side in one run, alternating, RUNS runs (3) of SECONDS seconds (5) each; prints every run and the medians.
 #   1. One nginx worker: `bench drive --protocol http -t 1 -c 100` against `wrk -t1 -c100` (the driver's ratio).
 #   2. `wrk -t1 -c100` against each model of ours and against nginx with two workers (one per core).
 # nginx (Debian's nginx-light) serves a 16-byte file at /bytes/16, `access_log off`, from a temporary directory;

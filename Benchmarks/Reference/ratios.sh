@@ -7,16 +7,19 @@
 #   greeting: refclient -c 1000 -S 8 (a connection per greeting, 1,000 clients): connections/s, and the server's
 #             CPU (user + system, of its whole process group, from /proc) per connection
 # Every server runs in a process group of its own (setsid) on 127.0.0.1, with its default threads, and is stopped
-# at the end, on failure too. Needs a release build and cc.
+# at the end, on failure too. Needs a release build: swift build -c release makes refserver and refclient beside
+# bench (Benchmarks/Reference/refserver, refclient).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-5}
 runs=${2:-3}
 shift $(($# < 2 ? $# : 2))
 bench=.build/release/bench
-reference=../shared/reference
-[ -x "$bench" ] || { echo "ratios.sh: build first: swift build -c release" >&2; exit 2; }
-make -s -C "$reference" >/dev/null || { echo "ratios.sh: make -C $reference failed" >&2; exit 2; }
+refserver=.build/release/refserver
+refclient=.build/release/refclient
+for program in "$bench" "$refserver" "$refclient"; do
+    [ -x "$program" ] || { echo "ratios.sh: $program is missing; build first: swift build -c release" >&2; exit 2; }
+done
 work=$(mktemp -d)
 groups=()
 cleanup() { for group in "${groups[@]}"; do kill -- "-$group" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
@@ -58,7 +61,7 @@ servers=(refserver $("$bench" models | cut -f1) "$@")
 lifetime=$(( (seconds + 2) * runs * ${#servers[@]} * 2 + 60 ))
 for workload in request greeting; do
     mode=$([ $workload = request ] && echo ka || echo oneshot)
-    start refserver $workload "$reference/refserver" -p PORT -m $mode -T $lifetime
+    start refserver $workload "$refserver" -p PORT -m $mode -T $lifetime
     for server in "${servers[@]:1}"; do
         threads=()
         [[ $server == *:* ]] && threads=(--threads "${server#*:}")
@@ -72,12 +75,12 @@ measure() {
     local arguments=(-c 1000)
     [ "$workload" = request ] && arguments=(-m ka -n 16 -k 0 -c 100)
     before=$(group_cpu "$leader")
-    line=$("$reference/refclient" -p "$port" -S 8 -d "$seconds" "${arguments[@]}")
+    line=$("$refclient" -p "$port" -S 8 -d "$seconds" "${arguments[@]}")
     after=$(group_cpu "$leader")
     if [ "$workload" = request ]; then
-        rate=$(field "$line" req_per_s) items=$(field "$line" ok_req)
+        rate=$(field "$line" reqs_per_s) items=$(field "$line" requests)
     else
-        rate=$(field "$line" conn_per_s) items=$(field "$line" ok_conn)
+        rate=$(field "$line" conns_per_s) items=$(field "$line" connections)
     fi
     awk -v r="$rate" -v b="$before" -v a="$after" -v n="$items" 'BEGIN { printf "%s %.2f\n", r, (n > 0 ? (a - b) * 1e6 / n : 0) }' \
         | tee -a "$work/$server.$workload"

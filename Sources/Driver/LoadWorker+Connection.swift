@@ -97,8 +97,8 @@ extension LoadWorker {
         slots[slot].nextSendNanos = now
         if settings.makesRequests {
             // Writability is only news after a send() found the buffer full (flush re-arms it then). Left in the
-            // interest set it costs kernel work on every response (measured against refserver, n=16, one thread:
-            // 0.78x -> 0.96x refclient's requests/s). One epoll_ctl per connection buys that back.
+            // interest set it costs kernel work on every response (docs/performance.md, "Behind the code"). One
+            // epoll_ctl per connection buys that back.
             _ = epoll.modify(slots[slot].fd, events: Self.readInterest, data: UInt64(slot))
             _ = sendDue(slot, now: now)
         }

@@ -8,8 +8,8 @@ import Wire
 /// One event loop on one thread: raw epoll over a fixed array of connection slots, as wrk and the C reference
 /// client do. Nothing on the hot path allocates, locks or touches an atomic; the worker counts into its own
 /// ``RunMetrics``, which the run merges with the others at the end. A struct with mutating methods rather than
-/// a class: Swift then checks exclusive access at compile time instead of on every property access (the
-/// dynamic checks cost about 6% of a worker's time in a profile of the request protocol).
+/// a class: Swift then checks exclusive access at compile time instead of on every property access, which costs a
+/// worker time on its hottest path (docs/performance.md, "Behind the code").
 struct LoadWorker {
     // MARK: Construction
 

@@ -1,4 +1,4 @@
-/// Every way a client connection can fail, in the driver's words (../shared/DESIGN.md, "Failure kinds").
+/// Every way a client connection can fail, in the driver's words (docs/PROTOCOL.md, "What the client checks").
 ///
 /// Failures are data, not exceptions: each worker counts them by kind and the counts are summed at the end.
 public enum FailureKind: String, CaseIterable, Sendable, Codable {

@@ -75,8 +75,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public static let defaultBacklog = 4096
 
     /// 12,288: a closed-loop load has all its clients waiting at once when the server is the slower side, and a
-    /// queue of 1,024 filled in ordinary runs of 10,000 clients; the acceptor then waited for room instead of
-    /// taking from its listeners (``ListenerSet``). A slot is 4 bytes.
+    /// queue much smaller than the clients filled in ordinary runs of 10,000 clients; the acceptor then waited for
+    /// room instead of taking from its listeners (``ListenerSet``). A slot is 4 bytes.
     public static let defaultQueueCapacity = 12_288
 
     /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the

@@ -1,5 +1,5 @@
-/// wyrand: a fast non-cryptographic generator (one multiply per 64 bits), as DESIGN asks for random bytes
-/// in bulk instead of a syscall per response. Each connection or worker owns one; it is a value type.
+/// wyrand: a fast non-cryptographic generator (one multiply per 64 bits), for random bytes in bulk instead of a
+/// syscall per response (docs/PROTOCOL.md). Each connection or worker owns one; it is a value type.
 public struct WyRand: RandomNumberGenerator, Sendable {
     @usableFromInline var state: UInt64
 

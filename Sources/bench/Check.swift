@@ -15,10 +15,10 @@ extension Bench {
                 The other build is --against (default: the baseline's git_commit), built once in \
                 .build/against/COMMIT/. For every model and repetition, the servers of both builds run one right \
                 after the other (which goes first alternates), driven by this tree's driver with the baseline's \
-                settings; then both builds' drivers drive a fixed server (../shared/reference/refserver, or the \
-                other build's blocking model where it is missing). Throughput, p99 latency and CPU per request \
-                regress when a Wilcoxon signed-rank test over the pairs' ratios puts the change beyond --tolerance \
-                at --alpha.
+                settings; then both builds' drivers drive a fixed server (refserver, the C reference server built \
+                beside bench, or the other build's blocking model where it is missing or does not speak the \
+                protocol). Throughput, p99 latency and CPU per request regress when a Wilcoxon signed-rank test \
+                over the pairs' ratios puts the change beyond --tolerance at --alpha.
                 --unpaired compares with the figures in the baseline file instead (normalized by the machine floor, \
                 Mann-Whitney U test): figures from another run, which do not carry over from another host.
                 Exit status: 0 no regression, 1 regression (the table says which), 2 usage, baseline or build problem.
@@ -57,8 +57,8 @@ extension Bench {
         var out: String?
 
         @Option(help: ArgumentHelp(
-            "The driver pairs' fixed server: refserver's C source or executable (default: "
-                + "../shared/reference/refserver.c beside the repository).", valueName: "path"))
+            "The driver pairs' fixed server: a refserver executable (default: the one swift build puts beside "
+                + "bench).", valueName: "path"))
         var reference: String?
 
         func validate() throws {
@@ -127,7 +127,7 @@ extension Bench {
             var settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs)
             let (server, reason) = FixedServer.choose(
-                source: reference, repository: repository, settings: settings.load, fallback: build.executable)
+                executable: reference, settings: settings.load, fallback: build.executable)
             if let reason { Self.note("driver pairs: \(reason), so the other build's blocking model serves them") }
             settings.extraMeta = [("against", build.label), ("fixed_server", server.name)]
             let started = Date()

@@ -7,7 +7,7 @@ import Testing
         var random = WyRand(seed: 42)
         var frame = [UInt8](repeating: 0, count: Greeting.frameLength)
         frame.withUnsafeMutableBytes { Greeting.write(into: $0, using: &random) }
-        // The frame of ../shared/DESIGN.md, spelled out here rather than taken from Greeting's own constants.
+        // The frame of docs/PROTOCOL.md, spelled out here rather than taken from Greeting's own constants.
         let prefix = Array("You requested some random bytes:\n\n".utf8)
         let suffix = Array("  \n\nYou want fries with that?\n\n".utf8)
         #expect(prefix.count == 34 && suffix.count == 31)

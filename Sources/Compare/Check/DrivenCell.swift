@@ -22,7 +22,7 @@ struct DrivenCell {
         result.commit = commit
         let windowSeconds = Double(load.warmupMicros + load.durationMicros) / 1e6
         let deadline = windowSeconds + Double(load.timeoutMicros) / 1e6 + 15
-        let running: FixedServer.Running
+        let running: ServerProcess
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             running = try server.start(
@@ -41,7 +41,7 @@ struct DrivenCell {
                 ["drive"] + load.driveArguments + ["--quiet", "--csv", directory, "--label", cell.model],
                 stderr: .file(directory + ".log"))
         } catch {
-            result.server = running.stop()
+            result.server = running.stop(timeoutSeconds: settings.startTimeoutSeconds)
             result.failure = "the driver did not start: \(error)"
             return result
         }
@@ -53,7 +53,7 @@ struct DrivenCell {
         let last = WindowEdge.now(process: running.cpuSeconds, driver: child.cpuSeconds)
         let exit = await Self.waitOff(child, timeoutSeconds: deadline - windowSeconds)
         let window = WindowEdge.between(first, last)
-        result.server = running.stop()
+        result.server = running.stop(timeoutSeconds: settings.startTimeoutSeconds)
         result.serverWindowCPUSeconds = window.process
         result.driverCPUSeconds = window.driver
         result.stealPercent = window.stealPercent

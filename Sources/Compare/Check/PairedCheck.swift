@@ -16,7 +16,7 @@ public struct PairedCheck: Sendable {
     public var alpha: Double
 
     /// The default tolerance: the smallest that kept 10 runs of the unchanged tree free of false alarms on this
-    /// project's 2-core machine (README, "bench check").
+    /// project's 2-core machine (docs/check.md, "Sensitivity and false alarms, measured").
     public static let defaultTolerance = 0.05
     public static let defaultAlpha = 0.05
     /// Pairs per model by default: 8 let a consistent change reach p = 0.0039 (2^-8), well under `alpha`.

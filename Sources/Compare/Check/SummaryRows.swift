@@ -43,10 +43,9 @@ struct SummaryRows: Sendable {
             }
             measured.append((try reader.text("model"), figures, try reader.double(floorColumn, positive: true)))
         }
-        // One floor for the whole run, the median of its measurements. Dividing each cell by its own floor was
-        // tried and measured: a short floor is noisy (one read 1,900 conn/s amid 20,000-35,000), and a slow spell
-        // of this machine does not hit a cell and the floor 0.4 s before it alike, so 2 of 7 unchanged runs
-        // failed; with the median, 10 of 10 passed.
+        // One floor for the whole run, the median of its measurements, not each cell's own: a short floor is noisy,
+        // and a slow spell of the machine does not hit a cell and the floor 0.4 s before it alike, so per-cell
+        // division raised false alarms on unchanged trees (docs/performance.md, "Behind the code").
         let floor = measured.map(\.floor).median ?? 1
         var repetitions: [String: [Repetition]] = [:]
         for row in measured {

@@ -73,8 +73,8 @@ public struct MachineFloor: Sendable, Equatable {
         defer { close(client) }
         let server = try LoopbackSocket.accept(listener)
         defer { close(server) }
-        // TCP_NODELAY on both ends, as the servers and the driver set it: requests and answers are single
-        // small segments, which Nagle's algorithm may hold back waiting for an acknowledgement.
+        // TCP_NODELAY on both ends, as the servers set it on their connections (the driver does not): requests and
+        // answers are single small segments, which Nagle's algorithm may hold back waiting for an acknowledgement.
         var on: Int32 = 1
         for fd in [client, server] {
             guard setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size)) == 0

@@ -1,6 +1,6 @@
 import Driver
 
-/// knee.csv (every step of every search) and capacity.csv (one row per model), README "CSV columns".
+/// knee.csv (every step of every search) and capacity.csv (one row per model), docs/csv.md.
 public enum KneeCSV {
     public static let stepColumns = [
         "model", "step", "phase", "offered_per_s", "achieved_per_s", "window_s", "requests", "total_p50_us",

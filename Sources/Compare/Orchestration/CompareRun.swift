@@ -26,8 +26,8 @@ public struct CompareRun {
         var results: [CellResult] = []
         for cell in plan.cells {
             if Interrupt.requested { return (results, true) }
-            // Before every cell, so the floors sample the whole run evenly (this machine has slow spells of a few
-            // seconds in which everything runs about 45% slower); the check divides by their median.
+            // Before every cell, so the floors sample the whole run evenly (a shared machine has slow spells of a
+            // few seconds in which everything runs slower); the check divides by their median.
             let floor = try? MachineFloor.measure(for: .milliseconds(200))
             if pinned { CPUAffinity.pinThisProcess(to: 0) }
             let result = await ServedCell(executable: executable, settings: settings)

@@ -25,8 +25,9 @@ public final class ServerProcess: @unchecked Sendable {
 
     // MARK: Starting
 
-    /// Starts `executable arguments...` and returns once it has printed `listening HOST:PORT ...` on stdout, or
-    /// throws when it exits first or stays silent past `timeoutSeconds`. `cpu` pins the child to one core.
+    /// Starts `executable arguments...` and returns once it has printed its `listening HOST:PORT` line on stdout
+    /// (`bench serve`'s, or refserver's `refserver pid=N listening HOST:PORT ...`), or throws when it exits first or
+    /// stays silent past `timeoutSeconds`. `cpu` pins the child to one core.
     public init(executable: String, arguments: [String], timeoutSeconds: Double, cpu: Int? = nil) throws {
         let stderrPath = "/tmp/bench-serve-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
         do {
@@ -61,10 +62,11 @@ public final class ServerProcess: @unchecked Sendable {
                     ? "the server exited before it was listening"
                     : "the server printed no 'listening' line within \(timeoutSeconds) s")
         }
-        // `listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL`
+        // `listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL`; refserver puts its name and pid first.
         let fields = text.split(separator: " ")
-        guard fields.first == "listening", fields.count >= 2, let colon = fields[1].lastIndex(of: ":"),
-            let port = Int(fields[1][fields[1].index(after: colon)...])
+        guard let at = fields.firstIndex(of: "listening"), at + 1 < fields.count,
+            let colon = fields[at + 1].lastIndex(of: ":"),
+            let port = Int(fields[at + 1][fields[at + 1].index(after: colon)...])
         else { throw StartError(description: "the server said '\(text)' instead of 'listening HOST:PORT ...'") }
         return port
     }

@@ -2,7 +2,7 @@ import Driver
 import Metrics
 
 /// summary.csv: one row per cell, with the run's facts, the settings, every count, the rates, the latency
-/// percentiles and the server's resource use. Units are in the column names (README "CSV columns").
+/// percentiles and the server's resource use. Units are in the column names (docs/csv.md).
 public enum SummaryCSV {
     static let latencyKinds = ["connect", "first_byte", "total", "uncorrected"]
     static let percentiles = ["p50", "p90", "p99", "p999", "max"]

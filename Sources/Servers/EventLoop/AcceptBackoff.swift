@@ -8,8 +8,8 @@ import NIOCore
 ///
 /// SwiftNIO's `AcceptBackoffHandler` is not enough: it only delays `read()` calls, but after a failed accept the
 /// listener stays registered for readability, and a backlog that stays readable brings the loop straight back to
-/// a failing accept (measured: 100,000 a second under EMFILE). Turning autoRead off unregisters the listener until
-/// the pause is over.
+/// a failing accept, spinning under EMFILE (docs/performance.md, "Behind the code"). Turning autoRead off
+/// unregisters the listener until the pause is over.
 ///
 /// Each listener has its own (the event loop opens several per loop): under EMFILE every one of them fails once
 /// and pauses, so `accept_errors` grows by up to one per listener every 10 ms.

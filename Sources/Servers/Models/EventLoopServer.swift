@@ -30,10 +30,9 @@ final class EventLoopServer: ServerModelType {
     /// into retries 1 s and 3 s later. When the server is the slower side of a closed-loop load, nearly all the
     /// clients are pending at once, and they gather at one loop: two loops fed equally by the kernel's hash and
     /// working at the same pace drift apart like a random walk, and a client the faster loop serves comes back to
-    /// the slower one half the time. Sampled with `ss -ltn` under 10,000 clients on 2 cores: with two listeners per
-    /// loop, one loop's queues stood at 4,045 and 3,659 while the other's emptied, and connections timed out; with
-    /// four per loop, no queue passed 2,200 and no connection timed out. Against one listener per loop, over 5 paired
-    /// runs: no failures instead of some in every run, p99 halved, median throughput 10% lower (runs varied by 25%).
+    /// the slower one half the time. Four sockets give the slower loop room for nearly every client of the largest
+    /// runs, so they wait in its queues instead of falling into SYN retries; two per loop were not enough. What was
+    /// measured, under 10,000 clients: docs/performance.md, "Behind the code".
     static let listenersPerLoop = 4
 
     private let configuration: ServerConfiguration

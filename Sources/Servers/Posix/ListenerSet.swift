@@ -9,9 +9,8 @@ import Glibc
 ///
 /// The blocking model has one socket, a blocking one, as the classic demo has. The thread pool has several
 /// (SO_REUSEPORT) so that the kernel can hold more clients than one listen queue (somaxconn, 4,096 on most Linux
-/// machines) while its acceptor is not running: with a single queue, a 300 ms stop of the server under 10,000
-/// clients overflowed it and cost 813 and 1,530 connections their 2 s connect timeout, which the event loop, with
-/// its own listeners, rode out without a failure.
+/// machines) while its acceptor is not running: a single queue overflows when the server stalls for a moment under
+/// 10,000 clients, and the clients beyond it miss their connect timeout (docs/performance.md, "Behind the code").
 final class ListenerSet: Sendable {
     private let sockets: [ListeningSocket]
     /// Which socket the next accept tries first, so that none waits behind another's backlog.

@@ -1,6 +1,6 @@
 /// The requests the driver sends in HTTP: `GET PATH HTTP/1.1`, Host, the user's header fields, and on the last
 /// request of a connection `Connection: close`, so that the server closes first (and keeps the TIME_WAIT, as in the
-/// other protocols). `{size}` in the path takes each request's n, so `--path /bytes/{size} --size 1-4096` asks for
+/// greeting protocol). `{size}` in the path takes each request's n, so `--path /bytes/{size} --size 1-4096` asks for
 /// sizes as the request protocol does.
 public struct HTTPRequestTemplate: Sendable, Equatable, Codable {
     /// The placeholder in a path that each request's size replaces.
