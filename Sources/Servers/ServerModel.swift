@@ -26,6 +26,11 @@ public struct ServerTraits: Sendable {
 }
 
 /// A server model as a type: one file in `Models/` (and helpers of its own), one entry in ``ServerModel/allCases``.
+///
+/// Its threads are named `srv-ROLE-PORT` (`PosixThread.spawn(name:)`; ``ThreadedRun`` names the blocking models'
+/// threads so), within the kernel's 15 bytes: `top -H` and the tests (which count a server's threads and ask its
+/// ``ServerTraits/ownThreads``) tell the threads of two servers apart by it. SwiftNIO's event loops keep their own
+/// `NIO-ELT-` names. What every model must do alike (deadlines, the lingering close) is in `Policy/`.
 public protocol ServerModelType: Server {
     /// The name `bench serve --model`, `bench compare --models` and the result files use.
     static var name: String { get }

@@ -124,8 +124,11 @@ extension Bench {
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
             }
+            // Every model of this tree: one the other build lacks is paired with the reference server, and the table
+            // says so, so that a new model needs no new baseline.
             var settings = try Self.compareSettings(
-                from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs)
+                from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs, models: ServerModel.allCases)
+            let againstModels = build.models() ?? Set(old.settings.models)
             let (server, reason) = FixedServer.choose(
                 executable: reference, settings: settings.load, fallback: build.executable)
             if let reason { Self.note("driver pairs: \(reason), so the other build's blocking model serves them") }
@@ -136,7 +139,12 @@ extension Bench {
                 runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
             let run = PairedRun(
                 settings: settings, executable: Compare.executable, against: build, server: server,
-                directory: directory.path)
+                directory: directory.path, againstModels: againstModels)
+            for model in settings.models where !againstModels.contains(model.rawValue) {
+                Self.note("\(model) is not in \(build.label): "
+                    + (run.plan.cells.contains { $0.build == PairedCheck.reference }
+                        ? "measured beside refserver instead" : "measured alone"))
+            }
             let wireProtocol = settings.load.wireProtocol
             let total = run.plan.cells.count
             let (results, interrupted) = try await run.run { result, all in
@@ -174,7 +182,8 @@ extension Bench {
                     + "its revision here")
             }
             let settings = try Self.compareSettings(
-                from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions))
+                from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions),
+                models: try Self.models(of: old.settings))
             let rows = try await measure(settings)
             let fraction = try toleranceFraction()
             let findings: [Finding]
@@ -199,7 +208,9 @@ extension Bench {
         func writeBaseline(over old: Baseline?) async throws {
             let settings =
                 try old.map {
-                    try Self.compareSettings(from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions))
+                    try Self.compareSettings(
+                        from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions),
+                        models: ServerModel.allCases)
                 } ?? Self.standardCheck(repetitions: repetitions)
             let rows = try await measure(settings)
             do {
@@ -225,9 +236,9 @@ extension Bench {
 
         // MARK: Settings
 
-        /// The work of a baseline, run again: every setting it records, `repetitions` times.
-        static func compareSettings(from baseline: CheckSettings, repetitions: Int) throws -> CompareSettings {
-            let models = try baseline.models.map { name in
+        /// The models a baseline file holds figures of, for a check against those figures.
+        static func models(of baseline: CheckSettings) throws -> [ServerModel] {
+            try baseline.models.map { name in
                 guard let model = ServerModel(rawValue: name) else {
                     throw Failure(
                         message: "the baseline names the model '\(name)', which this build does not have; regenerate it "
@@ -235,6 +246,12 @@ extension Bench {
                 }
                 return model
             }
+        }
+
+        /// The work of a baseline, run again for `models`: every setting it records, `repetitions` times.
+        static func compareSettings(
+            from baseline: CheckSettings, repetitions: Int, models: [ServerModel]
+        ) throws -> CompareSettings {
             var load = LoadSettings()
             load.wireProtocol = baseline.wireProtocol
             load.durationMicros = Int(baseline.durationSeconds * 1e6)

@@ -1,4 +1,5 @@
 import Foundation
+import Servers
 import SystemCalls
 import Testing
 
@@ -18,10 +19,10 @@ struct HTTPInteropTests {
 
     /// `bench serve --model MODEL --protocol http` on a free port, for the length of `body`; returns the server's
     /// own counters once it has stopped.
-    static func withServer(_ model: String, _ body: (Int) async throws -> Void) async throws -> [String: Int] {
+    static func withServer(_ model: ServerModel, _ body: (Int) async throws -> Void) async throws -> [String: Int] {
         let server = try ServerProcess(
             executable: BenchProcess.executable.path,
-            arguments: ["serve", "--model", model, "--protocol", "http", "--port", "0"], timeoutSeconds: 10)
+            arguments: ["serve", "--model", model.rawValue, "--protocol", "http", "--port", "0"], timeoutSeconds: 10)
         do {
             try await body(server.port)
         } catch {
@@ -53,14 +54,15 @@ struct HTTPInteropTests {
         return Int(digits)
     }
 
-    static let models = ["blocking", "thread-pool", "event-loop"]
+    /// Connections each tool opens: 10, or as many as the model serves at once when that is fewer (the blocking
+    /// model serves one connection at a time to its end, and a second keep-alive client would wait out the first's
+    /// idle timeout in the listen queue).
+    static func connections(_ model: ServerModel) -> String {
+        String(min(10, model.traits.concurrentConnections(model.defaultThreads) ?? 10))
+    }
 
-    /// Connections each tool opens: one for the blocking model, which serves one connection at a time to its end,
-    /// so that a second keep-alive client would wait out the first's idle timeout in the listen queue.
-    static func connections(_ model: String) -> String { model == "blocking" ? "1" : "10" }
-
-    @Test(.enabled(if: installed("wrk"), "wrk is not installed (apt-get install -y wrk)"), arguments: models)
-    func wrkSeesNoErrorsAndTheServerAnsweredEveryRequest(model: String) async throws {
+    @Test(.enabled(if: installed("wrk"), "wrk is not installed (apt-get install -y wrk)"), arguments: ServerModel.allCases)
+    func wrkSeesNoErrorsAndTheServerAnsweredEveryRequest(model: ServerModel) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
             output = await Self.run(
@@ -82,8 +84,8 @@ struct HTTPInteropTests {
             .flatMap { Int($0.split(separator: " ").first ?? "") }
     }
 
-    @Test(.enabled(if: installed("ab"), "ab is not installed (apt-get install -y apache2-utils)"), arguments: models)
-    func abWithKeepAliveCompletesEveryRequest(model: String) async throws {
+    @Test(.enabled(if: installed("ab"), "ab is not installed (apt-get install -y apache2-utils)"), arguments: ServerModel.allCases)
+    func abWithKeepAliveCompletesEveryRequest(model: ServerModel) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
             output = await Self.run(
@@ -97,8 +99,8 @@ struct HTTPInteropTests {
     }
 
     @Test(.enabled(if: installed("h2load"), "h2load is not installed (apt-get install -y nghttp2-client)"),
-          arguments: models)
-    func h2loadOverHTTP11SucceedsEveryRequest(model: String) async throws {
+          arguments: ServerModel.allCases)
+    func h2loadOverHTTP11SucceedsEveryRequest(model: ServerModel) async throws {
         var output = ""
         let counters = try await Self.withServer(model) { port in
             output = await Self.run(

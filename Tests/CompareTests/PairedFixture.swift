@@ -16,6 +16,8 @@ struct PairedFixture {
     /// Current build's cells that failed, as (subject, repetition); the same for the other build.
     var currentFailures: Set<String> = []
     var againstFailures: Set<String> = []
+    /// The other side of each subject's pairs: `against` unless named here (`reference`, or nil for none).
+    var counterpart: [String: String?] = [:]
     var seed: UInt64 = 1
 
     func rows() -> [[String: String]] {
@@ -24,7 +26,8 @@ struct PairedFixture {
         for repetition in 1...repetitions {
             for subject in subjects {
                 let mood = 1 + drift * (2 * random.nextUnit() - 1)
-                for build in ["current", "against"] {
+                let other = counterpart[subject] ?? "against"
+                for build in ["current"] + (other.map { [$0] } ?? []) {
                     func draw(_ centre: Double) -> String {
                         String(centre * mood * (1 + noise * (2 * random.nextUnit() - 1)))
                     }

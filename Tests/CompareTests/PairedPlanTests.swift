@@ -23,4 +23,16 @@ import Testing
         let starts = (0..<4).map { plan.cells[$0 * subjects.count * 2].model }
         #expect(starts == subjects)
     }
+
+    /// A model the other build lacks pairs with the reference server, or runs alone where that cannot serve.
+    @Test func aModelWithoutCounterpartPairsWithTheReferenceOrRunsAlone() {
+        let plan = PairedPlan(subjects: ["blocking", "new", "lonely", "driver"], clients: 100, repetitions: 4) {
+            ["new": PairedCheck.reference, "lonely": nil][$0] ?? PairedCheck.against
+        }
+        func builds(_ subject: String) -> Set<String> { Set(plan.cells.filter { $0.model == subject }.map { $0.build! }) }
+        #expect(builds("blocking") == ["current", "against"] && builds("driver") == ["current", "against"])
+        #expect(builds("new") == ["current", "reference"])
+        #expect(builds("lonely") == ["current"])
+        #expect(plan.cells.filter { $0.model == "lonely" }.count == 4)
+    }
 }

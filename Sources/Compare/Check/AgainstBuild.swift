@@ -17,6 +17,14 @@ public struct AgainstBuild: Sendable {
     public let label: String
 
     /// Longest wait for one release build: a first build with SwiftNIO takes minutes; half an hour means it hangs.
+    /// The models the build has, as its `bench models` lists them; nil when it cannot say (a build older than the
+    /// command), for the caller to assume what it knows.
+    public func models() -> Set<String>? {
+        guard let listing = CommandOutput.run([executable, "models"], timeoutSeconds: 30) else { return nil }
+        let names = listing.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) }
+        return names.isEmpty ? nil : Set(names)
+    }
+
     static let buildTimeoutSeconds = 1800.0
 
     /// Resolves `spec`, an executable's path or a git revision of `repository`, to a `bench` executable, building the

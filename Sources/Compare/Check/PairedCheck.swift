@@ -27,9 +27,11 @@ public struct PairedCheck: Sendable {
         self.alpha = alpha
     }
 
-    /// The builds as the rows' `build` column names them.
+    /// The builds as the rows' `build` column names them; `reference`: the C reference server, in the place of a model
+    /// the other build lacks.
     public static let current = "current"
     public static let against = "against"
+    public static let reference = "reference"
     /// The `model` column of the driver's pairs.
     public static let driverSubject = "driver"
 
@@ -51,21 +53,46 @@ public struct PairedCheck: Sendable {
             let repetitions = cells[subject]!.keys.sorted()
             var pairs: [(against: RowReader, current: RowReader)] = []
             var failed = (current: 0, against: 0)
+            let other = cells[subject]!.values.contains { $0[Self.reference] != nil } ? Self.reference : Self.against
             for repetition in repetitions {
                 let builds = cells[subject]![repetition]!
                 let current = try Self.succeeded(builds[Self.current])
-                let against = try Self.succeeded(builds[Self.against])
+                let against = try Self.succeeded(builds[other])
                 if current == nil { failed.current += 1 }
                 if against == nil { failed.against += 1 }
                 if let current, let against { pairs.append((against, current)) }
             }
+            let hasOther = cells[subject]!.values.contains { $0[Self.against] != nil || $0[Self.reference] != nil }
             for metric in metrics {
-                findings.append(try judge(
+                guard hasOther else {
+                    findings.append(Finding(
+                        model: subject, metric: metric, unit: metric.unit(for: wireProtocol), referenceMedian: nil,
+                        currentMedian: nil, changePercent: nil, pValue: nil, verdict: .notCompared,
+                        note: "not in the other build, and refserver does not speak \(wireProtocol)"))
+                    continue
+                }
+                var finding = try judge(
                     subject, metric, wireProtocol: wireProtocol, pairs: pairs, failed: failed,
-                    cells: repetitions.count))
+                    cells: repetitions.count)
+                if other == Self.reference { finding = Self.againstReference(finding) }
+                findings.append(finding)
             }
         }
         return findings
+    }
+
+    /// A model the other build lacks, paired with the reference server: its figures beside the reference's, which say
+    /// where it stands, and no verdict, since the two are different servers.
+    private static func againstReference(_ finding: Finding) -> Finding {
+        guard finding.verdict != .failed else { return finding }
+        var result = Finding(
+            model: finding.model, metric: finding.metric, unit: finding.unit, referenceMedian: finding.referenceMedian,
+            currentMedian: finding.currentMedian, changePercent: finding.changePercent, pValue: nil,
+            verdict: .notCompared)
+        result.ratios = finding.ratios
+        let ratio = finding.ratios.median.map { String(format: "%.2fx", $0) } ?? "no figure"
+        result.note = "not in the other build: against refserver, \(ratio)"
+        return result
     }
 
     /// `row` when it is there and its status is `ok`.

@@ -4,10 +4,18 @@
 /// Which build goes first alternates from pair to pair and from repetition to repetition (each goes first in half
 /// the pairs of a subject), and the subject that starts a repetition rotates, as in ``ComparePlan``: neither build
 /// always inherits the other's TIME_WAIT sockets or a warmer cache.
+///
+/// A model the other build lacks has no counterpart there: its pairs are with the C reference server
+/// (``PairedCheck/reference``), or, where that cannot serve the protocol, it runs in this build alone.
 public struct PairedPlan: Sendable {
     public let cells: [ComparePlan.Cell]
 
-    public init(subjects: [String], clients: Int, repetitions: Int) {
+    /// `counterpart(subject)`: the build that pairs with this one's for that subject (``PairedCheck/against`` or
+    /// ``PairedCheck/reference``), or nil for none.
+    public init(
+        subjects: [String], clients: Int, repetitions: Int,
+        counterpart: (String) -> String? = { _ in PairedCheck.against }
+    ) {
         precondition(!subjects.isEmpty && repetitions >= 1, "an empty paired run")
         var cells: [ComparePlan.Cell] = []
         for repetition in 1...repetitions {
@@ -15,8 +23,8 @@ public struct PairedPlan: Sendable {
                 let index = (repetition - 1 + offset) % subjects.count
                 let subject = subjects[index]
                 // By the subject's own index, not its place in this repetition, so that its order alternates.
-                let builds = (repetition + index) % 2 == 0
-                    ? [PairedCheck.current, PairedCheck.against] : [PairedCheck.against, PairedCheck.current]
+                let pair = [PairedCheck.current] + (counterpart(subject).map { [$0] } ?? [])
+                let builds = (repetition + index) % 2 == 0 ? pair : pair.reversed()
                 for build in builds {
                     cells.append(ComparePlan.Cell(model: subject, clients: clients, repetition: repetition, build: build))
                 }

@@ -12,22 +12,32 @@ public struct PairedRun {
     public let server: FixedServer
     /// The check's results directory; the driver cells' own files go under its `drives/`.
     public let directory: String
+    /// The models the other build has (`bench models` of it); the others are paired with the reference server.
+    public let againstModels: Set<String>
 
     public init(
-        settings: CompareSettings, executable: String, against: AgainstBuild, server: FixedServer, directory: String
+        settings: CompareSettings, executable: String, against: AgainstBuild, server: FixedServer, directory: String,
+        againstModels: Set<String>
     ) {
         self.settings = settings
         self.executable = executable
         self.against = against
         self.server = server
         self.directory = directory
+        self.againstModels = againstModels
     }
 
-    /// The plan: the models of `settings`, then the driver.
+    /// The plan: the models of `settings`, then the driver; a model the other build lacks pairs with the reference
+    /// server where it speaks the protocol, and runs alone where it does not.
     public var plan: PairedPlan {
-        PairedPlan(
+        let referenceServes = if case .reference = server { true } else { false }
+        return PairedPlan(
             subjects: settings.models.map(\.rawValue) + [PairedCheck.driverSubject], clients: settings.clients[0],
-            repetitions: settings.repetitions)
+            repetitions: settings.repetitions
+        ) { subject in
+            if subject == PairedCheck.driverSubject || againstModels.contains(subject) { return PairedCheck.against }
+            return referenceServes ? PairedCheck.reference : nil
+        }
     }
 
     /// Runs every cell in plan order; `finished` is called after each one with all results so far.
@@ -41,7 +51,13 @@ public struct PairedRun {
             let executable = isCurrent ? executable : against.executable
             let commit = isCurrent ? nil : against.commit
             let result: CellResult
-            if cell.model == PairedCheck.driverSubject {
+            if cell.build == PairedCheck.reference {
+                let server = server
+                let lifetime = Int(settings.load.warmupMicros + settings.load.durationMicros) / 1_000_000 + 60
+                result = await ServedCell(executable: executable, settings: settings) { load, _ in
+                    try server.start(load, lifetimeSeconds: lifetime, timeoutSeconds: settings.startTimeoutSeconds)
+                }.run(cell, pinServerTo: nil, floor: nil)
+            } else if cell.model == PairedCheck.driverSubject {
                 let drives = directory + "/drives/\(cell.build!)-\(cell.repetition)"
                 result = await DrivenCell(
                     executable: executable, commit: commit, settings: settings, server: server, directory: drives

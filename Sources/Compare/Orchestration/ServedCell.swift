@@ -10,6 +10,9 @@ struct ServedCell {
     /// The commit of that executable when it is not this tree's, for the summary row.
     var commit: String? = nil
     let settings: CompareSettings
+    /// Starts another server in the model's place (the reference server, for a model the other build of a check
+    /// lacks); nil for the model's own `bench serve`.
+    var substitute: ((LoadSettings, _ cpu: Int?) throws -> ServerProcess)? = nil
 
     /// Runs `cell`: starts the server, drives it with the compare's load for `cell.clients` clients, stops it.
     /// A server that does not start, dies or does not stop cleanly fails the cell, with the reason.
@@ -23,7 +26,7 @@ struct ServedCell {
         result.commit = commit
         let server: ServerProcess
         do {
-            server = try startServer(cell.model, load, cpu: cpu)
+            server = try substitute?(load, cpu) ?? startServer(cell.model, load, cpu: cpu)
         } catch {
             result.failure = "server did not start: \(error)"
             return result
