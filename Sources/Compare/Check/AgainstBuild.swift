@@ -20,7 +20,7 @@ public struct AgainstBuild: Sendable {
     /// The models the build has, as its `bench models` lists them; nil when it cannot say (a build older than the
     /// command), for the caller to assume what it knows.
     public func models() -> Set<String>? {
-        guard let listing = CommandOutput.run([executable, "models"], timeoutSeconds: 30) else { return nil }
+        guard let listing = CommandOutput.output([executable, "models"], timeoutSeconds: 30) else { return nil }
         let names = listing.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) }
         return names.isEmpty ? nil : Set(names)
     }

@@ -7,11 +7,16 @@ enum CommandOutput {
     /// Runs `command` (looked up in PATH); nil when it is missing, fails, or takes longer than `timeoutSeconds`,
     /// otherwise its first line of output, which may be empty.
     static func run(_ command: [String], timeoutSeconds: Double = 5) -> String? {
+        output(command, timeoutSeconds: timeoutSeconds).map { String($0.prefix { $0 != "\n" }) }
+    }
+
+    /// Runs `command` as ``run(_:timeoutSeconds:)`` does; all of its output.
+    static func output(_ command: [String], timeoutSeconds: Double = 5) -> String? {
         guard let child = try? ChildProcess(command[0], Array(command.dropFirst()), stdout: .pipe, searchPath: true)
         else { return nil }
         let (output, exit) = finish(child, timeoutSeconds: timeoutSeconds)
         guard exit.isClean else { return nil }
-        return String(decoding: output.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Runs `command` with its stderr joined to its stdout, for a command whose failure should be explained: nil
