@@ -78,7 +78,7 @@ extension LoadWorker {
 
     private mutating func beginSlowRequest(_ slot: Int, now: UInt64) {
         let depth = settings.pipeline
-        if settings.wireProtocol.traits.streamsExchange {
+        if traits.streamsExchange {
             _ = startExchange(slot)
         } else {
             let (size, _) = drawSize()
@@ -95,7 +95,7 @@ extension LoadWorker {
     /// Returns false when the connection failed (and was replaced).
     private mutating func sendSlowly(_ slot: Int, now: UInt64) -> Bool {
         guard slots[slot].hasOutput else { return true }
-        let streams = settings.wireProtocol.traits.streamsExchange
+        let streams = traits.streamsExchange
         let chunk = streams
             ? slots[slot].session.exchangeBytes(at: slots[slot].exchangeSent, limit: slowBytesPerTick)
             : UnsafeRawBufferPointer(rebasing: output[

@@ -16,7 +16,7 @@ extension LoadWorker {
             return
         }
         var intended = now
-        if settings.isOpenLoop && settings.ratePacesConnections {
+        if settings.isOpenLoop && (traits.exchange == .connection) {
             // Open loop greeting or echo: starts follow the slot's schedule; a late start is timed from its intended
             // moment, so the driver's own lateness shows in the latency (coordinated omission corrected).
             guard slots[slot].nextIntendedNanos <= now else { return arm(slot, at: slots[slot].nextIntendedNanos) }
@@ -71,7 +71,7 @@ extension LoadWorker {
         }
         guard slots[slot].phase == .open else { return }
         if events & Epoll.writable != 0 && slots[slot].hasOutput {
-            let streams = settings.wireProtocol.traits.streamsExchange
+            let streams = traits.streamsExchange
             guard streams ? pumpExchange(slot, now: now) : flush(slot, now: now) else { return }
         }
         if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
@@ -93,9 +93,9 @@ extension LoadWorker {
             }
         }
         // A server that speaks first owes its answer at once; the others are waited on only once a request is out.
-        slots[slot].deadlineNanos = settings.makesRequests ? .max : now + timeoutNanos
+        slots[slot].deadlineNanos = traits.clientSends ? .max : now + timeoutNanos
         slots[slot].nextSendNanos = now
-        if settings.makesRequests {
+        if traits.clientSends {
             // Writability is only news after a send() found the buffer full (flush re-arms it then). Left in the
             // interest set it costs kernel work on every response (docs/performance.md, "Behind the code"). One
             // epoll_ctl per connection buys that back.
@@ -110,14 +110,14 @@ extension LoadWorker {
     /// ends here).
     mutating func ended(_ slot: Int, now: UInt64) {
         let (event, ending) = slots[slot].session.receiveEnd()
-        if case .response(let outcome)? = event, settings.makesRequests { answered(slot, outcome, now: now) }
+        if case .response(let outcome)? = event, traits.clientSends { answered(slot, outcome, now: now) }
         switch ending {
-        case .complete where !settings.makesRequests:
+        case .complete where !traits.clientSends:
             // A greeting is one request: timed from connect() (open loop: from the intended start) to the end.
             recordResponse(slot, sent: slots[slot].connectNanos, intended: slots[slot].intendedNanos, now: now)
             completed(slot, now: now)
         case .complete where slots[slot].done == slots[slot].requests
-            || settings.wireProtocol.traits.serverMayCloseWhenIdle:
+            || traits.serverMayCloseWhenIdle:
             // An HTTP server may close a keep-alive connection between responses (nginx says so after 1,000 requests;
             // RFC 9112 §9.5 lets it close an idle one without saying): the connection is whole, and the next one
             // goes on with the load. With a response outstanding the ending is `closedEarly`.
@@ -134,7 +134,7 @@ extension LoadWorker {
     private mutating func completed(_ slot: Int, now: UInt64) {
         if inWindow(now) { record(slot) { $0.counters.connectionsCompleted += 1 } }
         closeConnection(slot)
-        guard slots[slot].thinkMicros > 0 && !settings.isOpenLoop && settings.makesRequests else {
+        guard slots[slot].thinkMicros > 0 && !settings.isOpenLoop && traits.clientSends else {
             return startNext(slot, now: now)
         }
         arm(slot, at: now + drawThinkNanos(slot))

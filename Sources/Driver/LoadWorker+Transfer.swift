@@ -13,7 +13,7 @@ extension LoadWorker {
     /// Writes every request that is due and allowed by the pipeline depth; arms a timer for the next one.
     /// Returns false when the connection failed (and was replaced) on the way.
     mutating func sendDue(_ slot: Int, now: UInt64) -> Bool {
-        if settings.wireProtocol.traits.streamsExchange {
+        if traits.streamsExchange {
             return slots[slot].sent == 0 ? beginExchange(slot, now: now) : true
         }
         let depth = settings.pipeline
@@ -79,7 +79,7 @@ extension LoadWorker {
             return
         }
         slots[slot].halfClosed = true
-        if settings.wireProtocol.traits.halfClosesAfterLastRequest { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
+        if traits.halfClosesAfterLastRequest { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
     }
 
     /// One send() of up to `count` bytes on the slot's socket: how many it took, 0 when its buffer is full (the next
@@ -172,7 +172,7 @@ extension LoadWorker {
                 return false
             case .firstByte:
                 // A greeting's first byte is timed from connect(), a response's from its request.
-                let start = settings.makesRequests
+                let start = traits.clientSends
                     ? sentNanos[slot * depth + slots[slot].session.eventRequest] : slots[slot].connectNanos
                 let firstByte = Self.micros(from: start, to: now)
                 if inWindow(now) {
@@ -184,7 +184,7 @@ extension LoadWorker {
                 }
             case .response(let outcome):
                 // A greeting is timed at the end of the stream, where it is judged whole (``ended(_:now:)``).
-                guard settings.makesRequests else { continue }
+                guard traits.clientSends else { continue }
                 answered(slot, outcome, now: now)
                 answeredAny = true
             }

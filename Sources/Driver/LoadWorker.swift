@@ -14,6 +14,8 @@ struct LoadWorker {
     // MARK: Construction
 
     let settings: LoadSettings
+    /// The protocol's traits, read once: the hot path asks them at every event.
+    let traits: ProtocolTraits
     var connector: ConnectCall
     let epoll: Epoll
     var slots: [ConnectionSlot]
@@ -73,7 +75,7 @@ struct LoadWorker {
         self.live = live
         self.startNanos = startNanos
         let count = settings.share(of: settings.clients, worker: index)
-        let traits = settings.wireProtocol.traits
+        traits = settings.wireProtocol.traits
         // A streamed exchange's content: 2 MiB of random bytes the exchanges are cut from, cyclically, and checked
         // against.
         var seed = WyRand()
@@ -138,7 +140,7 @@ struct LoadWorker {
             }
             let paced = settings.burst ? 0 : UInt64(Double(global) / LoadSettings.pacedStartsPerSecond * 1e9)
             // Idle and slow clients start paced whatever the load's shape: they are there before the window opens.
-            let first = settings.rate != nil && settings.ratePacesConnections && slots[slot].role == .measured
+            let first = settings.rate != nil && (traits.exchange == .connection) && slots[slot].role == .measured
                 ? slots[slot].nextIntendedNanos : startNanos + paced
             arm(slot, at: first)
         }

@@ -57,6 +57,11 @@ extension Bench {
         var out: String?
 
         @Option(help: ArgumentHelp(
+            "Server models to measure, comma separated (default: every model of this tree; --unpaired: the "
+                + "baseline's)."))
+        var models: String?
+
+        @Option(help: ArgumentHelp(
             "The driver pairs' fixed server: a refserver executable (default: the one swift build puts beside "
                 + "bench).", valueName: "path"))
         var reference: String?
@@ -127,7 +132,8 @@ extension Bench {
             // Every model of this tree: one the other build lacks is paired with the reference server, and the table
             // says so, so that a new model needs no new baseline.
             var settings = try Self.compareSettings(
-                from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs, models: ServerModel.allCases)
+                from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs,
+                models: try models.map(Compare.models) ?? ServerModel.allCases)
             let againstModels = build.models() ?? Set(old.settings.models)
             let (server, reason) = FixedServer.choose(
                 executable: reference, settings: settings.load, fallback: build.executable)
@@ -183,7 +189,7 @@ extension Bench {
             }
             let settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions),
-                models: try Self.models(of: old.settings))
+                models: try models.map(Compare.models) ?? Self.models(of: old.settings))
             let rows = try await measure(settings)
             let fraction = try toleranceFraction()
             let findings: [Finding]
@@ -210,7 +216,7 @@ extension Bench {
                 try old.map {
                     try Self.compareSettings(
                         from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions),
-                        models: ServerModel.allCases)
+                        models: try models.map(Compare.models) ?? ServerModel.allCases)
                 } ?? Self.standardCheck(repetitions: repetitions)
             let rows = try await measure(settings)
             do {

@@ -104,19 +104,25 @@ extension Bench {
             return (results, interrupted, directory)
         }
 
-        /// Runs ./plot.sh on the results, when it is here (the repository) and gnuplot is installed; otherwise says the
-        /// one command to run. A benchmark tool does not install packages itself: that takes root, and a CI machine's
-        /// own files do it (.ci/run installs gnuplot-nox).
+        /// Runs ./plot.sh on the results, when it is here (the repository). Where gnuplot is missing it is installed
+        /// when that is a one-line matter (root, with apt-get: the charts are part of what the first command promises,
+        /// and a newcomer's machine rarely has gnuplot), and said in one line; elsewhere the line to run is printed.
         static func drawCharts(_ directory: String) {
             let script = FileManager.default.currentDirectoryPath + "/plot.sh"
             guard FileManager.default.isExecutableFile(atPath: script) else {
                 return print("charts: ./plot.sh \(directory) in the repository")
             }
-            let hasGnuplot = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
-                FileManager.default.isExecutableFile(atPath: "\($0)/gnuplot")
-            }
-            guard hasGnuplot else {
-                return print("charts: gnuplot is missing; apt-get install -y gnuplot-nox && ./plot.sh \(directory)")
+            let install = "apt-get install -y gnuplot-nox"
+            if !inPath("gnuplot") {
+                guard geteuid() == 0, inPath("apt-get") else {
+                    return print("charts: gnuplot is missing; \(install) && ./plot.sh \(directory)")
+                }
+                print("charts: gnuplot is missing; installing it (\(install))")
+                fflush(nil)
+                let failure = CommandOutput.failure(of: ["apt-get", "install", "-y", "-qq", "gnuplot-nox"], timeoutSeconds: 600)
+                guard failure == nil, inPath("gnuplot") else {
+                    return print("charts: \(install) failed (\(failure ?? "no gnuplot after it")); ./plot.sh \(directory)")
+                }
             }
             guard let child = try? ChildProcess(script, [directory], stdout: .pipe, stderr: .pipe) else {
                 return print("charts: ./plot.sh \(directory) could not be started")
@@ -125,6 +131,13 @@ extension Bench {
             let exit = child.wait(timeoutSeconds: 5).exit
             let charts = String(decoding: output, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix(".png") }
             print(exit.isClean ? "charts: \(charts.count) in \(directory)/ (./plot.sh)" : "charts: ./plot.sh failed (\(exit))")
+        }
+
+        /// Whether `tool` is an executable in PATH.
+        static func inPath(_ tool: String) -> Bool {
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+                FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+            }
         }
 
         static var executable: String {

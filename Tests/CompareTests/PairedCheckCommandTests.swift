@@ -28,7 +28,7 @@ struct PairedCheckCommandTests {
         // measured in docs/check.md; .ci/run checks that a real slowdown is named.)
         let run = try BenchProcess([
             "check", "--baseline", baseline, "--against", BenchProcess.executable.path, "--repeat", "5",
-            "--tolerance", "90%", "--out", directory,
+            "--tolerance", "90%", "--models", "blocking", "--out", directory,
         ])
         let (status, stdout, stderr) = try await run.finish(within: 150)
         #expect(status == 0, "stdout: \(stdout)\nstderr: \(stderr)")

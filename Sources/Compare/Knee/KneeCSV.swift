@@ -38,7 +38,7 @@ public enum KneeCSV {
                 } ?? "",
                 "driver_bound": step.result.driverHealth.map { $0.isBound ? "yes" : "no" } ?? "",
                 "server_bound": step.result.serverBound.map { $0 ? "yes" : "no" } ?? "",
-                "bound": step.result.bound, "verdict": step.verdict.rawValue,
+                "bound": step.result.bound?.rawValue ?? "", "verdict": step.verdict.rawValue,
             ]
             if let halves = step.halves {
                 row["first_half_us"] = String(halves.first.micros)
@@ -67,7 +67,7 @@ public enum KneeCSV {
         row["total_p99_us"] = String(latency.micros(atPercentile: 99))
         row["server_cpu_us_per_request"] =
             step.result.serverCPUMicrosPerRequest.map { SummaryCSV.decimal($0, places: 2) } ?? ""
-        row["bound"] = step.result.bound
+        row["bound"] = step.result.bound?.rawValue ?? ""
         return row
     }
 

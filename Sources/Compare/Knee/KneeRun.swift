@@ -70,6 +70,7 @@ public struct KneeRun {
                 (result.serverWindowCPUSeconds, result.serverCores) = (measured.serverCPUSeconds, cores)
                 if server?.hasExited == true { result.failure = "server died during the run" }
                 result.stealPercent = measured.stealPercent
+                result.machineBusyPercent = measured.machineBusyPercent
                 step = KneeStep(
                     result: result, phase: phase, offered: rate, objective: settings.objective,
                     tolerance: settings.tolerance)

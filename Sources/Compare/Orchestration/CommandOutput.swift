@@ -3,7 +3,7 @@ import SystemCalls
 /// Short commands (`git rev-parse HEAD`, `swift --version`), run to their end within a deadline: whether they
 /// succeeded and the first line they printed. Used for the facts recorded beside results and by `bench check`'s
 /// builds of another revision.
-enum CommandOutput {
+public enum CommandOutput {
     /// Runs `command` (looked up in PATH); nil when it is missing, fails, or takes longer than `timeoutSeconds`,
     /// otherwise its first line of output, which may be empty.
     static func run(_ command: [String], timeoutSeconds: Double = 5) -> String? {
@@ -21,7 +21,7 @@ enum CommandOutput {
 
     /// Runs `command` with its stderr joined to its stdout, for a command whose failure should be explained: nil
     /// when it succeeded, otherwise why (its last lines, or that it could not start or ran out of time).
-    static func failure(of command: [String], timeoutSeconds: Double) -> String? {
+    public static func failure(of command: [String], timeoutSeconds: Double) -> String? {
         guard let child = try? ChildProcess(
             command[0], Array(command.dropFirst()), stdout: .pipe, stderr: .pipe, searchPath: true)
         else { return "\(command[0]) could not be started" }

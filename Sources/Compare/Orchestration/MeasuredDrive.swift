@@ -8,6 +8,8 @@ struct MeasuredDrive {
     /// The server's CPU seconds (user + system) in the window; nil when /proc could not be read.
     var serverCPUSeconds: Double?
     var stealPercent: Double?
+    /// How busy the whole machine was in the window, in percent of its cores' time.
+    var machineBusyPercent: Double?
     /// The server's figures at the window's end (count mode: the drive's end).
     var endStats: ProcessStats?
 
@@ -33,6 +35,7 @@ struct MeasuredDrive {
         }()
         let window = WindowEdge.between(first, end.edge)
         return MeasuredDrive(
-            drive: drive, serverCPUSeconds: window.process, stealPercent: window.stealPercent, endStats: end.stats)
+            drive: drive, serverCPUSeconds: window.process, stealPercent: window.stealPercent,
+            machineBusyPercent: window.machineBusyPercent, endStats: end.stats)
     }
 }

@@ -47,6 +47,7 @@ struct ServedCell {
         result.serverWindowCPUSeconds = measured.serverCPUSeconds
         result.serverCores = Self.cores(of: cell.model, threads: settings.serverThreads, pinned: cpu != nil)
         result.stealPercent = measured.stealPercent
+        result.machineBusyPercent = measured.machineBusyPercent
         if diedDuringRun {
             result.failure = "server died during the run (\(usage.exit))"
         } else if !usage.exit.isClean {

@@ -13,9 +13,10 @@ struct WindowEdge {
         WindowEdge(process: process(), driver: driver(), machine: CPUTimes.now())
     }
 
-    /// The process's, the driver's CPU seconds and the steal percentage between `start` and `end`.
+    /// The process's, the driver's CPU seconds, the steal and the machine's busy percentage between `start` and
+    /// `end`.
     static func between(_ start: WindowEdge, _ end: WindowEdge) -> (
-        process: Double?, driver: Double?, stealPercent: Double?
+        process: Double?, driver: Double?, stealPercent: Double?, machineBusyPercent: Double?
     ) {
         func difference(_ first: Double?, _ second: Double?) -> Double? {
             guard let first, let second else { return nil }
@@ -23,7 +24,7 @@ struct WindowEdge {
         }
         return (
             difference(start.process, end.process), difference(start.driver, end.driver),
-            end.machine.stealPercent(since: start.machine)
+            end.machine.stealPercent(since: start.machine), end.machine.busyPercent(since: start.machine)
         )
     }
 }

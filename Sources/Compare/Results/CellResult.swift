@@ -26,6 +26,8 @@ public struct CellResult: Sendable {
     public var driverCPUSeconds: Double?
     /// How much of the machine's CPU time the hypervisor took during the measured window, in percent.
     public var stealPercent: Double?
+    /// How much of the machine's CPU time was wanted during the measured window (everything but idle), in percent.
+    public var machineBusyPercent: Double?
     /// A drive that ran in a child process (`bench check`'s driver pairs): the summary.csv row it wrote, whose
     /// figures stand in for ``drive``.
     public var childSummary: [String: String]?
@@ -89,15 +91,32 @@ public struct CellResult: Sendable {
         return DriverHealth(drive)
     }
 
-    /// Which side limited the cell: `driver`, `server`, `both`, or `neither` (latency, think time or the network set
-    /// the pace); empty when neither side could be judged.
-    public var bound: String {
+    /// Which side limited a cell.
+    public enum Bound: String, Sendable {
+        /// A driver thread was busy all the time, or its loop ran late while the machine had cores to spare.
+        case driver
+        /// The server used nearly all the cores it could keep busy.
+        case server
+        case both
+        /// The two sides together kept every core busy, and neither used up its own share: they took turns, so a
+        /// driver's loop ran late whenever the server held the core. The rates say how the cores were shared; the
+        /// server's CPU per request says what it costs.
+        case machine
+        /// Latency, think time or the network set the pace.
+        case neither
+    }
+
+    /// Which side limited the cell; nil when neither side could be judged.
+    public var bound: Bound? {
+        let driverBusy = driverHealth.map { $0.busiestPercent >= DriverHealth.busyLimitPercent }
+        let machineBusy = machineBusyPercent.map { $0 >= DriverHealth.busyLimitPercent } ?? false
         switch (driverHealth?.isBound, serverBound) {
-        case (true, true): "both"
-        case (true, _): "driver"
-        case (_, true): "server"
-        case (false, false): "neither"
-        default: ""
+        case (true, true) where driverBusy == true: return .both
+        case (_, true): return .server
+        case (true, _) where driverBusy != true && machineBusy: return .machine
+        case (true, _): return .driver
+        case (false, false): return .neither
+        default: return nil
         }
     }
 

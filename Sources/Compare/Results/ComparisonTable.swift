@@ -1,33 +1,58 @@
 import Metrics
 import Servers
 
-/// The table `bench compare` prints at the end: one line per (model, clients), the median over the cells that
-/// finished, failures summed over all of them, and a first line with the machine floor.
+/// The tables `bench compare` prints at the end, each line a (model, clients): what the clients saw (medians over
+/// the cells that finished, failures summed over all of them, which side limited), with the machine floor first;
+/// then what the server spent doing it. Two tables of 120 columns at most rather than one too wide for a terminal.
 public enum ComparisonTable {
-    static let header = [
-        "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "failures (sum)",
-        "srv CPU us/req", "srv RSS MiB", "srv threads", "ctx sw/req", "bound",
+    static let clientHeader = [
+        "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "bound", "failures (sum)",
     ]
+    static let serverHeader = ["server", "clients", "CPU us/req", "RSS MiB", "threads", "ctx sw/req"]
 
     public static func render(_ results: [CellResult]) -> String {
-        var lines = [header]
+        var clients = [clientHeader]
         if let floor = results.compactMap({ $0.floor?.connectionsPerSecond }).median,
             let round = results.compactMap({ $0.floor?.requestsPerSecond }).median
         {
-            lines.append([
-                "machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-", "-", "-", "-", "-",
-            ])
+            clients.append(["machine floor", "1", "-", number(floor), number(round), "-", "-", "-", "-", "-"])
         }
+        var servers = [serverHeader]
         for group in groups(results) {
-            lines.append(row(group, name: group[0].cell.model))
+            clients.append(clientRow(group, name: group[0].cell.model))
+            servers.append(serverRow(group))
             // A client mix: each profile's line below its cell's, the server's figures being the whole run's.
             let profiles = group.map(\.profiles)
             for (index, profile) in group[0].settings.mix.enumerated() {
                 let parts = profiles.compactMap { $0.indices.contains(index) ? $0[index] : nil }
-                if !parts.isEmpty { lines.append(row(parts, name: "  " + profile.name)) }
+                if !parts.isEmpty { clients.append(clientRow(parts, name: "  " + profile.name)) }
             }
         }
-        return align(lines) + backgroundLines(results)
+        return align(clients, left: [0, 1, 8, 9]) + "\n" + align(servers, left: [0, 1]) + machineLines(results)
+            + backgroundLines(results)
+    }
+
+    /// Under the tables, for the client counts at which the machine was the limit (``CellResult/Bound/machine``):
+    /// the models ranked by what does not depend on who waited for a core, the server's CPU per request.
+    static func machineLines(_ results: [CellResult]) -> String {
+        let byClients = Dictionary(grouping: groups(results)) { $0[0].cell.clients }
+        var lines: [String] = []
+        for clients in byClients.keys.sorted() {
+            let groups = byClients[clients]!
+            guard groups.contains(where: { verdict($0).hasPrefix(CellResult.Bound.machine.rawValue) }) else { continue }
+            let ranked = groups.compactMap { group in
+                group.filter { $0.failure == nil }.compactMap(\.serverCPUMicrosPerRequest).median.map {
+                    (model: group[0].cell.model, micros: $0)
+                }
+            }.sorted { $0.micros < $1.micros }
+            guard !ranked.isEmpty else { continue }
+            let order = ranked.map { "\($0.model) \(SummaryCSV.decimal($0.micros, places: 1))" }
+            lines.append("  \(clients) clients: " + order.joined(separator: " < "))
+        }
+        guard !lines.isEmpty else { return "" }
+        return "bound \"machine\": driver and server together kept every core busy, so their rates say how they shared "
+            + "the cores;\nthe server's CPU per request (us) does not depend on who waited, and ranks them:\n"
+            + lines.joined(separator: "\n") + "\n"
     }
 
     /// Under the table, for a run with idle or slow clients beside the measured ones: what became of them in each
@@ -52,8 +77,8 @@ public enum ComparisonTable {
         return "Beside the measured clients:\n" + lines.joined(separator: "\n") + "\n"
     }
 
-    /// The line of one group: medians over its finished cells.
-    private static func row(_ group: [CellResult], name: String) -> [String] {
+    /// The clients' line of one group: medians over its finished cells.
+    private static func clientRow(_ group: [CellResult], name: String) -> [String] {
         let ok = group.filter { $0.failure == nil }
         let drives = ok.compactMap(\.drive)
         func latency(_ percentile: Double) -> String {
@@ -62,21 +87,28 @@ public enum ComparisonTable {
         return [
             name, String(group[0].cell.clients), "\(ok.count)/\(group.count)",
             number(drives.map(\.connectionsPerSecond).median), number(drives.map(\.requestsPerSecond).median),
-            latency(50), latency(99), latency(99.9), failures(group),
+            latency(50), latency(99), latency(99.9), verdict(ok), failures(group),
+        ]
+    }
+
+    /// The server's line of one group: medians over its finished cells.
+    private static func serverRow(_ group: [CellResult]) -> [String] {
+        let ok = group.filter { $0.failure == nil }
+        return [
+            group[0].cell.model, String(group[0].cell.clients),
             ok.compactMap(\.serverCPUMicrosPerRequest).median.map { SummaryCSV.decimal($0, places: 1) } ?? "-",
             ok.compactMap { $0.server?.peakRSSKiB.map { Double($0) / 1024 } }.median.map {
                 SummaryCSV.decimal($0, places: 1)
             } ?? "-",
             number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
             ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
-            bound(ok),
         ]
     }
 
     /// Which side limited the group's runs (``CellResult/bound``): the verdict most runs gave, with how many gave it
     /// when not all did ("driver 2/3"); "-" when none could be judged.
-    static func bound(_ group: [CellResult]) -> String {
-        let verdicts = group.map(\.bound).filter { !$0.isEmpty }
+    static func verdict(_ group: [CellResult]) -> String {
+        let verdicts = group.compactMap(\.bound?.rawValue)
         let counts = Dictionary(verdicts.map { ($0, 1) }, uniquingKeysWith: +)
         guard let (verdict, count) = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return "-" }
         return count == group.count ? verdict : "\(verdict) \(count)/\(group.count)"
@@ -119,7 +151,7 @@ public enum ComparisonTable {
     }
 
     /// Columns padded to their widest cell, text (the `left` columns) left and figures right.
-    static func align(_ lines: [[String]], left: Set<Int> = [0, 1, 8, 13]) -> String {
+    static func align(_ lines: [[String]], left: Set<Int>) -> String {
         let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         return lines.map { line in
             line.enumerated().map { column, cell in

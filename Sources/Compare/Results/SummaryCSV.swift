@@ -27,7 +27,7 @@ public enum SummaryCSV {
             "idle_clients", "idle_opened", "idle_dropped", "idle_failed", "idle_held_at_end", "slow_clients",
             "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
             "reconnects", "recovery_ms", "driver_busiest_thread_pct", "driver_loop_lag_p99_us", "driver_loop_lag_max_us",
-            "driver_bound", "server_busy_pct", "server_bound", "bound", "share",
+            "driver_bound", "server_busy_pct", "server_bound", "machine_busy_pct", "bound", "share",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
@@ -91,7 +91,8 @@ public enum SummaryCSV {
             row["server_busy_pct"] = decimal(busy, places: 1)
             row["server_bound"] = busy >= DriverHealth.busyLimitPercent ? "yes" : "no"
         }
-        row["bound"] = result.bound
+        row["bound"] = result.bound?.rawValue ?? ""
+        row["machine_busy_pct"] = result.machineBusyPercent.map { decimal($0, places: 1) } ?? ""
         if let floor = result.floor {
             row["floor_conns_per_s"] = decimal(floor.connectionsPerSecond, places: 1)
             row["floor_requests_per_s"] = decimal(floor.requestsPerSecond, places: 1)

@@ -13,6 +13,8 @@ import Wire
 /// not Sendable and its buffers, session and generator are used without any synchronisation.
 final class ConnectionWorker {
     private let configuration: ServerConfiguration
+    /// The client says something (every protocol but greeting): its connections are timed and given TCP_NODELAY.
+    private let clientSends: Bool
     private let session: any ServerSession
     private var deadlines: ConnectionDeadlines
     private let counters: CounterCells
@@ -31,6 +33,7 @@ final class ConnectionWorker {
         self.configuration = configuration
         readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
         session = configuration.makeSession(pool: pool)
+        clientSends = configuration.wireProtocol.traits.clientSends
         deadlines = ConnectionDeadlines(timeout: configuration.readTimeout)
         self.counters = counters
         self.slot = slot
@@ -52,9 +55,7 @@ final class ConnectionWorker {
         session.reset()
         // No timeouts or TCP_NODELAY for the greeting: 81 bytes always fit in an empty send buffer, so the write
         // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
-        if configuration.wireProtocol.traits.clientSends {
-            socket.configureForRequests(timeout: configuration.readTimeout)
-        }
+        if clientSends { socket.configureForRequests(timeout: configuration.readTimeout) }
         if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(descriptor, bytes: limit) }
         converse(on: socket)
     }
@@ -64,7 +65,7 @@ final class ConnectionWorker {
     private func converse(on socket: ConnectedSocket) {
         // Input the session has not taken yet (it stops while it holds as many answers as it may), in readBuffer.
         var unread = 0..<0
-        let timed = configuration.wireProtocol.traits.clientSends
+        let timed = clientSends
         if timed { deadlines.start(now: MonotonicClock.nanos()) }
         var shortenedWait: UInt64?
         while true {
@@ -143,7 +144,7 @@ final class ConnectionWorker {
             case .wrote(let byteCount):
                 counters.add(.bytesSent, byteCount)
                 counters.add(.requests, session.advance(byteCount))
-                if configuration.wireProtocol.traits.clientSends { deadlines.moved(now: MonotonicClock.nanos()) }
+                if clientSends { deadlines.moved(now: MonotonicClock.nanos()) }
             case .failed(.timedOut):
                 counters.add(.writeTimeouts)
                 return false
