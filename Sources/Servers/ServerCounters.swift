@@ -36,11 +36,18 @@ public struct ServerCounters: Sendable, Equatable {
     /// The counters of a `counters key=value ...` line, as a prefork worker prints them; nil for another line.
     public init?(counterLine line: String) {
         guard line.hasPrefix("counters ") else { return nil }
+        self.init(keyValueLine: String(line.dropFirst("counters ".count)))
+    }
+
+    /// The counters of a ``keyValueLine`` (a server's last line on stderr: ours, or the C reference server's, which
+    /// counts fewer things); nil for a line without connections and requests. A counter the line lacks is 0.
+    public init?(keyValueLine line: String) {
         var values: [String: Int] = [:]
-        for field in line.split(separator: " ").dropFirst() {
+        for field in line.split(separator: " ") {
             let parts = field.split(separator: "=", maxSplits: 1)
             if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
         }
+        guard values["connections"] != nil && values["requests"] != nil else { return nil }
         for (name, path) in Self.fields { self[keyPath: path] = values[name] ?? 0 }
     }
 

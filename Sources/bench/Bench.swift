@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
             + "thousands of clients; record latency, throughput and failures to CSV.",
         discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
             + "130 stopped by Ctrl-C.",
-        subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Check.self, Merge.self, Models.self]
+        subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Check.self, Merge.self, Models.self, Protocols.self]
     )
 
     /// ArgumentParser's own main, with two changes: wrong usage exits 2 (ArgumentParser says 64, EX_USAGE),

@@ -148,7 +148,7 @@ extension Bench {
                 directory: directory.path, againstModels: againstModels)
             for model in settings.models where !againstModels.contains(model.rawValue) {
                 Self.note("\(model) is not in \(build.label): "
-                    + (run.plan.cells.contains { $0.build == PairedCheck.reference }
+                    + (run.plan.cells.contains { $0.build == .reference }
                         ? "measured beside refserver instead" : "measured alone"))
             }
             let wireProtocol = settings.load.wireProtocol

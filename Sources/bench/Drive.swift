@@ -123,7 +123,7 @@ extension Bench {
             let result = await LoadRun.run(settings, status: status, workerCommand: Self.workerCommand)
             if showStatus { FileHandle.standardError.write(Data("\n".utf8)) }
             print(SummaryReport.render(result), terminator: "")
-            let cell = ComparePlan.Cell(model: label, clients: settings.clients, repetition: 1)
+            let cell = ComparePlan.Cell(subject: .external(label), clients: settings.clients, repetition: 1)
             try results?.write([
                 CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
             ])

@@ -101,7 +101,7 @@ extension Bench {
             let window = step.result.drive.map { String(format: "%.1fs", $0.elapsedSeconds) } ?? "-"
             return String(
                 format: "%@ step %d (%@): offered %.0f/s, achieved %.0f/s, %@ %@%@ in %@: %@\n", step.model,
-                step.index, step.phase, step.offered, step.achieved, step.objective.name,
+                step.index, step.phase.rawValue, step.offered, step.achieved, step.objective.name,
                 SummaryReport.format(micros: step.percentileMicros), interval, window, step.verdict.rawValue)
         }
 

@@ -43,7 +43,7 @@ extension Bench {
             let results = try ResultsDirectory(
                 path: out, facts: MachineFacts.read(), runUTC: Compare.stamp(merged.startedAt, compact: false),
                 settings: [("merged", directories.joined(separator: " ")), ("hosts", String(directories.count))])
-            let cell = ComparePlan.Cell(model: label, clients: merged.settings.clients, repetition: 1)
+            let cell = ComparePlan.Cell(subject: .external(label), clients: merged.settings.clients, repetition: 1)
             try results.write([
                 CellResult(cell: cell, settings: merged.settings, drive: merged, server: nil, floor: nil, failure: nil)
             ])

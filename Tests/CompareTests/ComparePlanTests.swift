@@ -1,9 +1,10 @@
+import Servers
 import Testing
 
 @testable import Compare
 
 @Suite struct ComparePlanTests {
-    let models = ["blocking", "thread-pool", "event-loop"]
+    let models = ["blocking", "thread-pool", "event-loop"].compactMap(ServerModel.init(rawValue:))
 
     @Test func everyCellExactlyOnce() {
         let plan = ComparePlan(models: models, clients: [10, 100], repetitions: 3)
@@ -15,7 +16,7 @@ import Testing
         // 3 models, 1 client count, 3 repetitions: 3 blocks, so each model leads one block.
         let plan = ComparePlan(models: models, clients: [10], repetitions: 3)
         let leaders = stride(from: 0, to: plan.cells.count, by: models.count).map { plan.cells[$0].model }
-        #expect(Set(leaders) == Set(models))
+        #expect(Set(leaders) == Set(models.map(\.rawValue)))
     }
 
     @Test func repetitionsAreTheOuterLoop() {

@@ -1,6 +1,7 @@
 import Driver
 import Foundation
 import Metrics
+import Servers
 import Testing
 
 @testable import Compare
@@ -34,7 +35,7 @@ struct DriverHealthTests {
     ])
     func theCellSaysWhichSideLimited(driverBusy: Double, serverCPU: Double, cores: Int, verdict: String) {
         var result = CellResult(
-            cell: .init(model: "epoll", clients: 10, repetition: 1), settings: LoadSettings(),
+            cell: .init(subject: .model(ServerModel(rawValue: "epoll")!), clients: 10, repetition: 1), settings: LoadSettings(),
             drive: drive(threadBusy: [driverBusy], lagMicros: 10), server: nil, floor: nil, failure: nil)
         (result.serverWindowCPUSeconds, result.serverCores) = (serverCPU, cores)
         #expect(result.bound?.rawValue == verdict)
@@ -49,7 +50,7 @@ struct DriverHealthTests {
     @Test(arguments: [(95.0, "machine"), (60.0, "driver")])
     func aLateLoopOnABusyMachineIsTheMachinesLimit(machineBusy: Double, verdict: String) {
         var result = CellResult(
-            cell: .init(model: "epoll", clients: 10, repetition: 1), settings: LoadSettings(),
+            cell: .init(subject: .model(ServerModel(rawValue: "epoll")!), clients: 10, repetition: 1), settings: LoadSettings(),
             drive: drive(threadBusy: [60], lagMicros: 3_000), server: nil, floor: nil, failure: nil)
         (result.serverWindowCPUSeconds, result.serverCores, result.machineBusyPercent) = (1.2, 2, machineBusy)
         #expect(result.bound?.rawValue == verdict)
@@ -59,7 +60,7 @@ struct DriverHealthTests {
 
     @Test func aServerOfUnknownUseLeavesOnlyTheDriversVerdict() {
         let result = CellResult(
-            cell: .init(model: "external", clients: 10, repetition: 1), settings: LoadSettings(),
+            cell: .init(subject: .external("external"), clients: 10, repetition: 1), settings: LoadSettings(),
             drive: drive(threadBusy: [20], lagMicros: 10), server: nil, floor: nil, failure: nil)
         #expect(result.serverBound == nil && result.bound == nil)
         #expect(result.driverHealth?.isBound == false)

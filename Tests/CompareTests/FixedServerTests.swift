@@ -53,6 +53,6 @@ struct FixedServerTests {
         #expect(server.port > 0)
         let usage = server.stop(timeoutSeconds: 10)
         #expect(usage.exit.isClean, "\(usage.exit): \(usage.errorOutput)")
-        #expect(usage.counters["connections"] == 0, "\(usage.errorOutput)")
+        #expect(usage.counters?.connections == 0, "\(usage.errorOutput)")
     }
 }

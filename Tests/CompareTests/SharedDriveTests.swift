@@ -67,8 +67,8 @@ struct SharedDriveTests {
             #expect(late < 0.5, "started \(late) s late")
         }
         // A numeric address is not probed before the run: the server saw the run's connections and no others.
-        #expect(usage.counters["connections"] == 400, "\(usage.counters)")
-        #expect(usage.counters["requests"] == 2_000, "\(usage.counters)")
+        #expect(usage.counters?.connections == 400, "\(usage.counters)")
+        #expect(usage.counters?.requests == 2_000, "\(usage.counters)")
         // Merged: the server's totals, and percentiles of the two histograms added (between the hosts' own).
         let merged = FileManager.default.temporaryDirectory.appendingPathComponent("merged-\(UUID().uuidString)").path
         let (status, _, stderr) = try await BenchProcess(["merge"] + directories + ["--out", merged]).finish(within: 30)

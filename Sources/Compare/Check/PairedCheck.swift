@@ -29,11 +29,11 @@ public struct PairedCheck: Sendable {
 
     /// The builds as the rows' `build` column names them; `reference`: the C reference server, in the place of a model
     /// the other build lacks.
-    public static let current = "current"
-    public static let against = "against"
-    public static let reference = "reference"
+    static let current = ComparePlan.Cell.Build.current.rawValue
+    static let against = ComparePlan.Cell.Build.against.rawValue
+    static let reference = ComparePlan.Cell.Build.reference.rawValue
     /// The `model` column of the driver's pairs.
-    public static let driverSubject = "driver"
+    static let driverSubject = ComparePlan.Cell.Subject.driver.description
 
     /// One finding per subject (model or driver, in the rows' order) and metric.
     /// - Throws: `CheckError` when a row lacks a column or holds a garbled figure (a bug in bench: the rows are

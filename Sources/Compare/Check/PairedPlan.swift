@@ -10,11 +10,11 @@
 public struct PairedPlan: Sendable {
     public let cells: [ComparePlan.Cell]
 
-    /// `counterpart(subject)`: the build that pairs with this one's for that subject (``PairedCheck/against`` or
-    /// ``PairedCheck/reference``), or nil for none.
+    /// `counterpart(subject)`: the build that pairs with this one's for that subject (`against` or `reference`), or
+    /// nil for none.
     public init(
-        subjects: [String], clients: Int, repetitions: Int,
-        counterpart: (String) -> String? = { _ in PairedCheck.against }
+        subjects: [ComparePlan.Cell.Subject], clients: Int, repetitions: Int,
+        counterpart: (ComparePlan.Cell.Subject) -> ComparePlan.Cell.Build? = { _ in .against }
     ) {
         precondition(!subjects.isEmpty && repetitions >= 1, "an empty paired run")
         var cells: [ComparePlan.Cell] = []
@@ -23,10 +23,10 @@ public struct PairedPlan: Sendable {
                 let index = (repetition - 1 + offset) % subjects.count
                 let subject = subjects[index]
                 // By the subject's own index, not its place in this repetition, so that its order alternates.
-                let pair = [PairedCheck.current] + (counterpart(subject).map { [$0] } ?? [])
+                let pair = [ComparePlan.Cell.Build.current] + (counterpart(subject).map { [$0] } ?? [])
                 let builds = (repetition + index) % 2 == 0 ? pair : pair.reversed()
                 for build in builds {
-                    cells.append(ComparePlan.Cell(model: subject, clients: clients, repetition: repetition, build: build))
+                    cells.append(.init(subject: subject, clients: clients, repetition: repetition, build: build))
                 }
             }
         }

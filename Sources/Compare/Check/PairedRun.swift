@@ -32,11 +32,11 @@ public struct PairedRun {
     public var plan: PairedPlan {
         let referenceServes = if case .reference = server { true } else { false }
         return PairedPlan(
-            subjects: settings.models.map(\.rawValue) + [PairedCheck.driverSubject], clients: settings.clients[0],
+            subjects: settings.models.map { .model($0) } + [.driver], clients: settings.clients[0],
             repetitions: settings.repetitions
         ) { subject in
-            if subject == PairedCheck.driverSubject || againstModels.contains(subject) { return PairedCheck.against }
-            return referenceServes ? PairedCheck.reference : nil
+            guard let model = subject.serverModel, !againstModels.contains(model.rawValue) else { return .against }
+            return referenceServes ? .reference : nil
         }
     }
 
@@ -47,18 +47,18 @@ public struct PairedRun {
         var results: [CellResult] = []
         for cell in plan.cells {
             if Interrupt.requested { return (results, true) }
-            let isCurrent = cell.build == PairedCheck.current
+            let isCurrent = cell.build == .current
             let executable = isCurrent ? executable : against.executable
             let commit = isCurrent ? nil : against.commit
             let result: CellResult
-            if cell.build == PairedCheck.reference {
+            if cell.build == .reference {
                 let server = server
                 let lifetime = Int(settings.load.warmupMicros + settings.load.durationMicros) / 1_000_000 + 60
                 result = await ServedCell(executable: executable, settings: settings) { load, _ in
                     try server.start(load, lifetimeSeconds: lifetime, timeoutSeconds: settings.startTimeoutSeconds)
                 }.run(cell, pinServerTo: nil, floor: nil)
-            } else if cell.model == PairedCheck.driverSubject {
-                let drives = directory + "/drives/\(cell.build!)-\(cell.repetition)"
+            } else if cell.subject == .driver {
+                let drives = directory + "/drives/\(cell.build!.rawValue)-\(cell.repetition)"
                 result = await DrivenCell(
                     executable: executable, commit: commit, settings: settings, server: server, directory: drives
                 ).run(cell)

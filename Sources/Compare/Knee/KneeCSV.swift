@@ -20,7 +20,7 @@ public enum KneeCSV {
             let drive = step.result.drive
             let latency = drive?.metrics.totalLatency
             var row: [String: String] = [
-                "model": step.model, "step": String(step.index), "phase": step.phase,
+                "model": step.model, "step": String(step.index), "phase": step.phase.rawValue,
                 "offered_per_s": SummaryCSV.decimal(step.offered, places: 1),
                 "achieved_per_s": SummaryCSV.decimal(step.achieved, places: 1),
                 "window_s": SummaryCSV.decimal(drive?.elapsedSeconds ?? 0, places: 3),

@@ -35,12 +35,15 @@ public struct KneeRun {
     }
 
     /// One target's search, from its server's start to its stop.
-    private func search(_ model: String, cpu: Int?, recorded: (KneeStep) throws -> Void) async throws -> KneeCapacity {
+    private func search(
+        _ target: ComparePlan.Cell.Subject, cpu: Int?, recorded: (KneeStep) throws -> Void
+    ) async throws -> KneeCapacity {
         var load = settings.compare.load
-        var capacity = KneeCapacity(model: model, objective: settings.objective, step: nil, steps: 0, failure: nil)
+        var capacity = KneeCapacity(
+            model: target.description, objective: settings.objective, step: nil, steps: 0, failure: nil)
         let cell = ServedCell(executable: executable, settings: settings.compare)
         var server: ServerProcess?
-        if !settings.external {
+        if let model = target.serverModel {
             do {
                 server = try cell.startServer(model, load, cpu: cpu)
             } catch {
@@ -50,14 +53,16 @@ public struct KneeRun {
             load.port = server!.port
         }
         defer { _ = server?.stop(timeoutSeconds: settings.compare.stopTimeoutSeconds) }
-        let cores = ServedCell.cores(of: model, threads: settings.compare.serverThreads, pinned: cpu != nil)
+        let cores = target.serverModel.flatMap {
+            ServedCell.cores(of: $0, threads: settings.compare.serverThreads, pinned: cpu != nil)
+        }
         var search = KneeSearch(
             startRate: settings.startRate,
             floor: KneeSearch.floor(
                 startRate: settings.startRate, clients: load.clients, windowMicros: load.durationMicros))
         while let rate = search.next, !Interrupt.requested {
             capacity.steps += 1
-            let phase = search.phase.rawValue
+            let phase = search.phase
             var window = load.durationMicros
             var step: KneeStep
             repeat {
@@ -65,7 +70,7 @@ public struct KneeRun {
                 (stepLoad.rate, stepLoad.durationMicros) = (rate, window)
                 let measured = await MeasuredDrive.run(stepLoad, against: server)
                 var result = CellResult(
-                    cell: .init(model: model, clients: load.clients, repetition: capacity.steps), settings: stepLoad,
+                    cell: .init(subject: target, clients: load.clients, repetition: capacity.steps), settings: stepLoad,
                     drive: measured.drive, server: nil, floor: nil, failure: nil)
                 (result.serverWindowCPUSeconds, result.serverCores) = (measured.serverCPUSeconds, cores)
                 if server?.hasExited == true { result.failure = "server died during the run" }

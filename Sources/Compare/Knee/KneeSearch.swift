@@ -4,9 +4,7 @@
 /// server that fails even there (a blocking one, when every client holds a connection) has no capacity to find. The
 /// search knows rates and verdicts only; ``KneeRun`` runs the steps.
 struct KneeSearch: Sendable {
-    enum Phase: String, Sendable {
-        case ramp, bisect
-    }
+    typealias Phase = KneePhase
 
     let precision: Double
     let maxBisections: Int

@@ -28,8 +28,8 @@ public struct KneeSettings: Sendable {
     }
 
     /// The names searched: the models, or the external server's address.
-    public var targets: [String] {
-        external ? ["\(compare.load.host):\(compare.load.port)"] : compare.models.map(\.rawValue)
+    public var targets: [ComparePlan.Cell.Subject] {
+        external ? [.external("\(compare.load.host):\(compare.load.port)")] : compare.models.map { .model($0) }
     }
 
     /// Settings for meta.csv.

@@ -22,14 +22,14 @@ public struct KneeStep: Sendable {
     public var result: CellResult
     /// 1-based, per model.
     public var index: Int { result.cell.repetition }
-    public var phase: String
+    public var phase: KneePhase
     public var offered: Double
     public var objective: LatencyObjective
     /// The halves' agreement: their percentiles and achieved rates may differ by at most this share of the objective
     /// and of the offered rate.
     public var tolerance: Double
 
-    public init(result: CellResult, phase: String, offered: Double, objective: LatencyObjective, tolerance: Double) {
+    public init(result: CellResult, phase: KneePhase, offered: Double, objective: LatencyObjective, tolerance: Double) {
         self.result = result
         self.phase = phase
         self.offered = offered
@@ -95,4 +95,10 @@ public struct KneeStep: Sendable {
         let straddles = interval.lowerBound <= objective.micros && objective.micros < interval.upperBound
         return straddles || (!isSteady && interval.upperBound <= objective.micros)
     }
+}
+
+/// Where a step of a capacity search belongs: doubling the rate from the start, or halving the interval around the
+/// knee.
+public enum KneePhase: String, Sendable {
+    case ramp, bisect
 }

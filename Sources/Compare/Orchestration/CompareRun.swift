@@ -20,8 +20,7 @@ public struct CompareRun {
     public func run(finished: (CellResult, [CellResult]) throws -> Void) async throws -> (
         results: [CellResult], interrupted: Bool
     ) {
-        let plan = ComparePlan(
-            models: settings.models.map(\.rawValue), clients: settings.clients, repetitions: settings.repetitions)
+        let plan = ComparePlan(models: settings.models, clients: settings.clients, repetitions: settings.repetitions)
         let pinned = settings.pin && CPUAffinity.availableCores >= 2
         var results: [CellResult] = []
         for cell in plan.cells {

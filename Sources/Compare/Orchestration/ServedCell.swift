@@ -26,7 +26,14 @@ struct ServedCell {
         result.commit = commit
         let server: ServerProcess
         do {
-            server = try substitute?(load, cpu) ?? startServer(cell.model, load, cpu: cpu)
+            if let substitute {
+                server = try substitute(load, cpu)
+            } else if let model = cell.subject.serverModel {
+                server = try startServer(model, load, cpu: cpu)
+            } else {
+                result.failure = "\(cell.model) is not a server model this program can start"
+                return result
+            }
         } catch {
             result.failure = "server did not start: \(error)"
             return result
@@ -45,7 +52,9 @@ struct ServedCell {
         result.drive = measured.drive
         result.server = usage
         result.serverWindowCPUSeconds = measured.serverCPUSeconds
-        result.serverCores = Self.cores(of: cell.model, threads: settings.serverThreads, pinned: cpu != nil)
+        result.serverCores = cell.subject.serverModel.flatMap {
+            Self.cores(of: $0, threads: settings.serverThreads, pinned: cpu != nil)
+        }
         result.stealPercent = measured.stealPercent
         result.machineBusyPercent = measured.machineBusyPercent
         if diedDuringRun {
@@ -58,10 +67,10 @@ struct ServedCell {
 
     /// Starts `model` as `bench serve` on a free port, for `load`'s protocol and host, with the comparison's server
     /// arguments, pinned to `cpu` when given.
-    func startServer(_ model: String, _ load: LoadSettings, cpu: Int?) throws -> ServerProcess {
-        var arguments = ["serve", "--model", model, "--protocol", load.wireProtocol.rawValue,
+    func startServer(_ model: ServerModel, _ load: LoadSettings, cpu: Int?) throws -> ServerProcess {
+        var arguments = ["serve", "--model", model.rawValue, "--protocol", load.wireProtocol.rawValue,
                          "--host", load.host, "--port", "0"] + settings.serverArguments
-        if let threads = settings.serverThreads, ServerModel(rawValue: model)?.traits.threadsAre != nil {
+        if let threads = settings.serverThreads, model.traits.threadsAre != nil {
             arguments += ["--threads", String(threads)]
         }
         return try ServerProcess(
@@ -70,8 +79,7 @@ struct ServedCell {
 
     /// Cores a model's server could keep busy (``CellResult/serverCores``): its serving threads or processes
     /// (`threads`, or its default), at most the cores it may run on.
-    static func cores(of model: String, threads: Int?, pinned: Bool) -> Int? {
-        guard let model = ServerModel(rawValue: model) else { return nil }
+    static func cores(of model: ServerModel, threads: Int?, pinned: Bool) -> Int? {
         let serving = model.traits.busyCores(threads ?? model.defaultThreads)
         return min(serving ?? .max, pinned ? 1 : CPUAffinity.availableCores)
     }

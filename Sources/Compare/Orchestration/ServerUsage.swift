@@ -1,3 +1,4 @@
+import Servers
 import SystemCalls
 
 /// What a server child process used and how it ended, as wait4 reported it.
@@ -20,14 +21,9 @@ public struct ServerUsage: Sendable, Equatable {
     /// What the server printed on stderr: its counters line after a graceful stop, or its error.
     public var errorOutput: String
 
-    /// The server's own counters from its last `key=value ...` line on stderr, e.g. `connections`, `requests`.
-    public var counters: [String: Int] {
-        guard let line = errorOutput.split(separator: "\n").last(where: { $0.contains("=") }) else { return [:] }
-        var counters: [String: Int] = [:]
-        for field in line.split(separator: " ") {
-            let parts = field.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Int(parts[1]) { counters[String(parts[0])] = value }
-        }
-        return counters
+    /// The server's own counters from its last `key=value ...` line on stderr; nil when it printed none (it did not
+    /// stop gracefully).
+    public var counters: ServerCounters? {
+        errorOutput.split(separator: "\n").reversed().lazy.compactMap { ServerCounters(keyValueLine: String($0)) }.first
     }
 }

@@ -123,7 +123,7 @@ public struct CellResult: Sendable {
     /// The server's context switches (voluntary and involuntary) over its life per request it counted itself.
     public var contextSwitchesPerRequest: Double? {
         guard let voluntary = server?.voluntarySwitches, let involuntary = server?.involuntarySwitches,
-            let served = server?.counters["requests"], served > 0
+            let served = server?.counters?.requests, served > 0
         else { return nil }
         return Double(voluntary + involuntary) / Double(served)
     }

@@ -47,12 +47,26 @@ public enum ComparisonTable {
             }.sorted { $0.micros < $1.micros }
             guard !ranked.isEmpty else { continue }
             let order = ranked.map { "\($0.model) \(SummaryCSV.decimal($0.micros, places: 1))" }
-            lines.append("  \(clients) clients: " + order.joined(separator: " < "))
+            lines += wrapped("  \(clients) clients: ", order, separator: " < ")
         }
         guard !lines.isEmpty else { return "" }
         return "bound \"machine\": driver and server together kept every core busy, so their rates say how they shared "
             + "the cores;\nthe server's CPU per request (us) does not depend on who waited, and ranks them:\n"
             + lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `parts` after `lead`, joined by `separator`, in lines of at most 120 columns, the later ones indented.
+    static func wrapped(_ lead: String, _ parts: [String], separator: String) -> [String] {
+        var lines = [lead]
+        for (index, part) in parts.enumerated() {
+            let piece = (index == 0 ? "" : separator) + part
+            if lines[lines.count - 1].count + piece.count > 120 {
+                lines.append(String(repeating: " ", count: lead.count) + part)
+            } else {
+                lines[lines.count - 1] += piece
+            }
+        }
+        return lines
     }
 
     /// Under the table, for a run with idle or slow clients beside the measured ones: what became of them in each

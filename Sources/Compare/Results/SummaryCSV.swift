@@ -40,7 +40,7 @@ public enum SummaryCSV {
         let cellFields: [String: String] = [
             "run_utc": runUTC, "git_commit": commit, "host": facts["host"] ?? "", "cores": facts["cores"] ?? "",
             "cpu_model": facts["cpu_model"] ?? "", "cpu_governor": facts["cpu_governor"] ?? "",
-            "model": result.cell.model, "build": result.cell.build ?? "", "profile": result.profile ?? "",
+            "model": result.cell.model, "build": result.cell.build?.rawValue ?? "", "profile": result.profile ?? "",
         ]
         row.merge(cellFields) { _, ours in ours }
         let settingFields: [String: String] = [
@@ -72,9 +72,9 @@ public enum SummaryCSV {
             row["server_ctx_voluntary"] = server.voluntarySwitches.map(String.init) ?? ""
             row["server_ctx_involuntary"] = server.involuntarySwitches.map(String.init) ?? ""
             let counters = server.counters
-            row["server_connections"] = counters["connections"].map(String.init) ?? ""
-            row["server_requests"] = counters["requests"].map(String.init) ?? ""
-            row["server_protocol_errors"] = counters["protocol_errors"].map(String.init) ?? ""
+            row["server_connections"] = counters.map { String($0.connections) } ?? ""
+            row["server_requests"] = counters.map { String($0.requests) } ?? ""
+            row["server_protocol_errors"] = counters.map { String($0.protocolErrors) } ?? ""
         }
         row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["driver_cpu_us_per_request"] = result.driverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
