@@ -7,6 +7,9 @@ let referenceWarnings: [CSetting] = [.unsafeFlags(["-Wall", "-Wextra"])]
 var targets: [Target] = [
     .target(name: "SystemCalls"),
     .target(name: "Wire"),
+    // One TLS engine for every model and the driver: the system's OpenSSL, driven through memory BIOs.
+    .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .target(name: "TLS", dependencies: ["COpenSSL", "Wire"]),
     // HdrHistogram's interval logs deflate each histogram: the system's zlib, as every HdrHistogram port uses.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(
@@ -16,18 +19,18 @@ var targets: [Target] = [
     .target(
         name: "Servers",
         dependencies: [
-            "Wire", "SystemCalls",
+            "Wire", "SystemCalls", "TLS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),
         ]
     ),
-    .target(name: "Driver", dependencies: ["Wire", "Metrics", "SystemCalls"]),
+    .target(name: "Driver", dependencies: ["Wire", "Metrics", "SystemCalls", "TLS"]),
     .target(name: "Compare", dependencies: ["Driver", "Metrics", "Servers", "SystemCalls", "Wire"]),
     .executableTarget(
         name: "bench",
         dependencies: [
-            "Compare", "Driver", "Servers", "Metrics", "Wire", "SystemCalls",
+            "Compare", "Driver", "Servers", "Metrics", "Wire", "SystemCalls", "TLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
@@ -44,9 +47,10 @@ var targets: [Target] = [
     .testTarget(name: "WireTests", dependencies: ["Wire"]),
     .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
     .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
-    .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire", "SystemCalls"]),
+    .testTarget(name: "TLSTests", dependencies: ["TLS", "Wire"]),
+    .testTarget(name: "ServersTests", dependencies: ["Servers", "Wire", "SystemCalls", "TLS"]),
     .testTarget(name: "DriverTests", dependencies: ["Driver", "Servers", "Metrics", "Wire", "SystemCalls"]),
-    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics", "Servers", "SystemCalls"]),
+    .testTarget(name: "CompareTests", dependencies: ["Compare", "Driver", "Metrics", "Servers", "SystemCalls", "TLS"]),
 ]
 
 // The loopback floor in Google Benchmark (C++) needs libbenchmark-dev, which a plain machine lacks, so it

@@ -29,10 +29,14 @@ final class CounterCells: @unchecked Sendable {
         UnsafeAtomic(at: base + counter.rawValue).wrappingIncrement(by: amount, ordering: .relaxed)
     }
 
-    /// What a chunk of input, or the client's end, did: the requests it refused and those it completed.
+    /// What a chunk of input, or the client's end, did: the requests it refused and those it completed, and the TLS
+    /// handshakes and failures it brought.
     func add(_ received: SessionInput) {
         add(.protocolErrors, received.protocolErrors)
         add(.requests, received.completed)
+        add(.tlsHandshakes, received.tlsHandshakes)
+        add(.tlsResumed, received.tlsResumed)
+        add(.tlsFailures, received.tlsFailures)
     }
 
     func value(_ counter: Counter) -> Int {
@@ -44,5 +48,5 @@ final class CounterCells: @unchecked Sendable {
 /// loop can tell when its last connection has ended.
 enum Counter: Int, CaseIterable {
     case connections, closed, requests, bytesSent, protocolErrors, acceptErrors, readTimeouts, writeTimeouts
-    case headerTimeouts, queueFull, threadLimit, resets
+    case headerTimeouts, queueFull, threadLimit, resets, tlsHandshakes, tlsResumed, tlsFailures
 }

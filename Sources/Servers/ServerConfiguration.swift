@@ -1,3 +1,4 @@
+import TLS
 import Wire
 
 /// Every setting of a server model; each model reads the ones that concern it and ignores the rest.
@@ -35,6 +36,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The `bench` executable a prefork server starts its workers from; nil for this process's own (or, in a test
     /// runner, the bench beside it).
     public var executable: String?
+    /// Every connection speaks TLS first (`--tls`); nil for plaintext.
+    public var tls: TLSSettings?
 
     public init(
         protocol wireProtocol: WireProtocol,
@@ -49,7 +52,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         drainTimeout: Duration = .seconds(2),
         maxThreads: Int = Self.defaultMaxThreads,
         listeningDescriptor: Int32? = nil,
-        executable: String? = nil
+        executable: String? = nil,
+        tls: TLSSettings? = nil
     ) {
         self.wireProtocol = wireProtocol
         self.host = host
@@ -64,6 +68,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.maxThreads = maxThreads
         self.listeningDescriptor = listeningDescriptor
         self.executable = executable
+        self.tls = tls
     }
 
     /// 20,000: two clients of the largest run here, so that what 10,000 threads cost shows, under the descriptor
@@ -79,21 +84,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// room instead of taking from its listeners (``ListenerSet``). A slot is 4 bytes.
     public static let defaultQueueCapacity = 12_288
 
-    /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
-    /// pool stays at 2 MiB whatever the maximum request is.
-    static let largestSliceBytes = 1 << 20
-
-    /// The block of random bytes every response of this server is cut from; nil for a protocol whose answers are not
-    /// (``ProtocolTraits/answersFromPool``).
-    func makeResponsePool() -> RandomPool? {
-        guard wireProtocol.traits.answersFromPool else { return nil }
-        var random = WyRand()
-        return RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
-    }
-
-    /// A session of this server's protocol, for one connection slot.
-    func makeSession(pool: RandomPool?) -> any ServerSession {
-        wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
+    /// What this server's sessions are made from; throws when TLS cannot be set up (a certificate that cannot be
+    /// read, a cipher OpenSSL does not know).
+    func makeSessions() throws -> SessionFactory {
+        try SessionFactory(self)
     }
 }
 

@@ -25,6 +25,11 @@ public struct ServerCounters: Sendable, Equatable {
     /// Connections lost before their conversation ended: the client reset them (ECONNRESET, EPIPE) or vanished,
     /// or another socket error. Connections a stop cuts after its drain timeout are not counted.
     public var resets = 0
+    /// TLS handshakes finished (``--tls``), those of them that resumed a session, and connections TLS ended: a
+    /// handshake refused with an alert, a record that does not decrypt, a stream cut inside a record.
+    public var tlsHandshakes = 0
+    public var tlsResumed = 0
+    public var tlsFailures = 0
 
     public init() {}
 
@@ -61,7 +66,8 @@ public struct ServerCounters: Sendable, Equatable {
         ("connections", \.connections), ("requests", \.requests), ("bytes", \.bytesSent),
         ("protocol_errors", \.protocolErrors), ("accept_errors", \.acceptErrors), ("read_timeouts", \.readTimeouts),
         ("write_timeouts", \.writeTimeouts), ("header_timeouts", \.headerTimeouts), ("queue_full", \.queueFull),
-        ("thread_limit", \.threadLimit), ("resets", \.resets),
+        ("thread_limit", \.threadLimit), ("resets", \.resets), ("tls_handshakes", \.tlsHandshakes),
+        ("tls_resumed", \.tlsResumed), ("tls_failures", \.tlsFailures),
     ]
 
     /// The sum of the live counters of every thread (or event loop) of a server.
@@ -78,5 +84,8 @@ public struct ServerCounters: Sendable, Equatable {
         queueFull = total(.queueFull)
         threadLimit = total(.threadLimit)
         resets = total(.resets)
+        tlsHandshakes = total(.tlsHandshakes)
+        tlsResumed = total(.tlsResumed)
+        tlsFailures = total(.tlsFailures)
     }
 }

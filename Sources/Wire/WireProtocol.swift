@@ -34,12 +34,14 @@ public struct ProtocolTraits: Sendable {
     public var requestsByPath: Bool
     /// The largest `--size` a client may ask for.
     public var largestSize: UInt32
+    /// The name TLS's ALPN agrees on for it (`http/1.1`), nil where no registered name exists.
+    public var alpn: String?
 
     public init(
         summary: String, clientSends: Bool = true, exchange: Exchange = .request, answersFromPool: Bool = true,
         timesIdleClients: Bool = false, unsentLimit: Int? = nil, halfClosesAfterLastRequest: Bool = true,
         serverMayCloseWhenIdle: Bool = false, streamsExchange: Bool = false, requestsByPath: Bool = false,
-        largestSize: UInt32 = WireDefaults.maxRequestBytes
+        largestSize: UInt32 = WireDefaults.maxRequestBytes, alpn: String? = nil
     ) {
         self.summary = summary
         self.clientSends = clientSends
@@ -52,6 +54,7 @@ public struct ProtocolTraits: Sendable {
         self.streamsExchange = streamsExchange
         self.requestsByPath = requestsByPath
         self.largestSize = largestSize
+        self.alpn = alpn
     }
 }
 

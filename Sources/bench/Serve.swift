@@ -15,7 +15,7 @@ extension Bench {
             abstract: "Run one server model until SIGINT or SIGTERM, then print its counters on stderr.",
             discussion: """
                 Once it accepts connections it prints one line on stdout:
-                  listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL
+                  listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL [tls=on]
                 Models:
                 \(ServerModel.allCases.map { "  \($0.rawValue): \($0.traits.summary)" }.joined(separator: "\n"))
                 """
@@ -67,6 +67,8 @@ extension Bench {
 
         @Option(name: .customLong("drain-timeout"), help: "How long a stop lets connections in progress finish (2s).")
         var drainTimeout = "2s"
+
+        @OptionGroup(title: "TLS") var tls: ServeTLSOptions
 
         /// A worker of a prefork server: the listening socket it was given, and it reports its counters on stdout.
         @Option(name: .customLong("listen-fd"), help: .private)
@@ -120,13 +122,14 @@ extension Bench {
                 backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
                 readTimeout: try timeouts().read, queueCapacity: queueCapacity,
                 queueFullPolicy: queueFullPolicy, drainTimeout: try timeouts().drain, maxThreads: maxThreads,
-                listeningDescriptor: listeningDescriptor)
+                listeningDescriptor: listeningDescriptor, tls: tls.settings)
             let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()
             let server = model.makeServer(configuration)
             let address = try await server.start()
-            print("listening \(address) model=\(model.rawValue) protocol=\(wireProtocol.rawValue)")
+            print("listening \(address) model=\(model.rawValue) protocol=\(wireProtocol.rawValue)"
+                + (configuration.tls == nil ? "" : " tls=on"))
             fflush(nil)  // stdout into a pipe is block-buffered, and the reader waits for this line
             let reporting = preforkWorker ? Self.report(server) : nil
             _ = await signals.wait()

@@ -33,7 +33,8 @@ final class EpollConnection {
         endPending = false
     }
 
-    var hasUnread: Bool { !unread.isEmpty }
+    /// Input is held, here or in the session: the socket is not read until it is taken.
+    var hasUnread: Bool { !unread.isEmpty || session.hasHeldInput }
 
     /// Gives `bytes` to the session and keeps what it does not take; returns what the session made of them.
     func feed(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> SessionInput {
@@ -46,16 +47,17 @@ final class EpollConnection {
     /// Offers the held bytes again (the session wants input once more), and the client's end once they are all
     /// taken; nil when nothing could be taken.
     func feedUnread(now: UInt64) -> SessionInput? {
-        guard !unread.isEmpty else { return nil }
+        guard hasUnread else { return nil }
+        // Bytes of the session's own held input (TLS records) are offered with an empty chunk; after it the session
+        // either stops again or holds nothing, so this ends.
         var received = unread.withUnsafeBytes { session.receive($0) }
-        guard received.consumed > 0 else { return nil }
+        guard received.consumed > 0 || unread.isEmpty else { return nil }
         unread.removeFirst(received.consumed)
         deadlines.track(session, now: now)
         if unread.isEmpty && endPending {
             endPending = false
             let ending = session.receiveEnd()
-            received.protocolErrors += ending.protocolErrors
-            received.completed += ending.completed
+            received.add(ending)
         }
         return received
     }

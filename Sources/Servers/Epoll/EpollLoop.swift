@@ -19,7 +19,7 @@ final class EpollLoop: @unchecked Sendable {
     private let configuration: ServerConfiguration
     let listener: ListeningSocket
     let counters: CounterCells
-    private let pool: RandomPool?
+    private let sessions: SessionFactory
     private let stopping: ManagedAtomic<Bool>
     private let epoll: Epoll
     private var random = WyRand()
@@ -38,13 +38,13 @@ final class EpollLoop: @unchecked Sendable {
     private static let sweepNanos: UInt64 = 250_000_000
 
     init(
-        _ configuration: ServerConfiguration, listener: ListeningSocket, pool: RandomPool?,
+        _ configuration: ServerConfiguration, listener: ListeningSocket, sessions: SessionFactory,
         stopping: ManagedAtomic<Bool>
     ) throws {
         guard let epoll = Epoll(capacity: 512) else { throw ServerStartError("cannot create an epoll instance", errno: errno) }
         self.configuration = configuration
         self.listener = listener
-        self.pool = pool
+        self.sessions = sessions
         self.stopping = stopping
         self.epoll = epoll
         counters = CounterCells()
@@ -125,12 +125,12 @@ final class EpollLoop: @unchecked Sendable {
     /// watched for input.
     private func begin(_ fd: Int32, now: UInt64) {
         let connection = spare.popLast()
-            ?? EpollConnection(configuration.makeSession(pool: pool), timeout: configuration.readTimeout)
+            ?? EpollConnection(sessions.make(), timeout: configuration.readTimeout)
         connection.start(now: now)
         if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
         connections[Int(fd)] = connection
         open += 1
-        if configuration.wireProtocol.traits.clientSends { SocketCalls.setNoDelay(fd) }
+        if sessions.clientSends { SocketCalls.setNoDelay(fd) }
         if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
         settle(fd, connection, now: now)
     }
@@ -260,7 +260,7 @@ final class EpollLoop: @unchecked Sendable {
     /// Closes the connections whose deadline passed (``ConnectionDeadlines``, where the protocol times idle clients),
     /// and refused clients past their time of lingering.
     private func sweep(now: UInt64) {
-        let timed = configuration.wireProtocol.traits.timesIdleClients
+        let timed = sessions.timesIdleClients
         for fd in connections.indices {
             guard let connection = connections[fd] else { continue }
             if let lingering = connection.lingering {

@@ -8,10 +8,11 @@ import Wire
 final class LoopResources {
     var random = WyRand()
     let counters: CounterCells
-    let wireProtocol: WireProtocol
+    private let sessions: SessionFactory
+    /// Whether idle clients, slow requests and handshakes are timed (``SessionFactory/timesIdleClients``).
+    let timesIdleClients: Bool
     /// The response pool as a ByteBuffer; nil when the server speaks the greeting protocol.
     let pooledBytes: PooledBytes?
-    let maxRequestBytes: UInt32
     /// The connections' deadlines (``ConnectionDeadlines``).
     let readTimeout: Duration
     /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
@@ -23,13 +24,13 @@ final class LoopResources {
     private static let idleSessionLimit = 1024
 
     init(
-        _ configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells,
+        _ configuration: ServerConfiguration, sessions: SessionFactory, counters: CounterCells,
         isClosingAll: ManagedAtomic<Bool>
     ) {
         self.counters = counters
-        wireProtocol = configuration.wireProtocol
-        pooledBytes = pool.map(PooledBytes.init)
-        maxRequestBytes = configuration.maxRequestBytes
+        self.sessions = sessions
+        timesIdleClients = sessions.timesIdleClients
+        pooledBytes = sessions.pool.map(PooledBytes.init)
         readTimeout = configuration.readTimeout
         self.isClosingAll = isClosingAll
     }
@@ -40,8 +41,7 @@ final class LoopResources {
             session.reset()
             return session
         }
-        return wireProtocol.makeServerSession(
-            ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pooledBytes?.pool))
+        return sessions.make(pool: pooledBytes?.pool)
     }
 
     /// Called by a handler that is done with its session.

@@ -45,7 +45,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         resources.counters.add(.connections)
-        if resources.wireProtocol.traits.timesIdleClients { DeadlineTimer.arm(for: self, context: context) }
+        if resources.timesIdleClients { DeadlineTimer.arm(for: self, context: context) }
         writeOwed(context: context)  // a greeting is owed at once
         context.flush()
         context.fireChannelActive()
@@ -97,7 +97,7 @@ final class SessionHandler: ChannelDuplexHandler {
             return
         }
         if lingering != nil { return context.close(promise: nil) }  // nobody waits: the refused client has finished
-        if unread == nil {
+        if !holdsInput {
             resources.counters.add(session.receiveEnd())
         } else {
             endPending = true
@@ -115,12 +115,15 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if lingering != nil || (session.wantsInput && unread == nil) {
+        if lingering != nil || (session.wantsInput && !holdsInput) {
             context.read()
         } else {
             readHeldBack = true
         }
     }
+
+    /// Input read and not acted on yet, here or in the session.
+    private var holdsInput: Bool { unread != nil || session.hasHeldInput }
 
     /// Gives `buffer` to the session; what it does not take is kept for later, and a pending end follows it.
     private func feed(_ buffer: ByteBuffer) {
@@ -129,7 +132,7 @@ final class SessionHandler: ChannelDuplexHandler {
         resources.counters.add(received)
         buffer.moveReaderIndex(forwardBy: received.consumed)
         unread = buffer.readableBytes > 0 ? buffer : nil
-        if unread == nil && endPending {
+        if !holdsInput && endPending {
             endPending = false
             resources.counters.add(session.receiveEnd())
         }
@@ -142,8 +145,10 @@ final class SessionHandler: ChannelDuplexHandler {
         while context.channel.isWritable {
             let pieces = session.gather(using: &resources.random)
             if pieces.isEmpty {
-                guard let held = unread, session.wantsInput else { break }
-                feed(held)
+                // Held input (here, or in the session: TLS records) once the session wants more; after it the
+                // session either stops again or holds nothing, so this ends.
+                guard holdsInput, session.wantsInput else { break }
+                feed(unread ?? ByteBuffer())
                 continue
             }
             var bytes = 0
@@ -173,7 +178,7 @@ final class SessionHandler: ChannelDuplexHandler {
             resources.counters.add(.bytesSent, bytes)
             resources.counters.add(.requests, session.advance(bytes))
         }
-        if readHeldBack && session.wantsInput && unread == nil {
+        if readHeldBack && session.wantsInput && !holdsInput {
             readHeldBack = false
             context.read()
         }

@@ -20,10 +20,10 @@ final class BlockingServer: ServerModelType {
     func start() async throws -> ServerAddress {
         let configuration = configuration
         let run = try await ThreadedRun.start(configuration, threadCount: 1) { run in
-            let pool = configuration.makeResponsePool()
+            let sessions = try configuration.makeSessions()
             try run.spawn("blk") {
                 let worker = ConnectionWorker(
-                    configuration: configuration, pool: pool, counters: run.counters[0], slot: run.slots[0])
+                    configuration: configuration, sessions: sessions, counters: run.counters[0], slot: run.slots[0])
                 while let connection = run.listeners.accept(counters: run.counters[0], isStopping: { run.isStopping }) {
                     worker.serve(connection)
                 }

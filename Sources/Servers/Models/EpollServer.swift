@@ -30,7 +30,7 @@ final class EpollServer: ServerModelType {
 
     func start() async throws -> ServerAddress {
         let count = configuration.threads ?? Self.traits.defaultThreads
-        let pool = configuration.makeResponsePool()
+        let sessions = try configuration.makeSessions()
         var loops: [EpollLoop] = []
         var port = configuration.port
         do {
@@ -39,7 +39,7 @@ final class EpollServer: ServerModelType {
                     host: configuration.host, port: port, backlog: configuration.backlog, sharingPort: true)
                 port = listener.address.port  // the others join the port the first one got
                 do {
-                    loops.append(try EpollLoop(configuration, listener: listener, pool: pool, stopping: stopping))
+                    loops.append(try EpollLoop(configuration, listener: listener, sessions: sessions, stopping: stopping))
                 } catch {
                     listener.close()
                     throw error

@@ -48,13 +48,13 @@ final class EventLoopServer: ServerModelType {
         let acceptCounters = CounterCells()
         var counters = [acceptCounters]
         var resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>] = [:]
-        let pool = configuration.makeResponsePool()
+        let sessions = try configuration.makeSessions()
         let isClosingAll = ManagedAtomic(false)
         for loop in group.makeIterator() {
             let loopCounters = CounterCells()
             counters.append(loopCounters)
             resources[ObjectIdentifier(loop)] = .makeBoxSendingValue(
-                LoopResources(configuration, pool: pool, counters: loopCounters, isClosingAll: isClosingAll),
+                LoopResources(configuration, sessions: sessions, counters: loopCounters, isClosingAll: isClosingAll),
                 eventLoop: loop)
         }
         // Listeners on every loop and the same port (SO_REUSEPORT): the kernel spreads new connections over them,

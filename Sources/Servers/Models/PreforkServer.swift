@@ -1,6 +1,7 @@
 import NIOCore
 import Synchronization
 import SystemCalls
+import TLS
 
 #if canImport(Glibc)
 import Glibc
@@ -55,8 +56,11 @@ final class PreforkServer: ServerModelType {
         let port = listener.address.port
         let count = configuration.threads ?? Self.traits.defaultThreads
         var workers: [ChildProcess] = []
+        var tlsFiles: WorkerTLSFiles?
+        defer { tlsFiles?.remove() }
         do {
-            for _ in 0..<count { workers.append(try spawnWorker(sharing: listener)) }
+            tlsFiles = try configuration.tls.map(WorkerTLSFiles.init)
+            for _ in 0..<count { workers.append(try spawnWorker(sharing: listener, tls: tlsFiles?.settings)) }
             for worker in workers { try Self.awaitListening(worker) }
         } catch {
             for worker in workers { worker.stop(timeoutSeconds: 2) }
@@ -77,7 +81,7 @@ final class PreforkServer: ServerModelType {
         return ServerAddress(host: configuration.host, port: port)
     }
 
-    private func spawnWorker(sharing listener: ListeningSocket) throws -> ChildProcess {
+    private func spawnWorker(sharing listener: ListeningSocket, tls: TLSSettings?) throws -> ChildProcess {
         let configuration = configuration
         let (readSeconds, readAtto) = configuration.readTimeout.components
         let (drainSeconds, drainAtto) = configuration.drainTimeout.components
@@ -87,7 +91,7 @@ final class PreforkServer: ServerModelType {
             "--max-request", String(configuration.maxRequestBytes),
             "--read-timeout", String(Double(readSeconds) + Double(readAtto) / 1e18),
             "--drain-timeout", String(Double(drainSeconds) + Double(drainAtto) / 1e18), Self.workerOption, "3",
-        ]
+        ] + (tls?.serveArguments ?? [])
         do {
             // In this process's group, so that the CPU of the group is the server's, workers included.
             return try ChildProcess(

@@ -34,7 +34,7 @@ final class ThreadPerConnectionServer: ServerModelType {
     func start() async throws -> ServerAddress {
         let configuration = configuration
         let threads = threads
-        let pool = configuration.makeResponsePool()
+        let sessions = try configuration.makeSessions()
         // Counter sets: the acceptor's, and a few shared by the connections' threads, so that thousands of threads
         // do not all add to one cache line (the cells are atomics: several writers are correct, only slower).
         let shards = 2 * System.coreCount
@@ -48,7 +48,7 @@ final class ThreadPerConnectionServer: ServerModelType {
                     let counters = run.counters[1 + Int(connection) % shards]
                     threads.start(connection, counters: run.counters[0], port: port) { slot in
                         ConnectionWorker(
-                            configuration: configuration, pool: pool, counters: counters, slot: slot,
+                            configuration: configuration, sessions: sessions, counters: counters, slot: slot,
                             readBufferBytes: Self.readBufferBytes)
                     }
                 }

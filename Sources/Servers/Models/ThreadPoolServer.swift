@@ -41,11 +41,11 @@ final class ThreadPoolServer: ServerModelType {
         ) { run in
             // Index 0 is the acceptor's, 1...workers the workers'.
             try run.spawn("acc") { Self.accept(run: run, into: queue, policy: configuration.queueFullPolicy) }
-            let pool = configuration.makeResponsePool()
+            let sessions = try configuration.makeSessions()
             for index in 1...workers {
                 try run.spawn("w\(index)") {
                     let worker = ConnectionWorker(
-                        configuration: configuration, pool: pool, counters: run.counters[index],
+                        configuration: configuration, sessions: sessions, counters: run.counters[index],
                         slot: run.slots[index])
                     while let connection = queue.dequeue() { worker.serve(connection) }
                 }

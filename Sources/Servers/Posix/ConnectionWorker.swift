@@ -13,7 +13,8 @@ import Wire
 /// not Sendable and its buffers, session and generator are used without any synchronisation.
 final class ConnectionWorker {
     private let configuration: ServerConfiguration
-    /// The client says something (every protocol but greeting): its connections are timed and given TCP_NODELAY.
+    /// The client says something (every protocol but a plaintext greeting): its connections are timed and given
+    /// TCP_NODELAY.
     private let clientSends: Bool
     private let session: any ServerSession
     private var deadlines: ConnectionDeadlines
@@ -27,13 +28,13 @@ final class ConnectionWorker {
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSessionLimits.pieces)
 
     init(
-        configuration: ServerConfiguration, pool: RandomPool?, counters: CounterCells, slot: ConnectionSlot,
+        configuration: ServerConfiguration, sessions: SessionFactory, counters: CounterCells, slot: ConnectionSlot,
         readBufferBytes: Int = 1 << 16
     ) {
         self.configuration = configuration
         readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
-        session = configuration.makeSession(pool: pool)
-        clientSends = configuration.wireProtocol.traits.clientSends
+        session = sessions.make()
+        clientSends = sessions.clientSends
         deadlines = ConnectionDeadlines(timeout: configuration.readTimeout)
         self.counters = counters
         self.slot = slot
@@ -75,7 +76,7 @@ final class ConnectionWorker {
                 return
             }
             guard session.wantsInput else { return }  // nothing owed, nothing wanted: the conversation is over
-            if !unread.isEmpty {
+            if !unread.isEmpty || session.hasHeldInput {
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
                 counters.add(received)
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound

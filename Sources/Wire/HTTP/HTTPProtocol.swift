@@ -5,7 +5,7 @@ enum HTTPProtocol: WireProtocolType {
     static let traits = ProtocolTraits(
         summary: "HTTP/1.1: GET /bytes/N answers N random bytes, GET / the greeting; keep-alive and pipelining",
         timesIdleClients: true, halfClosesAfterLastRequest: false, serverMayCloseWhenIdle: true,
-        requestsByPath: true)
+        requestsByPath: true, alpn: "http/1.1")
 
     static func makeServerSession(_ settings: ServerSessionSettings) -> any ServerSession { HTTPServerSession(settings) }
 

@@ -37,6 +37,11 @@ public protocol ServerSession: AnyObject {
     /// a ``LingeringClose``, so that a reset does not destroy the answer before the client reads it.
     var lingers: Bool { get }
 
+    /// The session holds input it has taken and not acted on yet (a TLS layer's records, decrypted or not, behind
+    /// answers still owed): once ``wantsInput`` turns true again, the model offers it an empty chunk before it reads
+    /// the socket, as it offers bytes the session did not take.
+    var hasHeldInput: Bool { get }
+
     /// Called by a model with every chunk it reads, of any size.
     func receive(_ bytes: UnsafeRawBufferPointer) -> SessionInput
 
@@ -57,6 +62,7 @@ extension ServerSession {
     public var isMidRequest: Bool { false }
     public var requestsBegun: Int { 0 }
     public var lingers: Bool { false }
+    public var hasHeldInput: Bool { false }
 }
 
 /// What a chunk of input, or the client's end, did.
@@ -69,11 +75,26 @@ public struct SessionInput: Equatable, Sendable {
     public var protocolErrors = 0
     /// Responses completed with no byte left to send: an echo whose last byte was out before the client's end.
     public var completed = 0
+    /// TLS handshakes finished, and how many of them resumed a session.
+    public var tlsHandshakes = 0
+    public var tlsResumed = 0
+    /// Connections TLS ended: a handshake refused (an alert sent), a record that does not decrypt, a stream cut
+    /// inside a record.
+    public var tlsFailures = 0
 
     public init(consumed: Int = 0, protocolErrors: Int = 0, completed: Int = 0) {
         self.consumed = consumed
         self.protocolErrors = protocolErrors
         self.completed = completed
+    }
+
+    /// Adds what another step of the same chunk did (all but ``consumed``).
+    public mutating func add(_ other: SessionInput) {
+        protocolErrors += other.protocolErrors
+        completed += other.completed
+        tlsHandshakes += other.tlsHandshakes
+        tlsResumed += other.tlsResumed
+        tlsFailures += other.tlsFailures
     }
 }
 

@@ -1,0 +1,51 @@
+import TLS
+import Wire
+
+/// What every connection's session of one server is made from, once per server: the block of random bytes responses
+/// are cut from and, under `--tls`, the TLS context. Every model makes its sessions here, so that each wraps the
+/// protocol's session in TLS the same way.
+final class SessionFactory: Sendable {
+    private let wireProtocol: WireProtocol
+    private let maxRequestBytes: UInt32
+    /// The block every response of this server is cut from; nil for a protocol whose answers are not
+    /// (``ProtocolTraits/answersFromPool``).
+    let pool: RandomPool?
+    let tls: TLSContext?
+
+    /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
+    /// pool stays at 2 MiB whatever the maximum request is.
+    static let largestSliceBytes = 1 << 20
+
+    init(_ configuration: ServerConfiguration) throws {
+        wireProtocol = configuration.wireProtocol
+        maxRequestBytes = configuration.maxRequestBytes
+        if wireProtocol.traits.answersFromPool {
+            var random = WyRand()
+            pool = RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
+        } else {
+            pool = nil
+        }
+        do {
+            let alpn = configuration.wireProtocol.traits.alpn.map { [$0] } ?? []
+            tls = try configuration.tls.map { try TLSContext.server($0, alpn: alpn) }
+        } catch {
+            throw ServerStartError("--tls: \(error)")
+        }
+    }
+
+    /// Whether the client sends before it is answered: under TLS it always does (its ClientHello), so even the
+    /// greeting's connections are timed and given TCP_NODELAY.
+    var clientSends: Bool { tls != nil || wireProtocol.traits.clientSends }
+
+    /// Whether idle clients and slow requests are closed at the read timeout: under TLS always, so that a client
+    /// stalled mid-handshake is freed as a slowloris is.
+    var timesIdleClients: Bool { tls != nil || wireProtocol.traits.timesIdleClients }
+
+    /// A session for one connection slot; `pool` is the copy of ``pool`` the caller cuts responses from.
+    func make(pool: RandomPool? = nil) -> any ServerSession {
+        let session = wireProtocol.makeServerSession(
+            ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool ?? self.pool))
+        guard let tls else { return session }
+        return TLSServerSession(session, context: tls)
+    }
+}
