@@ -26,7 +26,7 @@ var targets: [Target] = [
         ]
     ),
     .target(name: "Driver", dependencies: ["Wire", "Metrics", "SystemCalls", "TLS"]),
-    .target(name: "Compare", dependencies: ["Driver", "Metrics", "Servers", "SystemCalls", "Wire"]),
+    .target(name: "Compare", dependencies: ["Driver", "Metrics", "Servers", "SystemCalls", "TLS", "Wire"]),
     .executableTarget(
         name: "bench",
         dependencies: [

@@ -1,3 +1,4 @@
+import TLS
 import Wire
 
 /// One simulated client: the connection it holds now and where it stands. A worker keeps a fixed array of
@@ -13,6 +14,8 @@ struct ConnectionSlot {
         case idle
         /// connect() called, handshake not yet seen complete.
         case connecting
+        /// TCP established, the TLS handshake under way (`--tls`).
+        case securing
         /// Established: sending requests, reading responses, or reading to the end after the half-close.
         case open
     }
@@ -54,6 +57,11 @@ struct ConnectionSlot {
     /// waiting one out now.
     var backoffAttempts: UInt8 = 0
     var inBackoff = false
+    /// `--tls`: the connection's TLS, from the TCP handshake's end; the client's last session, which its next
+    /// connection offers under `--tls-resume`; when the TLS handshake began.
+    var tls: TLSConnection?
+    var tlsSession: TLSSession?
+    var handshakeStartNanos: UInt64 = 0
 
     init(session: any ClientSession, role: Role = .measured, profile: Int = 0, settings: LoadSettings) {
         self.session = session
@@ -83,5 +91,5 @@ struct ConnectionSlot {
     }
 
     /// Bytes are waiting for the socket to take them.
-    var hasOutput: Bool { outEnd > outStart || exchangeSent < exchangeSize }
+    var hasOutput: Bool { outEnd > outStart || exchangeSent < exchangeSize || (tls?.owedCiphertext ?? 0) > 0 }
 }

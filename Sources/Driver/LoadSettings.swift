@@ -1,4 +1,5 @@
 import SystemCalls
+import TLS
 import Wire
 
 /// Everything that shapes a run: where to, which protocol, how many clients, for how long. `bench drive` and
@@ -64,6 +65,10 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// HTTP: whether a 2xx body must be exactly n bytes; nil for "when the path asks for `/bytes/{size}`", the
     /// harness's own path.
     public var checksLength: Bool?
+    /// Every connection speaks TLS first (`--tls`): its version, ciphers and groups, whether a client resumes its
+    /// last session (``TLSSettings/resume``, off unless `--tls-resume`), SNI and the certificate check; nil for
+    /// plaintext.
+    public var tls: TLSSettings?
 
     /// `--requests unlimited`: a connection makes requests until the run ends (a URL target's default, as wrk).
     public static let unlimitedRequests = Int(Int32.max)
@@ -153,6 +158,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         }
         if pipeline > requestsPerConnection && makesRequests && mix.isEmpty {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
+        }
+        if tls != nil && hasBackground {
+            return "--idle and --slow clients speak plaintext; they are not offered with --tls"
         }
         if let rate, !(rate >= 1) {
             return "--rate takes at least 1 start (or request) per second, got \(rate)"

@@ -69,8 +69,11 @@ extension LoadWorker {
             established(slot, now: now)
             guard slots[slot].phase == .open else { return }
         }
+        if slots[slot].phase == .securing { return continueHandshake(slot, events: events, now: now) }
         guard slots[slot].phase == .open else { return }
         if events & Epoll.writable != 0 && slots[slot].hasOutput {
+            // Ciphertext a full socket buffer left behind goes first (TLS only).
+            guard sendCiphertext(slot, now: now) else { return }
             let streams = traits.streamsExchange
             guard streams ? pumpExchange(slot, now: now) : flush(slot, now: now) else { return }
         }
@@ -81,7 +84,7 @@ extension LoadWorker {
     }
 
     private mutating func established(_ slot: Int, now: UInt64) {
-        slots[slot].phase = .open
+        slots[slot].phase = tlsContext == nil ? .open : .securing
         if settings.reconnectBackoffMicros != nil { reconnected(slot, now: now) }
         if inWindow(now) {
             let connect = Self.micros(from: slots[slot].connectNanos, to: now)
@@ -92,6 +95,13 @@ extension LoadWorker {
                 $0.intervals?.record(.connect, second: second, micros: connect)
             }
         }
+        if let tlsContext { return secure(slot, context: tlsContext, now: now) }
+        opened(slot, now: now)
+    }
+
+    /// The conversation can start: TCP established, and TLS too when asked for.
+    mutating func opened(_ slot: Int, now: UInt64) {
+        slots[slot].phase = .open
         // A server that speaks first owes its answer at once; the others are waited on only once a request is out.
         slots[slot].deadlineNanos = traits.clientSends ? .max : now + timeoutNanos
         slots[slot].nextSendNanos = now
@@ -159,6 +169,13 @@ extension LoadWorker {
 
     /// Closing also removes the descriptor from epoll; the new epoch makes the slot's pending timers stale.
     mutating func closeConnection(_ slot: Int) {
+        if let tls = slots[slot].tls {
+            // The session to offer next time: by now a TLS 1.3 server's ticket, sent after the handshake, is in.
+            if settings.tls?.resume == true, tls.isHandshakeDone, let session = tls.session {
+                slots[slot].tlsSession = session
+            }
+            slots[slot].tls = nil
+        }
         close(slots[slot].fd)
         slots[slot].fd = -1
         slots[slot].phase = .idle

@@ -79,19 +79,33 @@ extension LoadWorker {
             return
         }
         slots[slot].halfClosed = true
-        if traits.halfClosesAfterLastRequest { shutdown(slots[slot].fd, Int32(SHUT_WR)) }
+        guard traits.halfClosesAfterLastRequest else { return }
+        if let tls = slots[slot].tls {
+            // TLS's own half-close: a TCP one could cut ciphertext still owed, and a server over TLS hears the end
+            // of the client's stream from close_notify.
+            tls.close()
+            _ = sendCiphertext(slot, now: MonotonicClock.nanos())
+        } else {
+            shutdown(slots[slot].fd, Int32(SHUT_WR))
+        }
     }
 
     /// One send() of up to `count` bytes on the slot's socket: how many it took, 0 when its buffer is full (the next
     /// EPOLLOUT edge resumes, writability being watched again), or nil when the connection failed (and was replaced).
     mutating func sendOnce(_ slot: Int, _ bytes: UnsafeRawPointer, count: Int, now: UInt64) -> Int? {
+        // Bytes sent count the conversation's, as wrk counts them: over TLS, the plaintext.
+        let written = slots[slot].tls == nil
+            ? sendRaw(slot, bytes, count: count, now: now) : sendEncrypted(slot, bytes, count: count, now: now)
+        if let written, written > 0, inWindow(now) { record(slot) { $0.counters.bytesSent += written } }
+        return written
+    }
+
+    /// One send() of bytes as they are, with ``sendOnce(_:_:count:now:)``'s answers.
+    mutating func sendRaw(_ slot: Int, _ bytes: UnsafeRawPointer, count: Int, now: UInt64) -> Int? {
         while true {
             // MSG_NOSIGNAL: a server that reset the connection must give EPIPE, not kill the driver.
             let written = send(slots[slot].fd, bytes, count, Int32(MSG_NOSIGNAL))
-            if written > 0 {
-                if inWindow(now) { record(slot) { $0.counters.bytesSent += written } }
-                return written
-            }
+            if written > 0 { return written }
             if errno == EAGAIN {
                 _ = epoll.modify(slots[slot].fd, events: Self.readInterest | Epoll.writable, data: UInt64(slot))
                 return 0
@@ -136,6 +150,7 @@ extension LoadWorker {
     /// Reads until the socket is drained (edge-triggered epoll needs that), feeding every chunk to the session.
     /// - Parameter hangUp: the event said the peer closed; keep reading to the end of stream.
     mutating func readAvailable(_ slot: Int, hangUp: Bool, now: UInt64) {
+        if slots[slot].tls != nil { return readEncrypted(slot, hangUp: hangUp, now: now) }
         let fd = slots[slot].fd
         while true {
             let count = read(fd, input.baseAddress!, input.count)
@@ -155,7 +170,7 @@ extension LoadWorker {
     }
 
     /// Accounts for one chunk, event by event; returns false when the connection ended (bad bytes) or was replaced.
-    private mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
+    mutating func received(_ slot: Int, count: Int, now: UInt64) -> Bool {
         if inWindow(now) { record(slot) { $0.counters.bytesReceived += count } }
         let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
         let depth = settings.pipeline

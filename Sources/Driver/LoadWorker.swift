@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Metrics
 import SystemCalls
+import TLS
 import Wire
 
 /// One event loop on one thread: raw epoll over a fixed array of connection slots, as wrk and the C reference
@@ -33,6 +34,10 @@ struct LoadWorker {
     let requestCapacity: Int
     /// One read buffer for all connections: data is counted and checked, never kept.
     let input: UnsafeMutableRawBufferPointer
+    /// `--tls`: the context every connection's TLS is made from, and the buffer ciphertext is read into before it is
+    /// decrypted into ``input``.
+    let tlsContext: TLSContext?
+    let ciphertextInput: UnsafeMutableRawBufferPointer
     /// A streamed exchange's content (echo), which every slot's session sends from and checks against.
     let content: RandomPool?
     var random = WyRand()
@@ -69,6 +74,12 @@ struct LoadWorker {
         else { return nil }
         // 1,024 events per wait, as refclient: enough to amortise the call, small enough to stay in cache.
         guard let epoll = Epoll(capacity: 1024) else { return nil }
+        let alpn = settings.wireProtocol.traits.alpn.map { [$0] } ?? []
+        guard let tlsContext = try? settings.tls.map({ try TLSContext.client($0, alpn: alpn) }) else {
+            epoll.release()
+            return nil
+        }
+        self.tlsContext = tlsContext
         self.settings = settings
         self.connector = connector
         self.epoll = epoll
@@ -112,9 +123,10 @@ struct LoadWorker {
         }
         output = .allocate(byteCount: max(1, total * settings.pipeline * requestCapacity), alignment: 8)
         input = .allocate(byteCount: 64 * 1024, alignment: 16)
+        ciphertextInput = .allocate(byteCount: settings.tls == nil ? 1 : 64 * 1024, alignment: 16)
         metrics = RunMetrics(
             openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count, background: settings.hasBackground,
-            reconnect: settings.reconnectBackoffMicros != nil, intervals: settings.intervalLog)
+            reconnect: settings.reconnectBackoffMicros != nil, intervals: settings.intervalLog, tls: settings.tls != nil)
         profileMetrics = settings.mix.map { _ in
             RunMetrics(openLoop: settings.isOpenLoop, sizeShares: settings.sizeMix.count)
         }
@@ -196,6 +208,7 @@ struct LoadWorker {
         epoll.release()
         output.deallocate()
         input.deallocate()
+        ciphertextInput.deallocate()
         let end = min(now, measureEndNanos)
         return (metrics, Int(end > measureStartNanos ? (end - measureStartNanos) / 1_000 : 0))
     }
@@ -245,7 +258,7 @@ struct LoadWorker {
         case (.idle, _): startBackground(slot, now: now)
         case (.open, .measured): _ = sendDue(slot, now: now)
         case (.open, .slow): slowStep(slot, now: now)
-        case (.open, .idle), (.connecting, _): break
+        case (.open, .idle), (.connecting, _), (.securing, _): break
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import SystemCalls
+import TLS
 
 /// Renders a ``DriveResult`` as the wrk-like text `bench drive` prints; `bench compare` reuses it per run.
 public enum SummaryReport {
@@ -19,6 +20,7 @@ public enum SummaryReport {
             + ["p50", "p90", "p99", "p99.9", "max"].map { pad($0) }.joined())
         let metrics = result.metrics
         lines.append(latencyLine("connect", metrics.connectLatency))
+        if let tls = metrics.tls { lines.append(latencyLine("tls handshake", tls.handshakeLatency)) }
         lines.append(latencyLine("first byte", metrics.firstByteLatency))
         lines.append(latencyLine(settings.isOpenLoop ? "total (corrected)" : "total", metrics.totalLatency))
         for (share, histogram) in zip(settings.sizeMix, metrics.sizeLatency) {
@@ -42,6 +44,7 @@ public enum SummaryReport {
             lines.append(latencyLine("  \(profile.name) (\(Units.decimal(profile.percent))%)", part.totalLatency)
                 + "  \(part.counters.requests.grouped) requests, \(part.counters.failures.total.grouped) failures")
         }
+        if let tls = metrics.tls { lines += tlsLines(tls, settings) }
         if let background = metrics.background { lines += backgroundLines(background, settings) }
         if let reconnect = metrics.reconnect, let backoff = settings.reconnectBackoffMicros {
             let recovery = reconnect.recoveryMicros.map { "back to full load \(format(micros: $0)) after the server returned" }
@@ -140,5 +143,28 @@ public enum SummaryReport {
         if micros < 1_000 { return "\(micros)us" }
         if micros < 1_000_000 { return String(format: "%.2fms", Double(micros) / 1e3) }
         return String(format: "%.2fs", Double(micros) / 1e6)
+    }
+
+    /// What TLS agreed on and how the handshakes went; a run asked to resume whose handshakes were full says so in
+    /// capitals, since resumption that silently does not happen has misled load tools' users before.
+    static func tlsLines(_ tls: TLSFigures, _ settings: LoadSettings) -> [String] {
+        let agreed = tls.version.isEmpty
+            ? "no handshake finished"
+            : "\(tls.version) \(tls.cipher), group \(tls.group), server key \(tls.keyType)"
+        var lines = ["  TLS: \(agreed) (\(TLSContext.library))"]
+        var handshakes = "  TLS handshakes: \(tls.fullHandshakes.grouped) full, \(tls.resumedHandshakes.grouped) resumed"
+        if let failure = tls.lastFailure { handshakes += "; last failure: \(failure)" }
+        lines.append(handshakes)
+        if settings.tls?.resume == true {
+            let refused = tls.resumptionsOffered - tls.resumedHandshakes
+            // A client's first handshake is full; more full ones than clients, none offered, means no session came.
+            if tls.fullHandshakes > settings.clients && tls.resumptionsOffered == 0 {
+                lines.append("  NOT RESUMED: --tls-resume, but the server gave no session to resume: every handshake was full")
+            } else if refused > 0 {
+                lines.append("  NOT RESUMED: the server refused \(refused.grouped) of \(tls.resumptionsOffered.grouped) sessions "
+                    + "offered: those handshakes were full")
+            }
+        }
+        return lines
     }
 }

@@ -1,6 +1,8 @@
-/// A target as wrk takes it: `http://host[:port][/path]`, the host a name, an IPv4 address or a bracketed IPv6
-/// address (`http://[::1]:8080/bytes/16`).
+/// A target as wrk takes it: `http://host[:port][/path]` or `https://...` (TLS), the host a name, an IPv4 address or
+/// a bracketed IPv6 address (`http://[::1]:8080/bytes/16`).
 public struct TargetURL: Equatable, Sendable {
+    /// `https://`: the connections speak TLS.
+    public var isSecure: Bool
     /// The host as written, without brackets.
     public var host: String
     public var port: Int
@@ -18,11 +20,11 @@ extension TargetURL {
             Units.ParseError(description: "the target \(reason), got '\(text)'")
         }
         let lowered = text.lowercased()
-        if lowered.hasPrefix("https://") {
-            throw failure("must be http:// (bench drive speaks HTTP/1.1 without TLS)")
+        let isSecure = lowered.hasPrefix("https://")
+        guard isSecure || lowered.hasPrefix("http://") else {
+            throw failure("is a URL such as http://127.0.0.1:8080/bytes/16 or https://localhost:8443/")
         }
-        guard lowered.hasPrefix("http://") else { throw failure("is a URL such as http://127.0.0.1:8080/bytes/16") }
-        let rest = text.dropFirst("http://".count)
+        let rest = text.dropFirst(isSecure ? "https://".count : "http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         let remainder = rest.dropFirst(authority.count)
         let path = remainder.isEmpty ? "/" : remainder.hasPrefix("?") ? "/" + remainder : String(remainder)
@@ -41,11 +43,12 @@ extension TargetURL {
             portPart = authority[authority.index(after: colon)...]
         }
         guard !hostPart.isEmpty else { throw failure("has no host") }
-        var port = 80
+        var port = isSecure ? 443 : 80
         if let portPart {
             guard let number = Int(portPart), (1...65535).contains(number) else { throw failure("has a bad port") }
             port = number
         }
-        self.init(host: String(hostPart), port: port, path: path, authority: String(authority))
+        self.init(
+            isSecure: isSecure, host: String(hostPart), port: port, path: path, authority: String(authority))
     }
 }

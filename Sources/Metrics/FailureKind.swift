@@ -16,6 +16,11 @@ public enum FailureKind: String, CaseIterable, Sendable, Codable {
     case httpClientError = "http_4xx"
     /// An HTTP response with a 5xx status.
     case httpServerError = "http_5xx"
+    /// The TLS handshake failed: an alert from the server (its name is kept, ``TLSFigures/lastFailure``), bytes that
+    /// are not TLS, or the connection closed before the handshake ended.
+    case tlsHandshake = "tls_handshake"
+    /// After the handshake: a record that does not decrypt, or a stream cut inside a record.
+    case tlsRecord = "tls_record"
     /// The driver's own limit (no free local port, no file descriptor): says nothing about the server.
     case localResource = "local_resource"
 

@@ -24,6 +24,8 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     public var profiles: [RunMetrics] = []
     /// `--reconnect backoff` only: the backoff waits and the recovery after an outage.
     public var reconnect: ReconnectFigures?
+    /// `--tls` only: handshakes timed and counted, and what they agreed on.
+    public var tls: TLSFigures?
     /// CPU time (user + system) each driver thread spent in the measured window, in microseconds, one entry per
     /// thread (of every process, once merged).
     public var threadCPUMicros: [Int] = []
@@ -39,8 +41,9 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     /// - Parameter intervals: keeps the interval histograms as well.
     public init(
         openLoop: Bool = false, sizeShares: Int = 0, background: Bool = false, reconnect: Bool = false,
-        intervals: Bool = false
+        intervals: Bool = false, tls: Bool = false
     ) {
+        if tls { self.tls = TLSFigures() }
         if intervals { self.intervals = IntervalHistograms() }
         if background { self.background = BackgroundClients() }
         if reconnect { self.reconnect = ReconnectFigures() }
@@ -81,6 +84,11 @@ public struct RunMetrics: Codable, Sendable, Equatable {
             var ours = background ?? BackgroundClients()
             ours.merge(theirs)
             background = ours
+        }
+        if let theirs = other.tls {
+            var ours = tls ?? TLSFigures()
+            ours.merge(theirs)
+            tls = ours
         }
         threadCPUMicros += other.threadCPUMicros
         loopLag.merge(other.loopLag)

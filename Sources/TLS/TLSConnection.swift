@@ -77,6 +77,27 @@ public final class TLSConnection {
     /// Encrypted bytes owed to the peer.
     public var owedCiphertext: Int { Int(BIO_ctrl_pending(outgoing)) }
 
+    /// Calls `body` with the owed ciphertext where it lies (valid only inside `body`), so that a caller can send it
+    /// without a copy and ``discardCiphertext(_:)`` what the socket took.
+    public func withOwedCiphertext<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var data: UnsafeMutablePointer<CChar>?
+        let count = shim_BIO_get_mem_data(outgoing, &data)
+        return body(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : max(0, count)))
+    }
+
+    /// Drops the first `count` owed bytes: sent.
+    public func discardCiphertext(_ count: Int) {
+        // A memory BIO gives its bytes up only by copying them out; a few KiB at a time on the stack.
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { scratch in
+            var left = count
+            while left > 0 {
+                let taken = BIO_read(outgoing, scratch.baseAddress, Int32(min(left, scratch.count)))
+                guard taken > 0 else { return }
+                left -= Int(taken)
+            }
+        }
+    }
+
     /// Moves owed ciphertext into `buffer`; returns how many bytes.
     public func takeCiphertext(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard !buffer.isEmpty else { return 0 }
@@ -175,13 +196,14 @@ public final class TLSConnection {
 
     /// The session to resume with on the next connection, once the server has sent one that can be (TLS 1.3 sends
     /// its tickets after the handshake); nil before.
+    ///
+    /// A copy: OpenSSL marks a session unresumable when a connection that used it is freed without close_notify
+    /// sent (a client that just closes, as the driver's do once the server has ended), and the copy keeps it whole.
     public var session: TLSSession? {
-        guard let session = SSL_get1_session(ssl) else { return nil }
-        guard SSL_SESSION_is_resumable(session) == 1 else {
-            SSL_SESSION_free(session)
-            return nil
-        }
-        return TLSSession(session)
+        guard let session = SSL_get_session(ssl), SSL_SESSION_is_resumable(session) == 1,
+            let copy = SSL_SESSION_dup(session)
+        else { return nil }
+        return TLSSession(copy)
     }
 
     /// Offers `session` in the ClientHello (before the handshake starts).

@@ -152,9 +152,9 @@ public final class TLSContext: @unchecked Sendable {
         } else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
-        // The driver keeps each client's last session itself (``TLSConnection/session``); OpenSSL's own client cache
-        // would only hold them twice.
-        _ = shim_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
+        // The driver keeps each client's last session itself (``TLSConnection/session``), so OpenSSL stores none; but
+        // with client caching off it would not take the tickets a TLS 1.3 server sends after the handshake at all.
+        _ = shim_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
         if !settings.resume { SSL_CTX_set_options(context, shim_SSL_OP_NO_TICKET) }
     }
 

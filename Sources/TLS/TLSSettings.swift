@@ -1,13 +1,13 @@
 /// A TLS protocol version a run may be held to (`--tls-version`).
-public enum TLSVersion: String, CaseIterable, Sendable {
+public enum TLSVersion: String, CaseIterable, Sendable, Codable {
     case v1_2 = "1.2"
     case v1_3 = "1.3"
 }
 
 /// What `--tls` and its options ask for, on either side: the server reads the certificate and ticket settings, the
-/// driver the peer check, the server name and resumption. Plain values, so that they cross processes as arguments
-/// (prefork's workers) and compare equal in a configuration.
-public struct TLSSettings: Sendable, Equatable {
+/// driver the peer check, the server name and resumption. Plain values, so that they cross processes (as arguments to
+/// prefork's workers, as JSON to the driver's worker processes) and compare equal in a configuration.
+public struct TLSSettings: Sendable, Equatable, Codable {
     /// One version only; nil offers 1.2 and 1.3, as OpenSSL's defaults do.
     public var version: TLSVersion?
     /// OpenSSL's cipher list for TLS 1.2 (`SSL_CTX_set_cipher_list`) or, under `--tls-version 1.3`, its suites

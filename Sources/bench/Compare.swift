@@ -68,7 +68,7 @@ extension Bench {
             let settings = try load.settings(clients: counts.max()!, shape: shape, windows: LoadOptions.compareWindows)
             return CompareSettings(
                 models: chosen, clients: counts, repetitions: repetitions, load: settings,
-                serverArguments: servers.serveArguments, serverThreads: servers.serverThreads, pin: servers.pin)
+                serverArguments: servers.serveArguments + load.tls.serverArguments, serverThreads: servers.serverThreads, pin: servers.pin)
         }
 
         /// The models of a `--models` list, in its order; the error names a word that is not one.

@@ -21,7 +21,8 @@ extension Bench {
                 + "Ctrl-C stops the run and prints what was measured (exit status 130)."
         )
 
-        @Argument(help: ArgumentHelp("An HTTP target, as wrk takes it: http://HOST[:PORT][/PATH].", valueName: "url"))
+        @Argument(help: ArgumentHelp(
+            "An HTTP target, as wrk takes it: http://HOST[:PORT][/PATH], or https:// for TLS.", valueName: "url"))
         var target: String?
 
         @Option(help: "Server address: IPv4, IPv6 or a name, resolved once before the run (default 127.0.0.1).")
@@ -140,7 +141,8 @@ extension Bench {
             let count = try Units.wholeCount(clients, option: "--clients")
             var settings = try load.settings(
                 clients: count, shape: shape, defaultProtocol: target == nil ? .greeting : .http,
-                defaultRequests: target == nil ? "1" : "unlimited")
+                defaultRequests: target == nil ? "1" : "unlimited",
+                secure: target.map { $0.lowercased().hasPrefix("https://") } ?? false)
             settings.intervalLog = hlog != nil
             do {
                 if let share { (settings.hostShare, settings.hostShares) = try Units.hostShare(share) }
@@ -159,10 +161,17 @@ extension Bench {
                 guard settings.wireProtocol.traits.requestsByPath else {
                     throw ValidationError("a URL target speaks --protocol http, not \(settings.wireProtocol.rawValue)")
                 }
+                guard url.isSecure || !load.tls.common.tls else {
+                    throw ValidationError("an http:// target with --tls: write it https://")
+                }
                 name = url.host
                 settings.port = url.port
                 settings.authority = url.authority
                 try load.takePath(url.path, into: &settings)
+            }
+            // SNI names the host the target names, as a browser and wrk do; an address is not sent.
+            if settings.tls != nil && settings.tls?.serverName == nil && SocketAddress(numericHost: name, port: 1) == nil {
+                settings.tls?.serverName = name
             }
             // Resolved before the run, and every connection of the run goes to the same address: the first one that
             // accepts a connection, as wrk tries a name's addresses in turn (or the first, which then counts refusals).

@@ -138,7 +138,7 @@ extension Bench {
             }
             let compare = CompareSettings(
                 models: chosen, clients: [count], repetitions: 1, load: settings,
-                serverArguments: servers.serveArguments, serverThreads: servers.serverThreads, pin: servers.pin)
+                serverArguments: servers.serveArguments + load.tls.serverArguments, serverThreads: servers.serverThreads, pin: servers.pin)
             return KneeSettings(
                 compare: compare, objective: objective, startRate: start, maxWindowMicros: longest, tolerance: fraction,
                 external: port != nil)

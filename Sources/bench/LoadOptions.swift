@@ -93,16 +93,19 @@ struct LoadOptions: ParsableArguments {
             help: "Loopback targets: spread source addresses over 127.0.0.2... (0: let the kernel choose).")
     var sourceAddresses = 16
 
+    @OptionGroup(title: "TLS") var tls: DriveTLSOptions
+
     /// The measured window and the warmup when --duration and --warmup are not given.
     static let driveWindows = (duration: "10s", warmup: "2s")
     static let compareWindows = (duration: "5s", warmup: "1s")
 
     /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
-    /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not); throws a
+    /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not; `secure`: TLS
+    /// without --tls, for an https:// target); throws a
     /// `ValidationError` naming the option and what it takes.
     func settings(
         clients: Int, shape: LoadShapeOptions? = nil, defaultProtocol: WireProtocol = .greeting,
-        windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1"
+        windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1", secure: Bool = false
     ) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
@@ -141,6 +144,7 @@ struct LoadOptions: ParsableArguments {
             settings.slow = try Units.wholeCount(slowParts.first ?? "0", option: "--slow", minimum: 0)
             if slowParts.count == 2 { settings.slowBytesPerSecond = try Units.count(slowParts[1], option: "--slow's RATE") }
             settings.sourceAddresses = sourceAddresses
+            settings.tls = try tls.settings(secure: secure)
             if let problem = settings.problem() { throw ValidationError(problem) }
             return settings
         } catch let error as Units.ParseError {

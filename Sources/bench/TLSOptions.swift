@@ -71,4 +71,40 @@ struct ServeTLSOptions: ParsableArguments {
     }
 }
 
+/// The driver's own TLS options (drive, compare, knee, check): resumption, the name sent, the certificate check.
+struct DriveTLSOptions: ParsableArguments {
+    @OptionGroup var common: TLSCommonOptions
+
+    @Flag(
+        name: .customLong("tls-resume"),
+        help: "Every connection after a client's first resumes its last session (tickets or TLS 1.2 session IDs).")
+    var resume = false
+
+    @Option(help: "Server name sent in the ClientHello (SNI); default: the target's host when it is a name.")
+    var sni: String?
+
+    @Option(
+        name: .customLong("ca"),
+        help: ArgumentHelp(
+            "PEM certificates to check the server's against (and its name, with --sni); without it nothing is "
+                + "checked, as wrk and h2load."))
+    var caFile: String?
+
+    /// The `bench serve` arguments for the servers a comparison starts: the same version, ciphers and groups.
+    var serverArguments: [String] { common.settings?.serveArguments ?? [] }
+
+    /// The settings asked for, nil for plaintext; `secure`: an https:// target asks for TLS without --tls.
+    func settings(secure: Bool) throws -> TLSSettings? {
+        guard common.tls || secure else {
+            guard !resume && sni == nil && caFile == nil else {
+                throw ValidationError("--tls-resume, --sni and --ca apply under --tls (or an https:// target): add --tls.")
+            }
+            return nil
+        }
+        return TLSSettings(
+            version: common.version, ciphers: common.ciphers, groups: common.groups, resume: resume, serverName: sni,
+            caFile: caFile)
+    }
+}
+
 extension TLSVersion: ExpressibleByArgument {}

@@ -4,18 +4,22 @@ import Testing
 
 @Suite struct TargetURLTests {
     @Test(arguments: [
-        ("http://localhost:8080/bytes/16", "localhost", 8080, "/bytes/16", "localhost:8080"),
-        ("http://127.0.0.1/", "127.0.0.1", 80, "/", "127.0.0.1"),
-        ("http://[::1]:5050", "::1", 5050, "/", "[::1]:5050"),
-        ("HTTP://example.org?x=1", "example.org", 80, "/?x=1", "example.org"),
+        ("http://localhost:8080/bytes/16", false, "localhost", 8080, "/bytes/16", "localhost:8080"),
+        ("http://127.0.0.1/", false, "127.0.0.1", 80, "/", "127.0.0.1"),
+        ("http://[::1]:5050", false, "::1", 5050, "/", "[::1]:5050"),
+        ("HTTP://example.org?x=1", false, "example.org", 80, "/?x=1", "example.org"),
+        ("https://localhost/", true, "localhost", 443, "/", "localhost"),
+        ("HTTPS://[::1]:8443/bytes/16", true, "::1", 8443, "/bytes/16", "[::1]:8443"),
     ])
-    func urlsAreTakenAsWrkTakesThem(text: String, host: String, port: Int, path: String, authority: String) throws {
+    func urlsAreTakenAsWrkTakesThem(
+        text: String, secure: Bool, host: String, port: Int, path: String, authority: String
+    ) throws {
         let url = try TargetURL(text)
-        #expect(url == TargetURL(host: host, port: port, path: path, authority: authority))
+        #expect(url == TargetURL(isSecure: secure, host: host, port: port, path: path, authority: authority))
     }
 
     @Test(arguments: [
-        ("https://localhost/", "must be http://"),
+        ("ftp://localhost/", "is a URL such as"),
         ("localhost:8080", "is a URL such as"),
         ("http://:80/", "has no host"),
         ("http://[::1/", "without its ']'"),

@@ -1,5 +1,6 @@
 import Driver
 import Servers
+import TLS
 
 /// What `bench compare` runs: which models, at which client counts, how often, under which load.
 public struct CompareSettings: Sendable {
@@ -46,6 +47,8 @@ public struct CompareSettings: Sendable {
             ("driver_threads", String(load.threads)), ("driver_processes", String(load.processes)),
             ("server_arguments", serverArguments.joined(separator: " ")),
             ("server_threads", serverThreads.map(String.init) ?? ""), ("pin", String(pin)),
+            ("tls", load.tls.map { $0.resume ? "on, resumed" : "on, full handshakes" } ?? "off"),
+            ("tls_library", load.tls == nil ? "" : TLSContext.library),
         ] + extraMeta
     }
 }

@@ -28,6 +28,9 @@ public enum SummaryCSV {
             "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
             "reconnects", "recovery_ms", "driver_busiest_thread_pct", "driver_loop_lag_p99_us", "driver_loop_lag_max_us",
             "driver_bound", "server_busy_pct", "server_bound", "machine_busy_pct", "bound", "share",
+            "tls_version", "tls_cipher", "tls_group", "tls_key", "tls_full_handshakes", "tls_resumed_handshakes",
+            "tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshake_max_us", "server_tls_handshakes",
+            "server_tls_resumed", "server_tls_failures", "server_cpu_us_per_handshake",
         ]
 
     /// The row of one cell; `facts` are the machine facts of the run (host, cores, git commit).
@@ -75,6 +78,15 @@ public enum SummaryCSV {
             row["server_connections"] = counters.map { String($0.connections) } ?? ""
             row["server_requests"] = counters.map { String($0.requests) } ?? ""
             row["server_protocol_errors"] = counters.map { String($0.protocolErrors) } ?? ""
+            if settings.tls != nil, let counters {
+                row["server_tls_handshakes"] = String(counters.tlsHandshakes)
+                row["server_tls_resumed"] = String(counters.tlsResumed)
+                row["server_tls_failures"] = String(counters.tlsFailures)
+                if counters.tlsHandshakes > 0 {
+                    let micros = (server.userSeconds + server.systemSeconds) * 1e6 / Double(counters.tlsHandshakes)
+                    row["server_cpu_us_per_handshake"] = decimal(micros, places: 1)
+                }
+            }
         }
         row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["driver_cpu_us_per_request"] = result.driverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
@@ -131,6 +143,18 @@ public enum SummaryCSV {
         if let reconnect = metrics.reconnect {
             row["reconnects"] = String(reconnect.reconnects)
             row["recovery_ms"] = reconnect.recoveryMicros.map { decimal(Double($0) / 1e3, places: 3) } ?? ""
+        }
+        if let tls = metrics.tls {
+            row["tls_version"] = tls.version
+            row["tls_cipher"] = tls.cipher
+            row["tls_group"] = tls.group
+            row["tls_key"] = tls.keyType
+            row["tls_full_handshakes"] = String(tls.fullHandshakes)
+            row["tls_resumed_handshakes"] = String(tls.resumedHandshakes)
+            let summary = tls.handshakeLatency.summary
+            row["tls_handshake_p50_us"] = String(summary.p50Micros)
+            row["tls_handshake_p99_us"] = String(summary.p99Micros)
+            row["tls_handshake_max_us"] = String(summary.maxMicros)
         }
         if let background = metrics.background {
             row["idle_opened"] = String(background.idleOpened)
