@@ -159,6 +159,10 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         if pipeline > requestsPerConnection && makesRequests && mix.isEmpty {
             return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
         }
+        if let tls {
+            // An unknown cipher or group, an unreadable --ca: said now, not by every worker failing to start.
+            do { _ = try TLSContext.client(tls) } catch { return "--tls: \(error)" }
+        }
         if tls != nil && hasBackground {
             return "--idle and --slow clients speak plaintext; they are not offered with --tls"
         }

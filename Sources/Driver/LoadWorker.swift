@@ -74,12 +74,17 @@ struct LoadWorker {
         else { return nil }
         // 1,024 events per wait, as refclient: enough to amortise the call, small enough to stay in cache.
         guard let epoll = Epoll(capacity: 1024) else { return nil }
-        let alpn = settings.wireProtocol.traits.alpn.map { [$0] } ?? []
-        guard let tlsContext = try? settings.tls.map({ try TLSContext.client($0, alpn: alpn) }) else {
-            epoll.release()
-            return nil
+        if let tls = settings.tls {
+            // Checked by the options before the run (LoadSettings.problem), so a failure here is the library's.
+            guard let context = try? TLSContext.client(tls, alpn: settings.wireProtocol.traits.alpn.map { [$0] } ?? [])
+            else {
+                epoll.release()
+                return nil
+            }
+            tlsContext = context
+        } else {
+            tlsContext = nil
         }
-        self.tlsContext = tlsContext
         self.settings = settings
         self.connector = connector
         self.epoll = epoll
