@@ -1,5 +1,5 @@
 import Foundation
-@testable import Servers
+import Servers
 import Testing
 import TLS
 import Wire
@@ -71,17 +71,17 @@ extension ServerTests {
                 let hello = try Self.clientHello()
                 var stalled: [TestClient] = []
                 for _ in 0..<stalledCount {
-                    let client = try TestClient(port: port, timeoutSeconds: 5)
+                    let client = try TestClient(port: port, timeoutSeconds: 1)
                     #expect(client.send(Array(hello.prefix(hello.count / 2))))
                     stalled.append(client)
                 }
                 // Served once the handshake timeout has freed a thread where every one was held, at once elsewhere.
                 try await Self.expectServed(by: server, port: port)
-                #expect(
-                    await eventually { server.counters.headerTimeouts == stalledCount },
-                    "every stalled handshake was timed out: \(server.counters)")
-                for client in stalled {
-                    #expect(client.readToEnd() == ([], .end), "closed without an answer")
+                let freed = await eventually { server.counters.headerTimeouts == stalledCount }
+                #expect(freed, "every stalled handshake was timed out: \(server.counters)")
+                // Only once they are closed: hundreds of reads that each wait for a timeout would outlast the test.
+                if freed {
+                    #expect(stalled.allSatisfy { $0.readToEnd() == ([], .end) }, "closed without an answer")
                 }
                 #expect(server.counters.tlsFailures == 0, "a timeout is not a TLS failure")
             }

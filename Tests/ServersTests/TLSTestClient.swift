@@ -9,9 +9,9 @@ final class TLSTestClient {
     private let timeoutMillis: Int32
     private var buffer = [UInt8](repeating: 0, count: 1 << 14)
 
-    init(port: Int, settings: TLSSettings = TLSSettings(), timeoutSeconds: Int = 10) throws {
+    init(port: Int, timeoutSeconds: Int = 10) throws {
         socket = try TestClient(port: port, timeoutSeconds: timeoutSeconds)
-        connection = try TLSConnection(try .client(settings))
+        connection = try TLSConnection(try .client(TLSSettings()))
         timeoutMillis = Int32(timeoutSeconds * 1000)
     }
 
