@@ -71,8 +71,10 @@ public final class TLSConnection {
         }
     }
 
-    /// The peer's bytes fed and not yet decrypted: a partial record at the end of the stream means it was cut.
-    public var heldCiphertext: Int { Int(BIO_ctrl_pending(incoming)) }
+    /// The peer's bytes fed and not yet read as plaintext: in the memory BIO, or in OpenSSL's own buffer, where a
+    /// read that needs the rest of a record moves the part it has (so the BIO alone would look empty). At the end of
+    /// the stream, after a read that needed input, it means the stream was cut inside a record.
+    public var holdsUnreadInput: Bool { BIO_ctrl_pending(incoming) > 0 || SSL_has_pending(ssl) == 1 }
 
     /// Encrypted bytes owed to the peer.
     public var owedCiphertext: Int { Int(BIO_ctrl_pending(outgoing)) }

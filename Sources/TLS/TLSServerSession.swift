@@ -141,7 +141,7 @@ public final class TLSServerSession: ServerSession {
     public func receiveEnd() -> SessionInput {
         var result = SessionInput()
         guard let connection, !failed, !innerEnded else { return result }
-        if !connection.isHandshakeDone || connection.heldCiphertext > 0 {
+        if !connection.isHandshakeDone || connection.holdsUnreadInput {
             // A client that connects and leaves without a byte is not a TLS failure; one cut mid-handshake or
             // inside a record is.
             if bytesReceived { fail(&result) } else { failed = true }
