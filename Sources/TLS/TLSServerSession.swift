@@ -35,6 +35,11 @@ public final class TLSServerSession: ServerSession {
     private var responsesInFlight = 0
     /// Records may wait, fed but not decrypted, because the session inside stopped taking input.
     private var recordsWaiting = false
+    /// The client's close_notify came in the same feed as bytes the session inside took: its end waits for the next
+    /// offer (held input), so that the model first gathers what those bytes asked for, as it does between a plaintext
+    /// read and the read that returns 0. Handed over at once, the end can cost answers: multiplex drops those it was
+    /// never asked to gather when a half-close comes inside a request.
+    private var endHeld = false
 
     /// Plaintext encrypted per gather at most: a large answer goes out in pieces, so that a connection never holds
     /// more than this much ciphertext at once.
@@ -67,6 +72,7 @@ public final class TLSServerSession: ServerSession {
         bytesReceived = false
         responsesInFlight = 0
         recordsWaiting = false
+        endHeld = false
     }
 
     private var handshakeDone: Bool { connection?.isHandshakeDone ?? false }
@@ -113,8 +119,14 @@ public final class TLSServerSession: ServerSession {
     /// Hands decrypted records to the session inside while it takes them.
     private func decrypt(_ connection: TLSConnection, into result: inout SessionInput) {
         recordsWaiting = false
+        var taken = false
         while !innerEnded && inner.wantsInput {
             if held.isEmpty {
+                if endHeld {
+                    endHeld = false
+                    innerEnded = true
+                    return result.add(inner.receiveEnd())
+                }
                 let buffer = plaintext.reserve(Self.recordBytes)
                 switch connection.read(into: buffer) {
                 case .bytes(let count):
@@ -124,16 +136,22 @@ public final class TLSServerSession: ServerSession {
                     return
                 case .closed:
                     plaintext.release()
+                    if taken {
+                        endHeld = true
+                        recordsWaiting = true
+                        return
+                    }
                     innerEnded = true
                     return result.add(inner.receiveEnd())
                 case .failed:
                     return fail(&result)
                 }
             }
-            let taken = inner.receive(UnsafeRawBufferPointer(rebasing: plaintext.bytes[held]))
-            result.add(taken)
-            held = (held.lowerBound + taken.consumed)..<held.upperBound
-            if taken.consumed == 0 { break }
+            let accepted = inner.receive(UnsafeRawBufferPointer(rebasing: plaintext.bytes[held]))
+            result.add(accepted)
+            held = (held.lowerBound + accepted.consumed)..<held.upperBound
+            if accepted.consumed == 0 { break }
+            taken = true
         }
         recordsWaiting = !innerEnded && !failed
     }

@@ -17,12 +17,16 @@ struct HTTPInteropTests {
         }
     }
 
-    /// `bench serve --model MODEL --protocol http` on a free port, for the length of `body`; returns the server's
-    /// own counters once it has stopped.
-    static func withServer(_ model: ServerModel, _ body: (Int) async throws -> Void) async throws -> ServerCounters? {
+    /// `bench serve --model MODEL --protocol PROTOCOL OPTIONS...` on a free port, for the length of `body`; returns the
+    /// server's own counters once it has stopped.
+    static func withServer(
+        _ model: ServerModel, protocol wireProtocol: String = "http", options: [String] = [],
+        _ body: (Int) async throws -> Void
+    ) async throws -> ServerCounters? {
         let server = try ServerProcess(
             executable: BenchProcess.executable.path,
-            arguments: ["serve", "--model", model.rawValue, "--protocol", "http", "--port", "0"], timeoutSeconds: 10)
+            arguments: ["serve", "--model", model.rawValue, "--protocol", wireProtocol, "--port", "0"] + options,
+            timeoutSeconds: 10)
         do {
             try await body(server.port)
         } catch {
@@ -54,11 +58,11 @@ struct HTTPInteropTests {
         return Int(digits)
     }
 
-    /// Connections each tool opens: 10, or as many as the model serves at once when that is fewer (the blocking
-    /// model serves one connection at a time to its end, and a second keep-alive client would wait out the first's
-    /// idle timeout in the listen queue).
-    static func connections(_ model: ServerModel) -> String {
-        String(min(10, model.traits.concurrentConnections(model.defaultThreads) ?? 10))
+    /// Connections each tool opens: `most` (10), or as many as the model serves at once when that is fewer (the
+    /// blocking model serves one connection at a time to its end, and a second keep-alive client would wait out the
+    /// first's idle timeout in the listen queue).
+    static func connections(_ model: ServerModel, atMost most: Int = 10) -> String {
+        String(min(most, model.traits.concurrentConnections(model.defaultThreads) ?? most))
     }
 
     @Test(.enabled(if: installed("wrk"), "wrk is not installed (apt-get install -y wrk)"), arguments: ServerModel.allCases)

@@ -6,12 +6,13 @@ not share the implementers' misreadings. Python 3.11 standard library, loopback 
 are in checks/PROTOCOL.py, what they share in checks/common.py; this file runs them.
 
     conformance.py --protocol greeting|request|http|echo|multiplex --port PORT [--host 127.0.0.1]
-        [--max 1048576] [--read-timeout 5] [--quick]
+        [--max 1048576] [--read-timeout 5] [--quick] [--tls [--tls-version 1.2|1.3]]
     conformance.py --protocol request --spawn ".build/release/bench serve --model event-loop \
         --protocol request --port 0"
     conformance.py --protocol request --spawn ".build/release/refserver -p 0 -m ka"
 
 Prints `PASS name` or `FAIL name: ...` per check, then `N passed, M failed`; exits 0 iff all pass.
+--tls runs every check over TLS (a server started with `bench serve --tls`), then the checks of checks/tls.py.
 """
 
 import argparse
@@ -20,6 +21,7 @@ import re
 import select
 import shlex
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,8 +31,8 @@ import time
 # The checks are imported from the source tree, which a run should leave as it found it: no __pycache__.
 sys.dont_write_bytecode = True
 
-from checks import echo, greeting, http, multiplex, request  # noqa: E402 - after the line above, on purpose
-from checks.common import DEFAULT_MAX, Failure, Target, deadline_in  # noqa: E402
+from checks import echo, greeting, http, multiplex, request, tls  # noqa: E402 - after the line above, on purpose
+from checks.common import DEFAULT_MAX, Failure, Target, client_context, deadline_in  # noqa: E402
 
 CHECKS = {
     "greeting": greeting.CHECKS,
@@ -43,7 +45,7 @@ SLOW_CHECKS = http.SLOW_CHECKS
 
 READY_TIMEOUT = 10.0
 EXIT_TIMEOUT = 10.0
-READY_LINE = re.compile(r"^listening (\S+):(\d+) model=(\S+) protocol=(\S+)$")
+READY_LINE = re.compile(r"^listening (\S+):(\d+) model=(\S+) protocol=(\S+)( tls=on)?$")
 # The C reference server's ready line; its modes are the greeting and request protocols.
 REFSERVER_LINE = re.compile(r"^refserver pid=\d+ listening (\S+):(\d+) mode=(oneshot|ka) backlog=\d+$")
 REFSERVER_PROTOCOLS = {"oneshot": "greeting", "ka": "request"}
@@ -60,12 +62,14 @@ class Spawned:
         self.proc = subprocess.Popen(shlex.split(command), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self.stderr)
 
-    def ready_line(self, protocol):
-        """Returns the port, or raises Failure."""
+    def ready_line(self, protocol, tls):
+        """Returns the port, or raises Failure. `tls`: the line must say tls=on (and must not without)."""
         line = self._first_line(deadline_in(READY_TIMEOUT))
         threading.Thread(target=self._drain, daemon=True).start()
         if m := READY_LINE.match(line):
             port, model, said = int(m.group(2)), m.group(3), m.group(4)
+            if bool(m.group(5)) != tls:
+                raise Failure(f"expected a ready line {'with' if tls else 'without'} tls=on, got {line!r}")
         elif m := REFSERVER_LINE.match(line):
             port, model, said = int(m.group(2)), "refserver", REFSERVER_PROTOCOLS[m.group(3)]
         else:
@@ -164,6 +168,9 @@ def parse_args(argv):
     p.add_argument("--max", type=int, default=DEFAULT_MAX, help="largest valid n (default 1 MiB)")
     p.add_argument("--read-timeout", type=float, default=5.0,
                    help="the server's read timeout in seconds, for http_slowloris_closed (default 5)")
+    p.add_argument("--tls", action="store_true",
+                   help="speak TLS (no certificate check; ALPN http/1.1 for http), then check resumption")
+    p.add_argument("--tls-version", choices=["1.2", "1.3"], help="with --tls: offer this version only")
     p.add_argument("--quick", action="store_true",
                    help="http: skip http_slowloris_closed (the one check that waits, read timeout + up to 3 s)")
     args = p.parse_args(argv)
@@ -173,6 +180,8 @@ def parse_args(argv):
         p.error("--max must be in 1..2^31-1")
     if not 0 < args.read_timeout <= 60:
         p.error("--read-timeout must be in (0, 60] seconds")
+    if args.tls_version and not args.tls:
+        p.error("--tls-version applies under --tls")
     return args
 
 
@@ -181,11 +190,16 @@ def main(argv):
     report = Report()
     server = Spawned(args.spawn) if args.spawn else None
     try:
-        port = report.run("ready_line", server.ready_line, args.protocol) if server else args.port
+        port = report.run("ready_line", server.ready_line, args.protocol, args.tls) if server else args.port
         if port is not None:
+            context = None
+            if args.tls:
+                version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}.get(args.tls_version)
+                context = client_context(version, ["http/1.1"] if args.protocol == "http" else None)
             target = Target(args.host, port, args.max, args.read_timeout,
-                            server.model if server else None)
-            for name, check in CHECKS[args.protocol]:
+                            server.model if server else None, context)
+            checks = CHECKS[args.protocol] + (tls.checks(args.protocol) if args.tls else [])
+            for name, check in checks:
                 if args.quick and check in SLOW_CHECKS:
                     print(f"SKIP {name} (--quick)", flush=True)
                     continue

@@ -9,7 +9,7 @@ import time
 
 from .common import (
     CLIENTS, CLOSE_TIMEOUT, CONCURRENT_TIMEOUT, Failure, IO_TIMEOUT, QUIET_TIME, abort, connect,
-    deadline_in, expect_eof, half_close, recv_exact, run_concurrently,
+    deadline_in, expect_eof, half_close, recv_exact, run_concurrently, wait_readable,
 )
 
 
@@ -40,8 +40,7 @@ def expect_echo(sent, got, what):
 
 def expect_open(s, what, seconds=2 * QUIET_TIME):
     """Neither a byte nor a close (EOF or reset) for `seconds`: the server waits for the client."""
-    readable, _, _ = select.select([s], [], [], seconds)
-    if not readable:
+    if not wait_readable(s, seconds):
         return
     try:
         peek = s.recv(1 << 16, socket.MSG_PEEK | socket.MSG_DONTWAIT)

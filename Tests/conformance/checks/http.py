@@ -61,8 +61,8 @@ class HttpConn:
     """One client connection with its own receive buffer, so kept-alive and pipelined responses
     are parsed from exactly the bytes the server sent (no http.client)."""
 
-    def __init__(self, t, deadline=None):
-        self.sock = connect(t, deadline)
+    def __init__(self, t, deadline=None, session=None):
+        self.sock = connect(t, deadline, session)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
         self.end = None                      # None while open, else "EOF" or "a connection reset"

@@ -39,8 +39,8 @@ class MuxConn:
     against the answers still owed on the connection: an owed id, 1 .. 16 KiB of data, never past
     the id's n. Answers are recorded in the order they complete."""
 
-    def __init__(self, t, deadline=None):
-        self.sock = connect(t, deadline)
+    def __init__(self, t, deadline=None, session=None):
+        self.sock = connect(t, deadline, session)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
         self.owed = {}           # id -> (n, bytearray of the answer so far)
