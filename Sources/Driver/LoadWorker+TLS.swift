@@ -131,7 +131,7 @@ extension LoadWorker {
             } else if count == 0 {
                 // The end without close_notify: whole at a record's edge (as most clients and servers accept), cut
                 // inside one.
-                guard tls.heldCiphertext == 0 else { return fail(slot, .tlsRecord, now: now) }
+                guard !tls.holdsUnreadInput else { return fail(slot, .tlsRecord, now: now) }
                 return ended(slot, now: now)
             } else if errno == EAGAIN {
                 return
