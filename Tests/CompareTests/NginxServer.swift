@@ -1,5 +1,6 @@
 import Foundation
 import SystemCalls
+import TLS
 
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +8,7 @@ import Glibc
 
 /// nginx as a child of the test, on a free loopback port, serving a 16-byte file at `/bytes/16` from a temporary
 /// directory that holds its configuration, logs and temporary files too: nothing of the machine's nginx is used.
+/// `tls`: it listens with `ssl` instead, with a certificate made for the test (ECDSA P-256, as `bench serve --tls`).
 final class NginxServer {
     let port: Int
     private let directory: String
@@ -16,7 +18,7 @@ final class NginxServer {
         let description: String
     }
 
-    init() throws {
+    init(tls: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory + "/www/bytes", withIntermediateDirectories: true)
@@ -25,6 +27,14 @@ final class NginxServer {
         self.port = port
         let temporary = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
             .map { "    \($0)_temp_path \(directory)/\($0);" }.joined(separator: "\n")
+        var listen = "listen 127.0.0.1:\(port);"
+        if tls {
+            let certificate = try SelfSignedCertificate()
+            try certificate.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
+            try certificate.keyPEM.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
+            listen = "listen 127.0.0.1:\(port) ssl; ssl_certificate \(directory)/cert.pem; "
+                + "ssl_certificate_key \(directory)/key.pem;"
+        }
         let configuration = """
             daemon off;
             worker_processes 1;
@@ -36,7 +46,7 @@ final class NginxServer {
                 access_log off;
             \(temporary)
                 server {
-                    listen 127.0.0.1:\(port);
+                    \(listen)
                     root \(directory)/www;
                 }
             }
@@ -63,7 +73,7 @@ final class NginxServer {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func accepts(_ port: Int) -> Bool {
+    static func accepts(_ port: Int) -> Bool {
         let address = SocketAddress(numericHost: "127.0.0.1", port: port)!
         let descriptor = address.makeSocket()
         defer { close(descriptor) }
