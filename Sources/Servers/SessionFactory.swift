@@ -41,10 +41,9 @@ final class SessionFactory: Sendable {
     /// stalled mid-handshake is freed as a slowloris is.
     var timesIdleClients: Bool { tls != nil || wireProtocol.traits.timesIdleClients }
 
-    /// A session for one connection slot; `pool` is the copy of ``pool`` the caller cuts responses from.
-    func make(pool: RandomPool? = nil) -> any ServerSession {
-        let session = wireProtocol.makeServerSession(
-            ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool ?? self.pool))
+    /// A session for one connection slot.
+    func make() -> any ServerSession {
+        let session = wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
         guard let tls else { return session }
         return TLSServerSession(session, context: tls)
     }

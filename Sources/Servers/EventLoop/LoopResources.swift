@@ -41,7 +41,7 @@ final class LoopResources {
             session.reset()
             return session
         }
-        return sessions.make(pool: pooledBytes?.pool)
+        return sessions.make()
     }
 
     /// Called by a handler that is done with its session.
