@@ -10,7 +10,7 @@ final class LoopResources {
     let counters: CounterCells
     private let sessions: SessionFactory
     /// Whether idle clients, slow requests and handshakes are timed (``SessionFactory/timesIdleClients``).
-    let timesIdleClients: Bool
+    var timesIdleClients: Bool { sessions.timesIdleClients }
     /// The response pool as a ByteBuffer; nil when the server speaks the greeting protocol.
     let pooledBytes: PooledBytes?
     /// The connections' deadlines (``ConnectionDeadlines``).
@@ -29,7 +29,6 @@ final class LoopResources {
     ) {
         self.counters = counters
         self.sessions = sessions
-        timesIdleClients = sessions.timesIdleClients
         pooledBytes = sessions.pool.map(PooledBytes.init)
         readTimeout = configuration.readTimeout
         self.isClosingAll = isClosingAll
