@@ -33,18 +33,16 @@ extension LoadWorker {
     mutating func continueHandshake(_ slot: Int, events: UInt32, now: UInt64) {
         guard let tls = slots[slot].tls else { return }
         if events & Epoll.writable != 0 { guard sendCiphertext(slot, now: now) else { return } }
-        let fd = slots[slot].fd
-        while true {
-            let count = read(fd, ciphertextInput.baseAddress!, ciphertextInput.count)
-            if count > 0 {
-                tls.feed(UnsafeRawBufferPointer(rebasing: ciphertextInput[0..<count]))
-                if count < ciphertextInput.count { break }  // drained for now: the next bytes bring a new edge
-            } else if count == 0 {
+        reading: while true {
+            switch readCiphertext(slots[slot].fd, into: tls) {
+            case .fed(let count):
+                if count < ciphertextInput.count { break reading }  // drained for now: the next bytes bring a new edge
+            case .drained:
+                break reading
+            case .end:
                 return handshakeFailed(slot, "the server closed the connection during the handshake", now: now)
-            } else if errno == EAGAIN {
-                break
-            } else if errno != EINTR {
-                return fail(slot, ConnectCall.transferFailure(errno), now: now)
+            case .failed(let error):
+                return fail(slot, ConnectCall.transferFailure(error), now: now)
             }
         }
         handshakeStep(slot, now: now)
@@ -121,23 +119,46 @@ extension LoadWorker {
     /// and handed on as the plaintext path hands on what it reads.
     mutating func readEncrypted(_ slot: Int, hangUp: Bool, now: UInt64) {
         guard let tls = slots[slot].tls else { return }
-        let fd = slots[slot].fd
         while true {
-            let count = read(fd, ciphertextInput.baseAddress!, ciphertextInput.count)
-            if count > 0 {
-                tls.feed(UnsafeRawBufferPointer(rebasing: ciphertextInput[0..<count]))
+            switch readCiphertext(slots[slot].fd, into: tls) {
+            case .fed(let count):
                 guard decryptAvailable(slot, now: now) else { return }
                 if count < ciphertextInput.count && !hangUp { return }
-            } else if count == 0 {
+            case .drained:
+                return
+            case .end:
                 // The end without close_notify: whole at a record's edge (as most clients and servers accept), cut
                 // inside one.
                 guard !tls.holdsUnreadInput else { return fail(slot, .tlsRecord, now: now) }
                 return ended(slot, now: now)
-            } else if errno == EAGAIN {
-                return
-            } else if errno != EINTR {
-                return fail(slot, ConnectCall.transferFailure(errno), now: now)
+            case .failed(let error):
+                return fail(slot, ConnectCall.transferFailure(error), now: now)
             }
+        }
+    }
+
+    /// What one read of a TLS connection's socket came to.
+    private enum CiphertextRead {
+        /// This many bytes, handed to TLS.
+        case fed(Int)
+        /// Nothing more for now (EAGAIN).
+        case drained
+        /// The server's end of the stream.
+        case end
+        case failed(Int32)
+    }
+
+    /// Reads the next ciphertext the socket holds into TLS.
+    private func readCiphertext(_ fd: Int32, into tls: TLSConnection) -> CiphertextRead {
+        while true {
+            let count = read(fd, ciphertextInput.baseAddress!, ciphertextInput.count)
+            if count > 0 {
+                tls.feed(UnsafeRawBufferPointer(rebasing: ciphertextInput[0..<count]))
+                return .fed(count)
+            }
+            if count == 0 { return .end }
+            if errno == EAGAIN { return .drained }
+            if errno != EINTR { return .failed(errno) }
         }
     }
 
