@@ -17,10 +17,7 @@ extension LoadWorker {
         guard let tls = try? TLSConnection(context, serverName: settings.tls?.serverName) else {
             return fail(slot, .localResource, now: now)
         }
-        if let session = slots[slot].tlsSession {
-            tls.resume(session)
-            if inWindow(now) { record(slot) { $0.tls?.resumptionsOffered += 1 } }
-        }
+        if let session = slots[slot].tlsSession { tls.resume(session) }
         slots[slot].tls = tls
         slots[slot].handshakeStartNanos = MonotonicClock.nanos()
         slots[slot].deadlineNanos = now + timeoutNanos
@@ -60,9 +57,13 @@ extension LoadWorker {
             if inWindow(now) {
                 let micros = Self.micros(from: slots[slot].handshakeStartNanos, to: finished)
                 let resumed = tls.isResumed
+                // Counted with the verdict, not with the ClientHello, so that a handshake cut off (a failure, the
+                // window's end) is not taken for a session refused.
+                let offered = slots[slot].tlsSession != nil
                 record(slot) { metrics in
                     metrics.tls?.handshakeLatency.record(micros: micros)
                     if resumed { metrics.tls?.resumedHandshakes += 1 } else { metrics.tls?.fullHandshakes += 1 }
+                    if offered { metrics.tls?.resumptionsOffered += 1 }
                 }
             }
             if metrics.tls?.version.isEmpty == true && !tls.isResumed {

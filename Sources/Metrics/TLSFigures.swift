@@ -6,7 +6,8 @@ public struct TLSFigures: Codable, Sendable, Equatable {
     public var handshakeLatency = LatencyHistogram()
     public var fullHandshakes = 0
     public var resumedHandshakes = 0
-    /// Handshakes that offered a session to resume (`--tls-resume`); those the server did not take were full.
+    /// Finished handshakes that had offered a session to resume (`--tls-resume`); those the server did not take were
+    /// full.
     public var resumptionsOffered = 0
     /// What the first handshake agreed on (one server, one setting: every handshake of a run agrees the same):
     /// "TLSv1.3", "TLS_AES_256_GCM_SHA384", "x25519", "EC P-256"; empty before any.

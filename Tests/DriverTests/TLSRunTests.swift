@@ -69,6 +69,22 @@ struct TLSRunTests {
         #expect(SummaryReport.render(result).contains("NOT RESUMED"))
     }
 
+    /// A timed run ends with handshakes in flight: they offered a session and have no verdict, so they are neither
+    /// resumed nor refused, and a server that resumed every one it finished is not said to have refused any.
+    @Test func handshakesCutAtTheEndAreNotTakenForRefusals() async throws {
+        let server = ServerModel(rawValue: "epoll")!.makeServer(
+            ServerConfiguration(protocol: .greeting, port: 0, tls: TLSSettings()))
+        let address = try await server.start()
+        var load = settings(port: address.port, .greeting, tls: TLSSettings(resume: true))
+        (load.connections, load.durationMicros) = (nil, 500_000)
+        let result = await LoadRun.run(load)
+        await server.stop()
+        let tls = try #require(result.metrics.tls)
+        #expect(tls.resumedHandshakes > Self.clients)
+        #expect(tls.resumptionsOffered == tls.resumedHandshakes)
+        #expect(!SummaryReport.render(result).contains("NOT RESUMED"), "\(SummaryReport.render(result))")
+    }
+
     @Test func aClientOfAPlaintextServerCountsFailedHandshakes() async throws {
         let server = ServerModel(rawValue: "epoll")!.makeServer(ServerConfiguration(protocol: .greeting, port: 0))
         let address = try await server.start()
