@@ -4,7 +4,8 @@
 #   1. Full handshakes per second on one nginx worker: `bench drive --tls --requests 1` against `openssl s_time -new`
 #      and h2load (one request per connection), each fetching the same 16-byte file once per connection.
 #   2. TLS requests per second on one nginx worker, connections kept: `bench drive --tls` against `wrk -t1 -c100`.
-#   3. h2load's full handshakes per second on the epoll model (one loop) against one nginx worker.
+#   3. h2load's full handshakes per second on the epoll model (one loop) against one nginx worker, and the server CPU
+#      each handshake cost (the same OpenSSL in both: what the engine and the model add to the library's cost).
 # Every server gets the same certificate, ECDSA P-256, made here, and speaks TLS 1.3 with its defaults. The library's
 # own cost is printed first (`openssl speed` of the server's signature and the key exchange). Everything listens on
 # 127.0.0.1 and is stopped at the end, on failure too. Needs openssl, h2load, wrk, nginx and a release build.
@@ -76,9 +77,9 @@ s_time_run() {
 }
 # h2load makes one connection per request when -n equals -c; they are opened at --rate per 10 ms, above what one
 # worker can take on two cores, so h2load stays ahead of the server, as a closed loop would.
+h2load_connections=$((seconds * 3000))
 h2load_run() {
-    local total=$((seconds * 3000))
-    h2load --h1 -t 1 -c "$total" -n "$total" -r 60 --rate-period 10ms "$(url "$1")" 2>&1 |
+    h2load --h1 -t 1 -c "$h2load_connections" -n "$h2load_connections" -r 60 --rate-period 10ms "$(url "$1")" 2>&1 |
         awk '/^finished in/ { gsub(",", "", $4); printf "%.0f\n", $4 } /^requests:/ && $10 + $12 > 0 { bad = 1 }
              END { if (bad) print "h2load: some requests failed" > "/dev/stderr" }'
 }
@@ -129,14 +130,26 @@ for tool in wrk drive_requests; do printf '%-18s %8.0f requests/s\n' "$tool" "$(
 echo "ratio bench drive / wrk: $(ratio "$(med nginx-drive_requests)" "$(med nginx-wrk)")"
 
 echo "== 3. h2load's full handshakes/s: the epoll model (one loop) against one nginx worker ($runs runs, alternating)"
+# The server's CPU per handshake from its own clock ticks (/proc/PID/stat), the same OpenSSL on both: what the engine
+# and the model add to the library's cost.
+declare -A server_pid=([nginx]=$(pgrep -P "${pids[0]}" | head -1) [epoll]=${pids[1]})
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 for run in $(seq "$runs"); do
     if [ $((run % 2)) -eq 1 ]; then order="epoll nginx"; else order="nginx epoll"; fi
     for server in $order; do
         port_var=${server}_port
+        before=$(cpu_ticks "${server_pid[$server]}")
         figure=$(h2load_run "${!port_var}")
-        echo "run $run h2load on $server: $figure"
+        after=$(cpu_ticks "${server_pid[$server]}")
+        cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$h2load_connections" \
+            'BEGIN { printf "%.0f", t * 1e6 / hz / n }')
+        echo "run $run h2load on $server: $figure handshakes/s, server CPU $cpu us/handshake"
         echo "$figure" >>"$work/h2load-on-$server"
+        echo "$cpu" >>"$work/cpu-of-$server"
     done
 done
-printf '%-18s %8.0f handshakes/s\n' nginx "$(med h2load-on-nginx)" epoll "$(med h2load-on-epoll)"
+for server in nginx epoll; do
+    printf '%-18s %8.0f handshakes/s, server CPU %s us/handshake\n' "$server" "$(med "h2load-on-$server")" \
+        "$(med "cpu-of-$server")"
+done
 echo "ratio epoll / nginx: $(ratio "$(med h2load-on-epoll)" "$(med h2load-on-nginx)")"
