@@ -38,15 +38,7 @@ extension LoadSettings {
         }
         if slow > 0 { arguments += ["--slow", "\(slow):\(slowBytesPerSecond)"] }
         if hostShares > 1 { arguments += ["--share", "\(hostShare + 1)/\(hostShares)"] }
-        if let tls {
-            arguments.append("--tls")
-            if let version = tls.version { arguments += ["--tls-version", version.rawValue] }
-            if let ciphers = tls.ciphers { arguments += ["--ciphers", ciphers] }
-            if let groups = tls.groups { arguments += ["--groups", groups] }
-            if tls.resume { arguments.append("--tls-resume") }
-            if let name = tls.serverName { arguments += ["--sni", name] }
-            if let ca = tls.caFile { arguments += ["--ca", ca] }
-        }
+        if let tls { arguments += tls.driveArguments }
         return arguments
     }
 }

@@ -2,13 +2,29 @@ extension TLSSettings {
     /// The `bench serve` arguments that ask for these settings: how a prefork server gives them to its workers, and
     /// how `bench compare` gives them to the servers it starts.
     public var serveArguments: [String] {
+        var arguments = sharedArguments
+        if !resume { arguments.append("--no-resume") }
+        if let certificateFile, let keyFile { arguments += ["--cert", certificateFile, "--key", keyFile] }
+        if let ticketKey { arguments += ["--tls-ticket-key", Self.hex(ticketKey)] }
+        return arguments
+    }
+
+    /// The `bench drive` options that ask for these settings: how `bench check --against` gives them to another
+    /// build's driver, and how summary.csv's `tls` column records them.
+    public var driveArguments: [String] {
+        var arguments = sharedArguments
+        if resume { arguments.append("--tls-resume") }
+        if let serverName { arguments += ["--sni", serverName] }
+        if let caFile { arguments += ["--ca", caFile] }
+        return arguments
+    }
+
+    /// The options both sides spell alike: TLS on, and the version, ciphers and groups.
+    private var sharedArguments: [String] {
         var arguments = ["--tls"]
         if let version { arguments += ["--tls-version", version.rawValue] }
         if let ciphers { arguments += ["--ciphers", ciphers] }
         if let groups { arguments += ["--groups", groups] }
-        if !resume { arguments.append("--no-resume") }
-        if let certificateFile, let keyFile { arguments += ["--cert", certificateFile, "--key", keyFile] }
-        if let ticketKey { arguments += ["--tls-ticket-key", Self.hex(ticketKey)] }
         return arguments
     }
 

@@ -19,6 +19,10 @@ extension Bench {
                 beside bench, or the other build's blocking model where it is missing or does not speak the \
                 protocol). Throughput, p99 latency and CPU per request regress when a Wilcoxon signed-rank test \
                 over the pairs' ratios puts the change beyond --tolerance at --alpha.
+                --tls measures every cell over TLS: both builds' servers with --tls, both drivers too; a baseline \
+                whose tls column records TLS (--update --tls) is checked over it without the flag. The driver pairs \
+                then drive this tree's blocking model, as refserver speaks no TLS; the cells of another build older \
+                than TLS support run alone, not compared. --unpaired takes the baseline's TLS and refuses --tls.
                 --unpaired compares with the figures in the baseline file instead (normalized by the machine floor, \
                 Mann-Whitney U test): figures from another run, which do not carry over from another host.
                 Exit status: 0 no regression, 1 regression (the table says which), 2 usage, baseline or build problem.
@@ -63,11 +67,20 @@ extension Bench {
 
         @Option(help: ArgumentHelp(
             "The driver pairs' fixed server: a refserver executable (default: the one swift build puts beside "
-                + "bench).", valueName: "path"))
+                + "bench; not used over TLS).", valueName: "path"))
         var reference: String?
+
+        @OptionGroup(title: "TLS (default: the baseline's)") var tls: DriveTLSOptions
 
         func validate() throws {
             _ = try toleranceFraction()
+            _ = try tls.settings(secure: false)
+            if unpaired && tls.common.tls {
+                throw ValidationError(
+                    "--unpaired compares with the baseline file's figures, measured over the TLS its tls column "
+                        + "records: drop --tls (a baseline written with --update --tls is checked over TLS without "
+                        + "it), or drop --unpaired to measure both builds over TLS now")
+            }
             guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha is a probability, e.g. 0.05") }
             if update && (against != nil || unpaired) {
                 throw ValidationError("--update measures this tree alone; it takes neither --against nor --unpaired")
@@ -133,11 +146,13 @@ extension Bench {
             // says so, so that a new model needs no new baseline.
             var settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? PairedCheck.defaultPairs,
-                models: try models.map(Compare.models) ?? ServerModel.allCases)
-            let againstModels = build.models() ?? Set(old.settings.models)
+                models: try models.map(Compare.models) ?? ServerModel.allCases, tls: tlsOptions(over: old.settings))
             let (server, reason) = FixedServer.choose(
-                executable: reference, settings: settings.load, fallback: build.executable)
-            if let reason { Self.note("driver pairs: \(reason), so the other build's blocking model serves them") }
+                reference: reference, settings: settings, current: Compare.executable, against: build.executable)
+            if let reason { Self.note("driver pairs: \(reason), so the \(server.name) serves them") }
+            let pairing = Pairing(
+                againstModels: build.models() ?? Set(old.settings.models), referenceUnavailable: reason,
+                againstTLS: settings.load.tls.map { _ in (build.takesTLS("serve"), build.takesTLS("drive")) })
             settings.extraMeta = [("against", build.label), ("fixed_server", server.name)]
             let started = Date()
             let directory = try ResultsDirectory(
@@ -145,11 +160,15 @@ extension Bench {
                 runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
             let run = PairedRun(
                 settings: settings, executable: Compare.executable, against: build, server: server,
-                directory: directory.path, againstModels: againstModels)
-            for model in settings.models where !againstModels.contains(model.rawValue) {
-                Self.note("\(model) is not in \(build.label): "
-                    + (run.plan.cells.contains { $0.build == .reference }
-                        ? "measured beside refserver instead" : "measured alone"))
+                directory: directory.path, pairing: pairing)
+            for subject in run.subjects {
+                switch pairing.partner(of: subject) {
+                case .paired(.reference):
+                    Self.note("\(subject) is not in \(build.label): measured beside refserver instead")
+                case .alone(let reason):
+                    Self.note("\(subject): \(reason) (\(build.label)): measured alone, not compared")
+                case .paired: break
+                }
             }
             let wireProtocol = settings.load.wireProtocol
             let total = run.plan.cells.count
@@ -164,14 +183,19 @@ extension Bench {
             let findings: [Finding]
             do {
                 findings = try PairedCheck(tolerance: fraction ?? PairedCheck.defaultTolerance, alpha: alpha)
-                    .run(rows: directory.summaryRows(results), wireProtocol: wireProtocol)
+                    .run(rows: directory.summaryRows(results), wireProtocol: wireProtocol, alone: run.alone)
             } catch {
                 throw Failure(message: error.description, code: error.exitCode)
             }
             print(FindingsTable.render(findings, reference: build.label, current: "this tree"), terminator: "")
             guard findings.contains(where: { $0.verdict != .notCompared }) else {
-                throw Failure(message: "\(build.label) could run none of this check's work, so nothing was compared; "
-                    + "check it against a revision that has these models, or update the baseline", code: 2)
+                // Over TLS, a build older than TLS support: the baseline is not what is wrong.
+                let remedy = pairing.againstSpeaksNoTLS
+                    ? "it speaks no TLS; check against a revision that does" + (tls.common.tls ? ", or drop --tls" : "")
+                    : "check it against a revision that has these models, or update the baseline"
+                throw Failure(
+                    message: "\(build.label) could run none of this check's work, so nothing was compared: \(remedy)",
+                    code: 2)
             }
             try conclude(findings, against: build.label)
         }
@@ -189,7 +213,8 @@ extension Bench {
             }
             let settings = try Self.compareSettings(
                 from: old.settings, repetitions: repetitions ?? max(5, old.settings.repetitions),
-                models: try models.map(Compare.models) ?? Self.models(of: old.settings))
+                models: try models.map(Compare.models) ?? Self.models(of: old.settings),
+                tls: tlsOptions(over: old.settings))
             let rows = try await measure(settings)
             let fraction = try toleranceFraction()
             let findings: [Finding]
@@ -212,12 +237,13 @@ extension Bench {
         // MARK: A new baseline
 
         func writeBaseline(over old: Baseline?) async throws {
+            let chosenTLS = try tlsOptions(over: old?.settings)
             let settings =
                 try old.map {
                     try Self.compareSettings(
                         from: $0.settings, repetitions: repetitions ?? max(5, $0.settings.repetitions),
-                        models: try models.map(Compare.models) ?? ServerModel.allCases)
-                } ?? Self.standardCheck(repetitions: repetitions)
+                        models: try models.map(Compare.models) ?? ServerModel.allCases, tls: chosenTLS)
+                } ?? Self.standardCheck(repetitions: repetitions, tls: chosenTLS)
             let rows = try await measure(settings)
             do {
                 _ = try Baseline(rows: rows, source: baseline)
@@ -254,9 +280,10 @@ extension Bench {
             }
         }
 
-        /// The work of a baseline, run again for `models`: every setting it records, `repetitions` times.
+        /// The work of a baseline, run again for `models`: every setting it records, `repetitions` times, over `tls`
+        /// (``tlsOptions(over:)``).
         static func compareSettings(
-            from baseline: CheckSettings, repetitions: Int, models: [ServerModel]
+            from baseline: CheckSettings, repetitions: Int, models: [ServerModel], tls: DriveTLSOptions
         ) throws -> CompareSettings {
             var load = LoadSettings()
             load.wireProtocol = baseline.wireProtocol
@@ -271,21 +298,23 @@ extension Bench {
             load.sizeMin = sizes.first ?? 16
             load.sizeMax = sizes.last ?? load.sizeMin
             load.threads = CPUAffinity.availableCores
+            load.tls = try tls.settings(secure: false)
             return CompareSettings(
                 models: models, clients: [baseline.clients], repetitions: repetitions, load: load,
-                serverArguments: [], pin: false)
+                serverArguments: tls.serverArguments, pin: false)
         }
 
         /// The check this project's CI runs when there is no baseline yet: every model, greeting protocol,
-        /// 100 clients, 2 s measured after 1 s of warmup, 5 repetitions: about a minute on 2 cores.
-        static func standardCheck(repetitions: Int?) -> CompareSettings {
+        /// 100 clients, 2 s measured after 1 s of warmup, 5 repetitions: about a minute on 2 cores; over `tls`.
+        static func standardCheck(repetitions: Int?, tls: DriveTLSOptions) throws -> CompareSettings {
             var load = LoadSettings()
             load.durationMicros = 2_000_000
             load.warmupMicros = 1_000_000
             load.threads = CPUAffinity.availableCores
+            load.tls = try tls.settings(secure: false)
             return CompareSettings(
                 models: ServerModel.allCases, clients: [100], repetitions: repetitions ?? 5,
-                load: load, serverArguments: [], pin: false)
+                load: load, serverArguments: tls.serverArguments, pin: false)
         }
 
         /// A line on stderr: progress and warnings, apart from the table on stdout.

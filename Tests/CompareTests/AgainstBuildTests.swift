@@ -11,4 +11,16 @@ import Testing
         let build = try AgainstBuild.prepare(BenchProcess.executable.path, repository: nil) { _ in }
         #expect(build.models() == Set(ServerModel.allCases.map(\.rawValue)))
     }
+
+    /// Whether a check over TLS can run the other build's servers and driver: this build's take --tls, a build
+    /// older than TLS support (its help names no --tls) does not.
+    @Test func aBuildTakesTLSWhenItsHelpNamesIt() throws {
+        let build = try AgainstBuild.prepare(BenchProcess.executable.path, repository: nil) { _ in }
+        #expect(build.takesTLS("serve") && build.takesTLS("drive"))
+        let old = try BuildWithoutTLS()
+        defer { old.remove() }
+        let oldBuild = try AgainstBuild.prepare(old.path, repository: nil) { _ in }
+        #expect(!oldBuild.takesTLS("serve") && !oldBuild.takesTLS("drive"))
+        #expect(oldBuild.models() == Set(ServerModel.allCases.map(\.rawValue)))
+    }
 }

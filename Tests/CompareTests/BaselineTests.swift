@@ -75,6 +75,18 @@ import Testing
         #expect(message.contains("duration_s is '2' and '10'"), "\(message)")
     }
 
+    /// The TLS a baseline was measured over is one of its settings; a file older than the column is plaintext.
+    @Test func theTLSColumnIsASetting() throws {
+        let tls = try load(SummaryFixture(overrides: ["tls": "--tls --tls-resume"]).csv())
+        #expect(tls.settings.tls == "--tls --tls-resume")
+        #expect(try load(SummaryFixture(overrides: ["tls": ""]).csv()).settings.tls == nil)
+        #expect(try load(SummaryFixture().csv()).settings.tls == nil)
+        var rows = SummaryFixture(overrides: ["tls": ""]).rows()
+        rows[4]["tls"] = "--tls"
+        let message = try error(loading: SummaryFixture.csv(rows)).description
+        #expect(message.contains("tls is '' and '--tls'"), "\(message)")
+    }
+
     @Test func anUnknownProtocolIsRefused() throws {
         let message = try error(loading: SummaryFixture(protocolName: "gopher").csv()).description
         #expect(message.contains("protocol 'gopher' where greeting, request, http, echo or multiplex belongs"), "\(message)")

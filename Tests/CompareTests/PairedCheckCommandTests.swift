@@ -19,18 +19,26 @@ struct PairedCheckCommandTests {
         return path
     }
 
-    @Test func thisBuildAgainstItselfPassesWithEveryPairInTheFiles() async throws {
-        let baseline = try writeBaseline()
-        defer { try? FileManager.default.removeItem(atPath: baseline) }
-        // A tolerance of 90%: cells of 0.6 s on a machine busy with the other tests swing by tens of percent, but a
-        // build against itself that is 90% worse in all five pairs, whichever went first, is a check that pairs the
-        // wrong cells or reads the wrong columns, not noise. (The false-alarm rate at the default tolerance is
-        // measured in docs/check.md; .ci/run checks that a real slowdown is named.)
+    /// `bench check` of `baseline`'s blocking model, this build against itself (an A/A run), five pairs, its files
+    /// in `directory`. A tolerance of 90%: cells of 0.6 s on a machine busy with the other tests swing by tens of
+    /// percent, but a build against itself that is 90% worse in all five pairs, whichever went first, is a check
+    /// that pairs the wrong cells or reads the wrong columns, not noise. (The false-alarm rate at the default
+    /// tolerance is measured in docs/check.md; .ci/run checks that a real slowdown is named.)
+    static func againstItself(_ baseline: String, out directory: String) async throws -> (
+        run: BenchProcess, status: Int32, stdout: String, stderr: String
+    ) {
         let run = try BenchProcess([
             "check", "--baseline", baseline, "--against", BenchProcess.executable.path, "--repeat", "5",
             "--tolerance", "90%", "--models", "blocking", "--out", directory,
         ])
         let (status, stdout, stderr) = try await run.finish(within: 150)
+        return (run, status, stdout, stderr)
+    }
+
+    @Test func thisBuildAgainstItselfPassesWithEveryPairInTheFiles() async throws {
+        let baseline = try writeBaseline()
+        defer { try? FileManager.default.removeItem(atPath: baseline) }
+        let (run, status, stdout, stderr) = try await Self.againstItself(baseline, out: directory)
         #expect(status == 0, "stdout: \(stdout)\nstderr: \(stderr)")
         let verdict = stdout.split(separator: "\n").last ?? ""
         // The other build is named by its path and the revision it says it is.

@@ -16,7 +16,6 @@ public struct AgainstBuild: Sendable {
     /// How the table and the messages name it: the revision as given, with its commit.
     public let label: String
 
-    /// Longest wait for one release build: a first build with SwiftNIO takes minutes; half an hour means it hangs.
     /// The models the build has, as its `bench models` lists them; nil when it cannot say (a build older than the
     /// command), for the caller to assume what it knows.
     public func models() -> Set<String>? {
@@ -25,6 +24,15 @@ public struct AgainstBuild: Sendable {
         return names.isEmpty ? nil : Set(names)
     }
 
+    /// Whether the build's `bench COMMAND` (`serve`, `drive`) takes `--tls`, as its `--help` says: a build older than
+    /// TLS support refuses the option as unknown, so its cells over TLS cannot run. A help that does not answer says
+    /// no, as the command would not run either.
+    public func takesTLS(_ command: String) -> Bool {
+        guard let help = CommandOutput.output([executable, command, "--help"], timeoutSeconds: 30) else { return false }
+        return help.split(whereSeparator: \.isWhitespace).contains("--tls")
+    }
+
+    /// Longest wait for one release build: a first build with SwiftNIO takes minutes; half an hour means it hangs.
     static let buildTimeoutSeconds = 1800.0
 
     /// Resolves `spec`, an executable's path or a git revision of `repository`, to a `bench` executable, building the

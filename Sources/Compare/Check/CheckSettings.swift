@@ -24,6 +24,9 @@ public struct CheckSettings: Sendable, Equatable {
     public var thinkMillis: Double?
     /// Open-loop connection rate per second; `nil` is a closed loop.
     public var ratePerSecond: Double?
+    /// The driver's TLS options as `bench drive` takes them (`--tls --tls-resume`); nil in plaintext, and in files
+    /// older than the column.
+    public var tls: String?
     /// The models, in the order they first appear.
     public var models: [String]
     /// How many repetitions the run made (distinct `repetition` values).
@@ -35,13 +38,17 @@ public struct CheckSettings: Sendable, Equatable {
         "rate_per_s",
     ]
 
-    /// Reads the settings of a run from its rows; they must agree on every column of `columns`.
+    /// Columns that must hold one value across all rows too, but that files older than them lack (read as empty).
+    static let laterColumns = ["tls"]
+
+    /// Reads the settings of a run from its rows; they must agree on every column of `columns` and `laterColumns`.
     init(rows: [RowReader]) throws(CheckError) {
         guard let first = rows.first else { preconditionFailure("settings are read from at least one row") }
-        for column in Self.columns {
+        for column in Self.columns + Self.laterColumns {
             var values: [String] = []
             for row in rows {
-                let value = try row.text(column)
+                let value =
+                    Self.laterColumns.contains(column) ? row.row[column]?.trimmingSpaces ?? "" : try row.text(column)
                 if !values.contains(value) { values.append(value) }
             }
             if values.count > 1 { throw .mixedSettings(first.source, column: column, values: values) }
@@ -72,6 +79,7 @@ public struct CheckSettings: Sendable, Equatable {
         thinkMillis = try first.optionalDouble("think_ms")
         ratePerSecond = try first.optionalDouble("rate_per_s")
         path = first.row["path"].flatMap { $0.isEmpty ? nil : $0 }
+        tls = first.row["tls"].map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
         var models: [String] = []
         var repetitions: Set<Int> = []
         for row in rows {

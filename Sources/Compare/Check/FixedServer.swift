@@ -8,33 +8,45 @@ import SystemCalls
 /// The reference server (`Benchmarks/Reference/refserver`, in C, which `swift build` puts beside `bench`) is the
 /// first choice: one thread, a few system calls per connection, so the driver is the side that limits. It speaks
 /// the greeting and request protocols; for the others, or where it is missing, the other build's blocking model
-/// serves instead: fixed too, but a Swift server sharing the cores.
+/// serves instead: fixed too, but a Swift server sharing the cores. refserver speaks no TLS: over TLS this tree's
+/// blocking model serves, since the other build may be older than TLS support, and one server for both drivers is
+/// what makes the pair the drivers' difference.
 public enum FixedServer: Sendable {
     /// The reference server's executable.
     case reference(String)
-    /// `bench serve --model blocking` of this executable.
-    case blocking(String)
+    /// `bench serve --model blocking` of `executable`, with `arguments` (the check's server arguments: TLS under
+    /// --tls); `owner` names the build for people ("the other build", "this tree").
+    case blocking(executable: String, owner: String, arguments: [String])
 
     /// How the table and meta.csv name it.
     public var name: String {
         switch self {
         case .reference: "refserver"
-        case .blocking: "blocking model of the other build"
+        case .blocking(_, let owner, _): "blocking model of \(owner)"
         }
     }
 
-    /// The reference server `executable` (default: the `refserver` beside this process's executable), or the
-    /// blocking model of `fallback` with the reason why.
+    /// The reference server `reference` (default: the `refserver` beside this process's executable), or a blocking
+    /// model with the reason why: over TLS `current`'s (this tree's `bench`), elsewhere `against`'s (the other
+    /// build's). Either is started with `settings`' server arguments.
     public static func choose(
-        executable: String?, settings: LoadSettings, fallback: String
+        reference: String?, settings: CompareSettings, current: String, against: String
     ) -> (server: FixedServer, reason: String?) {
-        let wireProtocol = settings.wireProtocol
-        guard wireProtocol == .greeting || wireProtocol == .request else {
-            return (.blocking(fallback), "refserver speaks the greeting and request protocols, not \(wireProtocol)")
+        if settings.load.tls != nil {
+            return (
+                .blocking(executable: current, owner: "this tree", arguments: settings.serverArguments),
+                "refserver speaks no TLS"
+            )
         }
-        let path = executable ?? besideThisExecutable
+        let fallback = FixedServer.blocking(
+            executable: against, owner: "the other build", arguments: settings.serverArguments)
+        let wireProtocol = settings.load.wireProtocol
+        guard wireProtocol == .greeting || wireProtocol == .request else {
+            return (fallback, "refserver speaks the greeting and request protocols, not \(wireProtocol)")
+        }
+        let path = reference ?? besideThisExecutable
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            return (.blocking(fallback), "\(path) is missing (swift build makes it beside bench)")
+            return (fallback, "\(path) is missing (swift build makes it beside bench)")
         }
         return (.reference(path), nil)
     }
@@ -49,11 +61,11 @@ public enum FixedServer: Sendable {
     /// `lifetimeSeconds` (refserver stops itself then; the blocking model stops when this process ends).
     func start(_ settings: LoadSettings, lifetimeSeconds: Int, timeoutSeconds: Double) throws -> ServerProcess {
         switch self {
-        case .blocking(let executable):
+        case .blocking(let executable, _, let arguments):
             return try ServerProcess(
                 executable: executable,
                 arguments: ["serve", "--model", "blocking", "--protocol", settings.wireProtocol.rawValue,
-                            "--host", settings.host, "--port", "0"],
+                            "--host", settings.host, "--port", "0"] + arguments,
                 timeoutSeconds: timeoutSeconds)
         case .reference(let executable):
             return try ServerProcess(

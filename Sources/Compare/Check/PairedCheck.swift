@@ -35,10 +35,13 @@ public struct PairedCheck: Sendable {
     /// The `model` column of the driver's pairs.
     static let driverSubject = ComparePlan.Cell.Subject.driver.description
 
-    /// One finding per subject (model or driver, in the rows' order) and metric.
+    /// One finding per subject (model or driver, in the rows' order) and metric; a subject in `alone` (name and
+    /// reason, ``PairedRun/alone``) ran in this build alone and is not compared, for that reason.
     /// - Throws: `CheckError` when a row lacks a column or holds a garbled figure (a bug in bench: the rows are
     ///   its own).
-    public func run(rows: [[String: String]], wireProtocol: WireProtocol) throws(CheckError) -> [Finding] {
+    public func run(rows: [[String: String]], wireProtocol: WireProtocol, alone: [String: String] = [:])
+        throws(CheckError) -> [Finding]
+    {
         var subjects: [String] = []
         var cells: [String: [Int: [String: RowReader]]] = [:]  // subject -> repetition -> build -> row
         for (index, row) in rows.enumerated() {
@@ -62,13 +65,11 @@ public struct PairedCheck: Sendable {
                 if against == nil { failed.against += 1 }
                 if let current, let against { pairs.append((against, current)) }
             }
-            let hasOther = cells[subject]!.values.contains { $0[Self.against] != nil || $0[Self.reference] != nil }
             for metric in metrics {
-                guard hasOther else {
+                if let reason = alone[subject] {
                     findings.append(Finding(
                         model: subject, metric: metric, unit: metric.unit(for: wireProtocol), referenceMedian: nil,
-                        currentMedian: nil, changePercent: nil, pValue: nil, verdict: .notCompared,
-                        note: "not in the other build, and refserver does not speak \(wireProtocol)"))
+                        currentMedian: nil, changePercent: nil, pValue: nil, verdict: .notCompared, note: reason))
                     continue
                 }
                 var finding = try judge(

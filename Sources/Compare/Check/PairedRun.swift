@@ -12,32 +12,38 @@ public struct PairedRun {
     public let server: FixedServer
     /// The check's results directory; the driver cells' own files go under its `drives/`.
     public let directory: String
-    /// The models the other build has (`bench models` of it); the others are paired with the reference server.
-    public let againstModels: Set<String>
+    /// What each subject pairs with: the other build, the reference server, or nothing.
+    public let pairing: Pairing
 
     public init(
         settings: CompareSettings, executable: String, against: AgainstBuild, server: FixedServer, directory: String,
-        againstModels: Set<String>
+        pairing: Pairing
     ) {
         self.settings = settings
         self.executable = executable
         self.against = against
         self.server = server
         self.directory = directory
-        self.againstModels = againstModels
+        self.pairing = pairing
     }
 
-    /// The plan: the models of `settings`, then the driver; a model the other build lacks pairs with the reference
-    /// server where it speaks the protocol, and runs alone where it does not.
+    /// The models of `settings`, then the driver.
+    public var subjects: [ComparePlan.Cell.Subject] { settings.models.map { .model($0) } + [.driver] }
+
+    /// The plan: every subject's cells, paired as ``pairing`` says.
     public var plan: PairedPlan {
-        let referenceServes = if case .reference = server { true } else { false }
-        return PairedPlan(
-            subjects: settings.models.map { .model($0) } + [.driver], clients: settings.clients[0],
-            repetitions: settings.repetitions
-        ) { subject in
-            guard let model = subject.serverModel, !againstModels.contains(model.rawValue) else { return .against }
-            return referenceServes ? .reference : nil
+        PairedPlan(subjects: subjects, clients: settings.clients[0], repetitions: settings.repetitions) {
+            pairing.partner(of: $0).build
         }
+    }
+
+    /// The subjects that run alone, by name, with the reason, for ``PairedCheck/run(rows:wireProtocol:alone:)``.
+    public var alone: [String: String] {
+        var reasons: [String: String] = [:]
+        for subject in subjects {
+            if case .alone(let reason) = pairing.partner(of: subject) { reasons[subject.description] = reason }
+        }
+        return reasons
     }
 
     /// Runs every cell in plan order; `finished` is called after each one with all results so far.

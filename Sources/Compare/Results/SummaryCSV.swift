@@ -28,7 +28,7 @@ public enum SummaryCSV {
             "slow_bytes_per_s", "slow_responses", "slow_failures", "slow_total_p50_us", "slow_total_max_us",
             "reconnects", "recovery_ms", "driver_busiest_thread_pct", "driver_loop_lag_p99_us", "driver_loop_lag_max_us",
             "driver_bound", "server_busy_pct", "server_bound", "machine_busy_pct", "bound", "share",
-            "tls_version", "tls_cipher", "tls_group", "tls_key", "tls_full_handshakes", "tls_resumed_handshakes",
+            "tls", "tls_version", "tls_cipher", "tls_group", "tls_key", "tls_full_handshakes", "tls_resumed_handshakes",
             "tls_handshake_p50_us", "tls_handshake_p99_us", "tls_handshake_max_us", "server_tls_handshakes",
             "server_tls_resumed", "server_tls_failures", "server_cpu_us_per_handshake",
         ]
@@ -63,6 +63,7 @@ public enum SummaryCSV {
             "share": settings.hostShares > 1 ? "\(settings.hostShare + 1)/\(settings.hostShares)" : "",
             "idle_clients": String(settings.idle), "slow_clients": String(settings.slow),
             "slow_bytes_per_s": settings.slow > 0 ? decimal(settings.slowBytesPerSecond, places: 3) : "",
+            "tls": settings.tls.map { $0.driveArguments.joined(separator: " ") } ?? "",
         ]
         row.merge(settingFields) { _, ours in ours }
         if let drive = result.drive { addDriveFigures(drive, to: &row) }
