@@ -11,7 +11,7 @@ public struct ServerTraits: Sendable {
     /// Cores its serving can keep busy at once with `threads`: one per thread or process that serves; nil when only
     /// the machine bounds it (a thread per connection). A server using all of these is the limit of its run.
     public var busyCores: @Sendable (_ threads: Int) -> Int?
-    /// Threads of its own (named `srv-ROLE-PORT`, or SwiftNIO's `NIO-ELT-`) it runs in this process for `threads`.
+    /// Threads of its own (named `srv-ROLE-PORT`) it runs in this process for `threads`.
     public var ownThreads: @Sendable (_ threads: Int) -> Int
     /// Listening sockets it opens in this process for `threads`.
     public var listeningSockets: @Sendable (_ threads: Int) -> Int
@@ -29,8 +29,8 @@ public struct ServerTraits: Sendable {
 ///
 /// Its threads are named `srv-ROLE-PORT` (`PosixThread.spawn(name:)`; ``ThreadedRun`` names the blocking models'
 /// threads so), within the kernel's 15 bytes: `top -H` and the tests (which count a server's threads and ask its
-/// ``ServerTraits/ownThreads``) tell the threads of two servers apart by it. SwiftNIO's event loops keep their own
-/// `NIO-ELT-` names. What every model must do alike (deadlines, the lingering close) is in `Policy/`.
+/// ``ServerTraits/ownThreads``) tell the threads of two servers apart by it; the SwiftNIO model renames its event
+/// loops' threads so. What every model must do alike (deadlines, the lingering close) is in `Policy/`.
 public protocol ServerModelType: Server {
     /// The name `bench serve --model`, `bench compare --models` and the result files use.
     static var name: String { get }

@@ -61,17 +61,19 @@ public struct PosixThread: Sendable {
 /// The C entry point of every thread: takes back the retained ``ThreadStart`` and runs it.
 private func runThreadStart(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
-    nameCurrentThread(start.name)
+    PosixThread.nameCurrent(start.name)
     start.body()
     return nil
 }
 
-/// Names the calling thread through /proc, since Swift's Glibc module hides the GNU pthread_setname_np; the kernel
-/// keeps 15 bytes.
-private func nameCurrentThread(_ name: String) {
-    guard let file = fopen("/proc/thread-self/comm", "w") else { return }
-    fputs(name, file)
-    fclose(file)
+extension PosixThread {
+    /// Names the calling thread (one another library started, too) through /proc, since Swift's Glibc module hides
+    /// the GNU pthread_setname_np; the kernel keeps 15 bytes.
+    public static func nameCurrent(_ name: String) {
+        guard let file = fopen("/proc/thread-self/comm", "w") else { return }
+        fputs(name, file)
+        fclose(file)
+    }
 }
 
 /// What a new thread runs, passed through pthread_create's one pointer.

@@ -5,9 +5,8 @@ import Glibc
 /// The threads and sockets of this test process that belong to servers, read from /proc.
 ///
 /// Raw counts of /proc/self/task and /proc/self/fd would be simpler, but other test targets run in the same process
-/// at the same time and open their own threads and descriptors; so threads are recognised by the names servers give
-/// them ("srv-ROLE-PORT" for the blocking models, SwiftNIO's "NIO-ELT-" for event loops) and sockets by their local
-/// port.
+/// at the same time and open their own threads and descriptors, servers among them; so threads are recognised by the
+/// name every model gives them ("srv-ROLE-PORT") and sockets by their local port.
 struct ProcessCensus: Equatable, CustomStringConvertible {
     /// Threads named like a server's.
     var serverThreads: Int
@@ -17,7 +16,7 @@ struct ProcessCensus: Equatable, CustomStringConvertible {
     init(port: Int) {
         serverThreads = Self.entries(of: "/proc/self/task").count { task in
             let name = Self.contents(of: "/proc/self/task/\(task)/comm").split(separator: "\n").first ?? ""
-            return name.hasPrefix("srv-") && name.hasSuffix("-\(port)") || name.hasPrefix("NIO-ELT-")
+            return name.hasPrefix("srv-") && name.hasSuffix("-\(port)")
         }
         serverSockets = Self.entries(of: "/proc/self/fd").count { entry in
             guard let descriptor = Int32(entry) else { return false }

@@ -5,6 +5,7 @@ import Glibc
 import NIOCore
 import NIOPosix
 import Synchronization
+import SystemCalls
 
 /// SwiftNIO: non-blocking sockets multiplexed with epoll by one event loop thread per core (by default). Each
 /// connection lives on one loop, in a ``SessionHandler``; no client can hold up another.
@@ -68,6 +69,12 @@ final class EventLoopServer: ServerModelType {
                     .bind(host: configuration.host, port: port).get()
                 listeners.append(listener)
                 port = listener.localAddress?.port ?? port
+            }
+            // SwiftNIO names its threads NIO-ELT-GROUP-#N, the same in every server of a process; each loop takes the
+            // name the other models' threads have, with this server's port, so that top -H and the tests' census of a
+            // process's threads tell two servers apart.
+            for (index, loop) in group.makeIterator().enumerated() {
+                try await loop.submit { [port] in PosixThread.nameCurrent("srv-nio\(index)-\(port)") }.get()
             }
             let started = Running(group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll)
             running.withLock { $0 = started }
