@@ -49,4 +49,5 @@ final class CounterCells: @unchecked Sendable {
 enum Counter: Int, CaseIterable {
     case connections, closed, requests, bytesSent, protocolErrors, acceptErrors, readTimeouts, writeTimeouts
     case headerTimeouts, queueFull, threadLimit, resets, tlsHandshakes, tlsResumed, tlsFailures
+    case workDone, workCPUMicros, workWaitMicros, workBlockMicros
 }

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var executable: String?
     /// Every connection speaks TLS first (`--tls`); nil for plaintext.
     public var tls: TLSSettings?
+    /// What each request (greeting, echo: each connection) costs before its answer (`--work`); none by default.
+    public var work: WorkPlan
 
     public init(
         protocol wireProtocol: WireProtocol,
@@ -53,7 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         maxThreads: Int = Self.defaultMaxThreads,
         listeningDescriptor: Int32? = nil,
         executable: String? = nil,
-        tls: TLSSettings? = nil
+        tls: TLSSettings? = nil,
+        work: WorkPlan = WorkPlan()
     ) {
         self.wireProtocol = wireProtocol
         self.host = host
@@ -69,6 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.listeningDescriptor = listeningDescriptor
         self.executable = executable
         self.tls = tls
+        self.work = work
     }
 
     /// 20,000: two clients of the largest run here, so that what 10,000 threads cost shows, under the descriptor

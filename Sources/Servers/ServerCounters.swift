@@ -30,6 +30,12 @@ public struct ServerCounters: Sendable, Equatable {
     public var tlsHandshakes = 0
     public var tlsResumed = 0
     public var tlsFailures = 0
+    /// Requests (greeting, echo: connections) whose `--work` was done, and what it took: CPU burned (measured on the
+    /// serving thread's own clock), time waited on the simulated backend, time the serving thread was blocked.
+    public var workDone = 0
+    public var workCPUMicros = 0
+    public var workWaitMicros = 0
+    public var workBlockMicros = 0
 
     public init() {}
 
@@ -67,7 +73,8 @@ public struct ServerCounters: Sendable, Equatable {
         ("protocol_errors", \.protocolErrors), ("accept_errors", \.acceptErrors), ("read_timeouts", \.readTimeouts),
         ("write_timeouts", \.writeTimeouts), ("header_timeouts", \.headerTimeouts), ("queue_full", \.queueFull),
         ("thread_limit", \.threadLimit), ("resets", \.resets), ("tls_handshakes", \.tlsHandshakes),
-        ("tls_resumed", \.tlsResumed), ("tls_failures", \.tlsFailures),
+        ("tls_resumed", \.tlsResumed), ("tls_failures", \.tlsFailures), ("work_done", \.workDone),
+        ("work_cpu_us", \.workCPUMicros), ("work_wait_us", \.workWaitMicros), ("work_block_us", \.workBlockMicros),
     ]
 
     /// The sum of the live counters of every thread (or event loop) of a server.
@@ -87,5 +94,9 @@ public struct ServerCounters: Sendable, Equatable {
         tlsHandshakes = total(.tlsHandshakes)
         tlsResumed = total(.tlsResumed)
         tlsFailures = total(.tlsFailures)
+        workDone = total(.workDone)
+        workCPUMicros = total(.workCPUMicros)
+        workWaitMicros = total(.workWaitMicros)
+        workBlockMicros = total(.workBlockMicros)
     }
 }

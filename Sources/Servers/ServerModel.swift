@@ -48,6 +48,7 @@ public struct ServerModel: Hashable, Sendable, CaseIterable, CustomStringConvert
         ServerModel(ThreadPerConnectionServer.self),
         ServerModel(PreforkServer.self),
         ServerModel(EventLoopServer.self),
+        ServerModel(EventLoopPoolServer.self),
         ServerModel(EpollServer.self),
     ]
 

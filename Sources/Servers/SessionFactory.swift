@@ -11,6 +11,7 @@ final class SessionFactory: Sendable {
     /// (``ProtocolTraits/answersFromPool``).
     let pool: RandomPool?
     let tls: TLSContext?
+    let work: WorkPlan
 
     /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
     /// pool stays at 2 MiB whatever the maximum request is.
@@ -19,6 +20,7 @@ final class SessionFactory: Sendable {
     init(_ configuration: ServerConfiguration) throws {
         wireProtocol = configuration.wireProtocol
         maxRequestBytes = configuration.maxRequestBytes
+        work = configuration.work
         if wireProtocol.traits.answersFromPool {
             var random = WyRand()
             pool = RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
@@ -41,9 +43,17 @@ final class SessionFactory: Sendable {
     /// stalled mid-handshake is freed as a slowloris is.
     var timesIdleClients: Bool { tls != nil || wireProtocol.traits.timesIdleClients }
 
+    /// The work a new connection costs before its first byte: the whole exchange's for a protocol whose exchange is
+    /// the connection (greeting, echo); the sessions of the others draw it per request.
+    func connectionWork(using random: inout WyRand) -> RequestWork {
+        guard !work.isNone, wireProtocol.traits.exchange == .connection else { return .none }
+        return work.draw(using: &random)
+    }
+
     /// A session for one connection slot.
     func make() -> any ServerSession {
-        let session = wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
+        let settings = ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool, work: work)
+        let session = wireProtocol.makeServerSession(settings)
         guard let tls else { return session }
         return TLSServerSession(session, context: tls)
     }

@@ -68,6 +68,15 @@ extension Bench {
         @Option(name: .customLong("drain-timeout"), help: "How long a stop lets connections in progress finish (2s).")
         var drainTimeout = "2s"
 
+        @Option(
+            help: ArgumentHelp(
+                "Work before each answer (greeting, echo: each connection): cpu=D burns CPU on the serving thread, "
+                    + "wait=D waits on a backend (a thread blocks, an event loop arms a timer), block=D sleeps on the "
+                    + "serving thread whatever the model; D is 50us, 1ms-3ms, exp:1ms or 150us:90%,2ms:10%. "
+                    + "Example: cpu=50us,wait=1ms.",
+                valueName: "spec"))
+        var work: String?
+
         @OptionGroup(title: "TLS") var tls: ServeTLSOptions
 
         /// A worker of a prefork server: the listening socket it was given, and it reports its counters on stdout.
@@ -101,6 +110,17 @@ extension Bench {
             }
             guard try timeouts().read > .zero else { throw ValidationError("--read-timeout must be more than 0s.") }
             guard queueCapacity >= 1 else { throw ValidationError("--queue-capacity must be at least 1.") }
+            _ = try workPlan()
+        }
+
+        /// What `--work` asks for; none without it.
+        func workPlan() throws -> WorkPlan {
+            guard let work else { return WorkPlan() }
+            do {
+                return try Units.work(work)
+            } catch {
+                throw ValidationError(error.description + ".")
+            }
         }
 
         /// The read and drain timeouts, as durations such as `5s` or `500ms` (a bare number is seconds).
@@ -122,7 +142,7 @@ extension Bench {
                 backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
                 readTimeout: try timeouts().read, queueCapacity: queueCapacity,
                 queueFullPolicy: queueFullPolicy, drainTimeout: try timeouts().drain, maxThreads: maxThreads,
-                listeningDescriptor: listeningDescriptor, tls: tls.settings)
+                listeningDescriptor: listeningDescriptor, tls: tls.settings, work: try workPlan())
             let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()

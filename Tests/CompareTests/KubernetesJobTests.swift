@@ -55,7 +55,7 @@ struct KubernetesJobTests {
         #expect(arguments.allSatisfy { !$0.contains("$") }, "every variable of the command is one the test knows")
         let small = ["-c": "8", "-d": "300ms", "--warmup": "0s"]
         #expect(small.keys.allSatisfy(arguments.contains), "the load is given by these options")
-        for (index, argument) in arguments.enumerated() where index > 0 {
+        for index in arguments.indices.dropFirst() {
             if let value = small[arguments[index - 1]] { arguments[index] = value }
         }
         let (status, _, stderr) = try await BenchProcess(["drive"] + arguments).finish(within: 30)

@@ -9,15 +9,18 @@ struct SessionConversation {
     private(set) var output: [UInt8] = []
     private(set) var responses = 0
     private(set) var protocolErrors = 0
+    /// The work (`--work`, an HTTP query) the input's requests asked for, added up.
+    private(set) var work = RequestWork.none
     /// The most pieces one gather returned, and the most input one receive left untaken.
     private(set) var mostPieces = 0
     private(set) var mostUntaken = 0
 
-    init(_ wireProtocol: WireProtocol, maxRequestBytes: UInt32 = 1 << 20) {
+    init(_ wireProtocol: WireProtocol, maxRequestBytes: UInt32 = 1 << 20, work: WorkPlan = WorkPlan()) {
         var seed = WyRand(seed: 3)
         let pool = wireProtocol.traits.answersFromPool
             ? RandomPool(maxSlice: min(Int(maxRequestBytes), 1 << 20), random: &seed) : nil
-        session = wireProtocol.makeServerSession(ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool))
+        session = wireProtocol.makeServerSession(
+            ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool, work: work))
     }
 
     /// Takes everything the session owes now.
@@ -51,6 +54,7 @@ struct SessionConversation {
                 }
                 let received = chunk.withUnsafeBytes { session.receive($0) }
                 protocolErrors += received.protocolErrors
+                work.add(received.work)
                 chunk.removeFirst(received.consumed)
                 mostUntaken = max(mostUntaken, chunk.count)
                 drain()

@@ -12,6 +12,11 @@ final class EpollConnection {
     var lingering: LingeringClose?
     /// When a deadline of the connection passes (only where the protocol ``ProtocolTraits/timesIdleClients``).
     var deadlines: ConnectionDeadlines
+    /// Which connection this state serves now, unique in its loop: a timer armed for an earlier one is stale.
+    var epoch: UInt32 = 0
+    /// The work whose wait on the backend is under way (`--work wait=`): nothing is read or written until its timer
+    /// fires, as a handler waiting on a backend would hold its answer.
+    var waiting: RequestWork?
     /// Bytes read that the session did not take yet (it holds as many answers as it may), offered again first.
     private var unread: [UInt8] = []
     /// The client half-closed while bytes were held: the session hears of it once they are taken.
@@ -23,7 +28,9 @@ final class EpollConnection {
     }
 
     /// A new connection on this state.
-    func start(now: UInt64) {
+    func start(now: UInt64, epoch: UInt32) {
+        self.epoch = epoch
+        waiting = nil
         session.reset()
         interest = 0
         blockedOnWrite = false

@@ -32,6 +32,9 @@ final class EpollLoop: @unchecked Sendable {
     /// Set after an accept failure such as running out of descriptors: the listener is not watched until then.
     private var listenerPausedUntil: UInt64?
     private var nextSweep: UInt64 = 0
+    /// The ends of the waits on the simulated backend (`--work wait=`), by descriptor and epoch.
+    private var timers = TimerHeap(capacity: 1024)
+    private var lastEpoch: UInt32 = 0
 
     private static let listenerTag = UInt64.max
     private static let acceptsPerWakeup = 64
@@ -81,12 +84,18 @@ final class EpollLoop: @unchecked Sendable {
     /// One wait and the events it brought; the listener comes back once a pause is over, and deadlines are checked
     /// four times a second.
     private func turn(timeoutNanos: UInt64) {
-        let ready = epoll.wait(timeoutNanos: timeoutNanos)
+        var timeout = timeoutNanos
+        if let due = timers.nextDue {
+            let now = MonotonicClock.nanos()
+            timeout = due > now ? min(timeout, due - now) : 0
+        }
+        let ready = epoll.wait(timeoutNanos: timeout)
         let now = MonotonicClock.nanos()
         for index in 0..<ready {
             let (events, data) = epoll.event(index)
             if data == Self.listenerTag { acceptAll(now: now) } else { handle(Int(data), events: events, now: now) }
         }
+        while let entry = timers.popDue(now: now) { waited(Int(entry.slot), epoch: entry.epoch, now: now) }
         if let until = listenerPausedUntil, now >= until, !stopping.load(ordering: .relaxed) {
             listenerPausedUntil = nil
             _ = epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag)
@@ -126,13 +135,39 @@ final class EpollLoop: @unchecked Sendable {
     private func begin(_ fd: Int32, now: UInt64) {
         let connection = spare.popLast()
             ?? EpollConnection(sessions.make(), timeout: configuration.readTimeout)
-        connection.start(now: now)
+        lastEpoch &+= 1
+        connection.start(now: now, epoch: lastEpoch)
         if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
         connections[Int(fd)] = connection
         open += 1
         if sessions.clientSends { SocketCalls.setNoDelay(fd) }
         if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
+        work(sessions.connectionWork(using: &random), fd, connection, now: now)
         settle(fd, connection, now: now)
+    }
+
+    // MARK: Work
+
+    /// Does the work input brought (`--work`): CPU and blocking sleeps here, on the loop's thread, as any handler
+    /// would; a wait on the backend arms a timer, and the connection is set aside until it fires while the loop
+    /// serves the others.
+    private func work(_ work: RequestWork, _ fd: Int32, _ connection: EpollConnection, now: UInt64) {
+        guard !work.isNone else { return }
+        WorkPerformer.perform(work, waitHere: false, counters: counters)
+        guard work.waitNanos > 0 else { return WorkPerformer.waited(work, counters: counters) }
+        connection.waiting = work
+        let due = MonotonicClock.nanos() + work.waitNanos
+        timers.push(TimerHeap.Entry(dueNanos: due, slot: fd, epoch: connection.epoch))
+    }
+
+    /// A wait's timer fired: unless its connection has closed since, the answers it held go out.
+    private func waited(_ fd: Int, epoch: UInt32, now: UInt64) {
+        guard fd < connections.count, let connection = connections[fd], connection.epoch == epoch,
+            let work = connection.waiting
+        else { return }
+        connection.waiting = nil
+        WorkPerformer.waited(work, counters: counters)
+        settle(Int32(fd), connection, now: now)
     }
 
     // MARK: Serving
@@ -150,10 +185,12 @@ final class EpollLoop: @unchecked Sendable {
     /// Reads while the session wants input and holds no bytes back, until the socket has no more for now; false when
     /// the connection was closed on the way.
     private func read(_ fd: Int, _ connection: EpollConnection, now: UInt64) -> Bool {
-        while connection.session.wantsInput && !connection.hasUnread {
+        while connection.session.wantsInput && !connection.hasUnread && connection.waiting == nil {
             let count = Glibc.read(Int32(fd), readBuffer.baseAddress, readBuffer.count)
             if count > 0 {
-                counters.add(connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now))
+                let received = connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now)
+                counters.add(received)
+                work(received.work, Int32(fd), connection, now: now)
                 guard write(Int32(fd), connection) else { return false }
                 if count < readBuffer.count { break }  // the socket is drained for now
             } else if count == 0 {
@@ -171,7 +208,7 @@ final class EpollLoop: @unchecked Sendable {
 
     /// Writes what the session owes while the socket takes it; false when the client is gone (closed, counted).
     private func write(_ fd: Int32, _ connection: EpollConnection) -> Bool {
-        guard !connection.blockedOnWrite else { return true }
+        guard !connection.blockedOnWrite, connection.waiting == nil else { return true }
         let session = connection.session
         while true {
             let pieces = session.gather(using: &random)
@@ -200,9 +237,15 @@ final class EpollLoop: @unchecked Sendable {
     /// its session waits on now (an epoll_ctl only when that changed).
     private func settle(_ fd: Int32, _ connection: EpollConnection, now: UInt64) {
         guard write(fd, connection) else { return }
-        while connection.session.wantsInput, let received = connection.feedUnread(now: now) {
+        while connection.session.wantsInput, connection.waiting == nil, let received = connection.feedUnread(now: now) {
             counters.add(received)
+            work(received.work, fd, connection, now: now)
             guard write(fd, connection) else { return }
+        }
+        if connection.waiting != nil {
+            // Out of epoll until the wait ends: watched for nothing, a hang-up would still be reported over and over.
+            if connection.interest != 0 && epoll.remove(fd) { connection.interest = 0 }
+            return
         }
         let session = connection.session
         if session.isFinished {

@@ -1,5 +1,6 @@
 import Atomics
 import NIOCore
+import NIOPosix
 import Wire
 
 /// What the connections of one event loop share: its random generator, its copy of the response pool, its counters
@@ -18,6 +19,9 @@ final class LoopResources {
     /// Set by a stop just before it closes the connections left after the drain timeout, so that those are not
     /// counted as lost by the client. Read only when a connection closes early, never on the hot path.
     let isClosingAll: ManagedAtomic<Bool>
+    /// Where the CPU and blocking parts of `--work` go instead of the loop's thread (the event-loop-pool model);
+    /// nil: the loop does them itself.
+    let offload: NIOThreadPool?
     /// Sessions of closed connections, reset and kept for the next ones: a new connection then allocates no session,
     /// as the other models reuse theirs. Bounded, so that a storm of connections does not keep its peak for ever.
     private var idleSessions: [any ServerSession] = []
@@ -25,14 +29,18 @@ final class LoopResources {
 
     init(
         _ configuration: ServerConfiguration, sessions: SessionFactory, counters: CounterCells,
-        isClosingAll: ManagedAtomic<Bool>
+        isClosingAll: ManagedAtomic<Bool>, offload: NIOThreadPool?
     ) {
         self.counters = counters
+        self.offload = offload
         self.sessions = sessions
         pooledBytes = sessions.pool.map(PooledBytes.init)
         readTimeout = configuration.readTimeout
         self.isClosingAll = isClosingAll
     }
+
+    /// The work a new connection costs before its first byte (greeting, echo).
+    func connectionWork() -> RequestWork { sessions.connectionWork(using: &random) }
 
     /// A session for a new connection: a kept one, or a new one.
     func takeSession() -> any ServerSession {

@@ -33,6 +33,12 @@ final class SessionHandler: ChannelDuplexHandler {
     /// this is its only reference and it is cleared in place, so a request costs no allocation (while a write of it
     /// is still pending, clearing it takes fresh storage, as a new buffer would).
     private var output: ByteBuffer?
+    /// A request's `--work` is under way (its wait's timer, or the pool doing its CPU and blocking part): nothing is
+    /// read or written until it is done, as a handler waiting on a backend holds its answer.
+    private var working = false
+    private var workTimer: Scheduled<Void>?
+    /// The handler left the pipeline and gave its session back: work finishing late must not touch it.
+    private var removed = false
 
     init(resources: LoopResources) {
         self.resources = resources
@@ -46,6 +52,7 @@ final class SessionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         resources.counters.add(.connections)
         if resources.timesIdleClients { DeadlineTimer.arm(for: self, context: context) }
+        work(resources.connectionWork(), context: context)
         writeOwed(context: context)  // a greeting is owed at once
         context.flush()
         context.fireChannelActive()
@@ -53,12 +60,15 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
+        workTimer?.cancel()
         resources.connectionClosed(conversationEnded: conversationEnded)
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+        workTimer?.cancel()
+        removed = true
         resources.give(session)
     }
 
@@ -74,7 +84,11 @@ final class SessionHandler: ChannelDuplexHandler {
             held.writeBuffer(&buffer)
             buffer = held
         }
-        feed(buffer)
+        if working {
+            unread = buffer  // taken once the work is done
+            return
+        }
+        feed(buffer, context: context)
         writeOwed(context: context)
     }
 
@@ -115,7 +129,7 @@ final class SessionHandler: ChannelDuplexHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if lingering != nil || (session.wantsInput && !holdsInput) {
+        if lingering != nil || (session.wantsInput && !holdsInput && !working) {
             context.read()
         } else {
             readHeldBack = true
@@ -126,10 +140,11 @@ final class SessionHandler: ChannelDuplexHandler {
     private var holdsInput: Bool { unread != nil || session.hasHeldInput }
 
     /// Gives `buffer` to the session; what it does not take is kept for later, and a pending end follows it.
-    private func feed(_ buffer: ByteBuffer) {
+    private func feed(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         var buffer = buffer
         let received = buffer.withUnsafeReadableBytes { session.receive($0) }
         resources.counters.add(received)
+        work(received.work, context: context)
         buffer.moveReaderIndex(forwardBy: received.consumed)
         unread = buffer.readableBytes > 0 ? buffer : nil
         if !holdsInput && endPending {
@@ -142,13 +157,13 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Writes what the session owes while the channel is writable, feeds it the input it held back once it wants
     /// more, and closes when it is done; the caller flushes.
     private func writeOwed(context: ChannelHandlerContext) {
-        while context.channel.isWritable {
+        while context.channel.isWritable && !working {
             let pieces = session.gather(using: &resources.random)
             if pieces.isEmpty {
                 // Held input (here, or in the session: TLS records) once the session wants more; after it the
                 // session either stops again or holds nothing, so this ends.
                 guard holdsInput, session.wantsInput else { break }
-                feed(unread ?? ByteBuffer())
+                feed(unread ?? ByteBuffer(), context: context)
                 continue
             }
             var bytes = 0
@@ -178,11 +193,56 @@ final class SessionHandler: ChannelDuplexHandler {
             resources.counters.add(.bytesSent, bytes)
             resources.counters.add(.requests, session.advance(bytes))
         }
+        guard !working else { return }
         if readHeldBack && session.wantsInput && !holdsInput {
             readHeldBack = false
             context.read()
         }
         closeIfFinished(context: context)
+    }
+
+    // MARK: Work
+
+    /// Does the work input brought (`--work`): the CPU and blocking parts on the loop's thread, as any handler would,
+    /// or on the pool where the model has one; then a wait on the backend as a timer, while the loop serves others.
+    private func work(_ work: RequestWork, context: ChannelHandlerContext) {
+        guard !work.isNone else { return }
+        let counters = resources.counters
+        guard let pool = resources.offload, work.cpuNanos + work.blockNanos > 0 else {
+            WorkPerformer.perform(work, waitHere: false, counters: counters)
+            return wait(for: work, context: context)
+        }
+        working = true
+        pool.runIfActive(eventLoop: context.eventLoop) { WorkPerformer.burnAndBlock(work) }
+            .assumeIsolated().whenComplete { result in
+                guard !self.removed else { return }
+                guard case .success(let spent) = result else { return context.close(promise: nil) }  // stopping
+                WorkPerformer.worked(work, cpuNanos: spent, counters: counters)
+                self.wait(for: work, context: context)
+            }
+    }
+
+    /// The wait on the backend of `work`, as a timer; the held answers go out when it fires.
+    private func wait(for work: RequestWork, context: ChannelHandlerContext) {
+        guard work.waitNanos > 0 else {
+            WorkPerformer.waited(work, counters: resources.counters)
+            if working { resume(context: context) }
+            return
+        }
+        working = true
+        workTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(work.waitNanos))) {
+            self.workTimer = nil
+            guard !self.removed else { return }
+            WorkPerformer.waited(work, counters: self.resources.counters)
+            self.resume(context: context)
+        }
+    }
+
+    /// The work is done: what it held goes out, and the input held behind it is taken.
+    private func resume(context: ChannelHandlerContext) {
+        working = false
+        writeOwed(context: context)
+        context.flush()
     }
 
     // MARK: Closing

@@ -23,6 +23,7 @@ final class EventLoopServer: ServerModelType {
         /// One set per event loop plus one for the listeners' accept errors.
         let counters: [CounterCells]
         let isClosingAll: ManagedAtomic<Bool>
+        let offload: NIOThreadPool?
     }
 
     /// Listening sockets each loop accepts from, so that one loop alone can hold 16,384 pending connections.
@@ -37,15 +38,25 @@ final class EventLoopServer: ServerModelType {
     static let listenersPerLoop = 4
 
     private let configuration: ServerConfiguration
+    /// Threads of the pool the CPU and blocking parts of `--work` are handed to (``EventLoopPoolServer``); nil: the
+    /// loops do them.
+    private let offloadThreads: Int?
     private let running = Mutex<Running?>(nil)
     private let stopped = ManagedAtomic(false)
 
-    init(configuration: ServerConfiguration) {
+    convenience init(configuration: ServerConfiguration) {
+        self.init(configuration: configuration, offloadThreads: nil)
+    }
+
+    init(configuration: ServerConfiguration, offloadThreads: Int?) {
         self.configuration = configuration
+        self.offloadThreads = offloadThreads
     }
 
     func start() async throws -> ServerAddress {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads ?? System.coreCount)
+        let offload = offloadThreads.map { NIOThreadPool(numberOfThreads: $0) }
+        offload?.start()
         let acceptCounters = CounterCells()
         var counters = [acceptCounters]
         var resources: [ObjectIdentifier: NIOLoopBoundBox<LoopResources>] = [:]
@@ -55,7 +66,9 @@ final class EventLoopServer: ServerModelType {
             let loopCounters = CounterCells()
             counters.append(loopCounters)
             resources[ObjectIdentifier(loop)] = .makeBoxSendingValue(
-                LoopResources(configuration, sessions: sessions, counters: loopCounters, isClosingAll: isClosingAll),
+                LoopResources(
+                    configuration, sessions: sessions, counters: loopCounters, isClosingAll: isClosingAll,
+                    offload: offload),
                 eventLoop: loop)
         }
         // Listeners on every loop and the same port (SO_REUSEPORT): the kernel spreads new connections over them,
@@ -76,11 +89,13 @@ final class EventLoopServer: ServerModelType {
             for (index, loop) in group.makeIterator().enumerated() {
                 try await loop.submit { [port] in PosixThread.nameCurrent("srv-nio\(index)-\(port)") }.get()
             }
-            let started = Running(group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll)
+            let started = Running(
+                group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll, offload: offload)
             running.withLock { $0 = started }
             return ServerAddress(host: configuration.host, port: port)
         } catch {
             try? await group.shutdownGracefully()
+            try? await offload?.shutdownGracefully()
             let place = "cannot bind \(configuration.host):\(configuration.port)"
             // Said as the blocking models say it, when it is a failed system call.
             guard let ioError = error as? IOError else { throw ServerStartError("\(place): \(error)") }
@@ -136,6 +151,7 @@ final class EventLoopServer: ServerModelType {
         // Closes the connections still open and joins the loop threads.
         running.isClosingAll.store(true, ordering: .relaxed)
         try? await running.group.shutdownGracefully()
+        try? await running.offload?.shutdownGracefully()
     }
 
     var counters: ServerCounters { ServerCounters(summing: running.withLock { $0 }?.counters ?? []) }

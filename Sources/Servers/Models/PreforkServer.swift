@@ -91,7 +91,7 @@ final class PreforkServer: ServerModelType {
             "--max-request", String(configuration.maxRequestBytes),
             "--read-timeout", String(Double(readSeconds) + Double(readAtto) / 1e18),
             "--drain-timeout", String(Double(drainSeconds) + Double(drainAtto) / 1e18), Self.workerOption, "3",
-        ] + (tls?.serveArguments ?? [])
+        ] + (tls?.serveArguments ?? []) + (configuration.work.isNone ? [] : ["--work", configuration.work.text])
         do {
             // In this process's group, so that the CPU of the group is the server's, workers included.
             return try ChildProcess(

@@ -16,6 +16,7 @@ final class ConnectionWorker {
     /// The client says something (every protocol but a plaintext greeting): its connections are timed and given
     /// TCP_NODELAY.
     private let clientSends: Bool
+    private let sessions: SessionFactory
     private let session: any ServerSession
     private var deadlines: ConnectionDeadlines
     private let counters: CounterCells
@@ -33,6 +34,7 @@ final class ConnectionWorker {
     ) {
         self.configuration = configuration
         readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
+        self.sessions = sessions
         session = sessions.make()
         clientSends = sessions.clientSends
         deadlines = ConnectionDeadlines(timeout: configuration.readTimeout)
@@ -58,6 +60,7 @@ final class ConnectionWorker {
         // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
         if clientSends { socket.configureForRequests(timeout: configuration.readTimeout) }
         if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(descriptor, bytes: limit) }
+        WorkPerformer.perform(sessions.connectionWork(using: &random), waitHere: true, counters: counters)
         converse(on: socket)
     }
 
@@ -79,6 +82,8 @@ final class ConnectionWorker {
             if !unread.isEmpty || session.hasHeldInput {
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
                 counters.add(received)
+                // A thread serves one connection, so its requests' work, waits included, is done right here.
+                WorkPerformer.perform(received.work, waitHere: true, counters: counters)
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound
                 if timed { deadlines.track(session, now: MonotonicClock.nanos()) }
                 continue

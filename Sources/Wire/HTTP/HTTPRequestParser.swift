@@ -25,6 +25,8 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var keepAlive: Bool
     /// Bytes of request body that follow the head (Content-Length), read and discarded.
     public var bodyLength: UInt64
+    /// The work its query asks for (`?cpu=50us&wait=2ms`); none when it asks for none.
+    public var work = RequestWork.none
 }
 
 /// Reads HTTP/1.1 requests one byte at a time, keeping no bytes (the request line is matched as it streams by, the
@@ -71,6 +73,7 @@ struct HTTPRequestParser {
     private var major: UInt8 = 0
     private var minor: UInt8 = 0
     private var target = HTTPRequestHead.Target.other
+    private var queryWork = HTTPQueryWork()
     private var method = HTTPRequestHead.Method.other
     /// Body bytes still to discard.
     private var bodyLeft: UInt64 = 0
@@ -166,11 +169,14 @@ struct HTTPRequestParser {
             return countByte(byte)
         case .query:
             if byte == UInt8(ascii: " ") {
+                queryWork.end()
                 state = .version
                 versionPosition = 0
                 return nil
             }
-            return HTTPBytes.isTargetCharacter(byte) ? nil : fail(.badRequest)
+            guard HTTPBytes.isTargetCharacter(byte) else { return fail(.badRequest) }
+            queryWork.feed(byte)
+            return nil
         case .version:
             return versionByte(byte)
         case .lineFeed:
@@ -193,6 +199,7 @@ struct HTTPRequestParser {
         countOverflow = false
         sawCountDigit = false
         target = .other
+        queryWork.reset()
     }
 
     private mutating func methodByte(_ byte: UInt8) -> Event? {
@@ -318,10 +325,11 @@ struct HTTPRequestParser {
         let isHTTP10 = minor == 0
         // A client of HTTP/1.1 must send Host (RFC 9112 §3.2).
         guard isHTTP10 || fields.hasHost else { return fail(.badRequest) }
+        guard !queryWork.isMalformed else { return fail(.badRequest) }
         let keepAlive = isHTTP10 ? fields.wantsKeepAlive && !fields.wantsClose : !fields.wantsClose
         let head = HTTPRequestHead(
             method: method, target: target, isHTTP10: isHTTP10, keepAlive: keepAlive,
-            bodyLength: fields.contentLength ?? 0)
+            bodyLength: fields.contentLength ?? 0, work: queryWork.work)
         bodyLeft = head.bodyLength
         state = bodyLeft > 0 ? .body : .idle
         begun = bodyLeft > 0

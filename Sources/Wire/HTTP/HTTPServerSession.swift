@@ -27,6 +27,8 @@ final class HTTPServerSession: ServerSession {
     private var refusedLast = false
     /// The response that closes is rendered: the connection closes once it is out.
     private var closeAfterOutput = false
+    /// Draws each request's work (`--work`).
+    private var workRandom = WyRand()
 
     init(_ settings: ServerSessionSettings) {
         self.settings = settings
@@ -75,14 +77,24 @@ final class HTTPServerSession: ServerSession {
                 continue
             case .head(let head):
                 let response = respond(to: head)
-                if response.status != .ok { received.protocolErrors += 1 }
+                if response.status != .ok {
+                    received.protocolErrors += 1
+                } else if !head.work.isNone {
+                    received.work.add(head.work)  // the request's own query, before the server's --work
+                } else if !settings.work.isNone {
+                    received.work.add(settings.work.draw(using: &workRandom))
+                }
                 enqueue(response)
-                if response.closes { return SessionInput(consumed: bytes.count, protocolErrors: received.protocolErrors) }
+                if response.closes {
+                    received.consumed = bytes.count
+                    return received
+                }
             case .error(let status):
                 received.protocolErrors += 1
                 enqueue(HTTPResponseHead(status: status, body: .reason, omitsBody: false, closes: true,
                                          saysKeepAlive: false))
-                return SessionInput(consumed: bytes.count, protocolErrors: received.protocolErrors)
+                received.consumed = bytes.count
+                return received
             }
         }
         received.consumed = index

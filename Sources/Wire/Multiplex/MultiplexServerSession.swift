@@ -21,6 +21,8 @@ final class MultiplexServerSession: ServerSession {
     private var owedCount = 0
     private var inputEnded = false
     private var closeNow = false
+    /// Draws each request's work (`--work`).
+    private var workRandom = WyRand()
 
     init(_ settings: ServerSessionSettings) {
         self.settings = settings
@@ -48,6 +50,7 @@ final class MultiplexServerSession: ServerSession {
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> SessionInput {
         guard !closeNow else { return SessionInput(consumed: bytes.count) }
+        var received = SessionInput()
         var index = 0
         while index < bytes.count && owedCount < ServerSessionLimits.pendingAnswers {
             let byte = bytes[index]
@@ -56,11 +59,15 @@ final class MultiplexServerSession: ServerSession {
             let (id, size) = (UInt32(truncatingIfNeeded: value >> 32), UInt32(truncatingIfNeeded: value))
             guard size >= 1 && size <= settings.maxRequestBytes else {
                 closeNow = true
-                return SessionInput(consumed: bytes.count, protocolErrors: 1)
+                received.protocolErrors = 1
+                received.consumed = bytes.count
+                return received
             }
             owe(id, Int(size))
+            if !settings.work.isNone { received.work.add(settings.work.draw(using: &workRandom)) }
         }
-        return SessionInput(consumed: index)
+        received.consumed = index
+        return received
     }
 
     /// What was asked is still answered; a request cut short is a protocol error and closes at once.

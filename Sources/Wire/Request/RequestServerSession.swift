@@ -11,6 +11,8 @@ final class RequestServerSession: ServerSession {
     private var inputEnded = false
     /// The client broke the protocol: nothing more is read or sent.
     private var closeNow = false
+    /// Draws each request's work (`--work`).
+    private var workRandom = WyRand()
 
     init(_ settings: ServerSessionSettings) {
         self.settings = settings
@@ -36,17 +38,20 @@ final class RequestServerSession: ServerSession {
 
     func receive(_ bytes: UnsafeRawBufferPointer) -> SessionInput {
         guard !closeNow else { return SessionInput(consumed: bytes.count) }
+        var received = SessionInput(consumed: bytes.count)
         for byte in bytes {
             guard let value = header.take(byte) else { continue }
             let size = UInt32(truncatingIfNeeded: value)
             guard size >= 1 && size <= settings.maxRequestBytes else {
                 closeNow = true
-                return SessionInput(consumed: bytes.count, protocolErrors: 1)
+                received.protocolErrors = 1
+                return received
             }
             owedBytes += Int(size)
             unanswered += 1
+            if !settings.work.isNone { received.work.add(settings.work.draw(using: &workRandom)) }
         }
-        return SessionInput(consumed: bytes.count)
+        return received
     }
 
     /// What was asked is still answered; a header cut short is a protocol error and closes at once.

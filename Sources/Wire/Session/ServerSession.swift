@@ -81,6 +81,9 @@ public struct SessionInput: Equatable, Sendable {
     /// Connections TLS ended: a handshake refused (an alert sent), a record that does not decrypt, a stream cut
     /// inside a record.
     public var tlsFailures = 0
+    /// The work (`--work`) of the requests this input made whole, drawn by the session: the model does it before it
+    /// gathers their answers.
+    public var work = RequestWork.none
 
     public init(consumed: Int = 0, protocolErrors: Int = 0, completed: Int = 0) {
         self.consumed = consumed
@@ -95,6 +98,7 @@ public struct SessionInput: Equatable, Sendable {
         tlsHandshakes += other.tlsHandshakes
         tlsResumed += other.tlsResumed
         tlsFailures += other.tlsFailures
+        work.add(other.work)
     }
 }
 
@@ -105,10 +109,14 @@ public struct ServerSessionSettings: Sendable {
     /// Where response bytes come from; nil for a protocol whose answers are not cut from the pool
     /// (``ProtocolTraits/answersFromPool``).
     public var pool: RandomPool?
+    /// What each request costs before its answer; drawn by the sessions whose protocol answers requests (the models
+    /// draw it per connection for the others).
+    public var work: WorkPlan
 
-    public init(maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes, pool: RandomPool?) {
+    public init(maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes, pool: RandomPool?, work: WorkPlan = WorkPlan()) {
         self.maxRequestBytes = maxRequestBytes
         self.pool = pool
+        self.work = work
     }
 }
 

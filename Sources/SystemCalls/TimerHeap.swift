@@ -1,24 +1,29 @@
-/// Wake-ups a worker has promised itself (a paced start, the end of a think time, an open-loop send), in a
-/// binary min-heap whose storage is reserved once: pushing within capacity never allocates.
+/// Wake-ups an event loop has promised itself (the driver's paced starts, think times and open-loop sends; the
+/// epoll server's waits on a simulated backend), in a binary min-heap whose storage is reserved once: pushing within
+/// capacity never allocates.
 ///
 /// Each entry carries the slot's epoch at the time it was pushed; a slot that has since closed its connection
 /// has a new epoch, and its stale entries are skipped instead of searched for and removed.
-struct TimerHeap {
-    struct Entry {
-        var dueNanos: UInt64
-        var slot: Int32
-        var epoch: UInt32
+public struct TimerHeap {
+    public struct Entry {
+        public var dueNanos: UInt64
+        public var slot: Int32
+        public var epoch: UInt32
+
+        public init(dueNanos: UInt64, slot: Int32, epoch: UInt32) {
+            (self.dueNanos, self.slot, self.epoch) = (dueNanos, slot, epoch)
+        }
     }
 
     private var entries: [Entry] = []
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         entries.reserveCapacity(capacity)
     }
 
-    var nextDue: UInt64? { entries.first?.dueNanos }
+    public var nextDue: UInt64? { entries.first?.dueNanos }
 
-    mutating func push(_ entry: Entry) {
+    public mutating func push(_ entry: Entry) {
         entries.append(entry)
         var child = entries.count - 1
         while child > 0 {
@@ -30,7 +35,7 @@ struct TimerHeap {
     }
 
     /// Removes and returns the earliest entry if it is due at `now`.
-    mutating func popDue(now: UInt64) -> Entry? {
+    public mutating func popDue(now: UInt64) -> Entry? {
         guard let first = entries.first, first.dueNanos <= now else { return nil }
         let last = entries.removeLast()
         guard !entries.isEmpty else { return first }
