@@ -40,6 +40,9 @@ public struct DriveResult: Codable, Sendable {
     public var requestsPerSecond: Double { rate(counters.requests) }
     /// Response bytes per second, in MB (10^6 bytes).
     public var megabytesPerSecond: Double { rate(counters.bytesReceived) / 1e6 }
+    /// What an open loop paces, per second of the window: connections (greeting, echo) or requests (the others);
+    /// to be set against ``LoadSettings/offeredRate``.
+    public var achievedRate: Double { settings.ratePacesConnections ? connectionsPerSecond : requestsPerSecond }
 
     /// `--hlog`: the window's seconds as HdrHistogram's interval log, stamped with the wall-clock end of the warmup;
     /// nil for a run that kept no interval histograms.

@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Drive TCP server models (\(ServerModel.allCases.map(\.rawValue).joined(separator: ", "))) with "
             + "thousands of clients; record latency, throughput and failures to CSV.",
         discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
-            + "130 stopped by Ctrl-C.",
+            + "3 an --objective missed (bench drive, bench compare), 130 stopped by Ctrl-C.",
         subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Check.self, Merge.self, Models.self, Protocols.self]
     )
 
@@ -34,5 +34,15 @@ struct Bench: AsyncParsableCommand {
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+}
+
+extension Bench {
+    /// How a command that measured ends once every file is written: Ctrl-C (130) before a failed cell or search (1)
+    /// before a missed objective (3), so that the status names what undermines the figures most; 0 when none.
+    static func conclude(interrupted: Bool, failed: Bool, missedObjective: Bool = false) throws {
+        if interrupted { throw ExitCode(130) }
+        if failed { throw ExitCode(1) }
+        if missedObjective { throw ExitCode(3) }
     }
 }

@@ -14,7 +14,9 @@ extension Bench {
                 child process on a free port, drives it, stops it and records its CPU time and peak memory.
                 Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts: \
                 ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the \
-                comparison goes on; the exit status is then 1. Ctrl-C keeps the cells finished so far, stops the \
+                comparison goes on; the exit status is then 1. --objective judges every model x client count on \
+                the table's figures (medians; failures summed): a table under the others says which held \
+                (objectives.csv too), and one missed exits 3. Ctrl-C keeps the cells finished so far, stops the \
                 server, and exits with status 130.
                 """
         )
@@ -37,23 +39,29 @@ extension Bench {
 
         @OptionGroup(title: "Load shape (as bench drive)") var shape: LoadShapeOptions
 
+        @OptionGroup(title: "Objectives (as bench drive)") var objectives: ObjectiveOptions
+
         func validate() throws {
-            _ = try compareSettings()
+            _ = try objectives.objectives(for: compareSettings().load)
         }
 
         func run() async throws {
             let limit = raiseDescriptorLimit()
             let settings = try compareSettings()
             if let problem = settings.load.problem(descriptorLimit: limit) { throw ValidationError(problem) }
+            let objectives = try objectives.objectives(for: settings.load)
             Interrupt.install()
-            let (results, interrupted, directory) = try await Self.runRecorded(settings) {
-                out ?? "results/" + $0
-            }
+            let (results, interrupted, directory) = try await Self.runRecorded(
+                settings, extra: { ObjectivesCSV.files(ObjectiveVerdict.judge(objectives, $0)) }
+            ) { out ?? "results/" + $0 }
+            let verdicts = ObjectiveVerdict.judge(objectives, results)
             print(ComparisonTable.render(results), terminator: "")
+            print(ObjectivesTable.render(verdicts), terminator: "")
             print("results: \(directory.path)/")
             Self.drawCharts(directory.path)
-            if interrupted { throw ExitCode(130) }
-            if results.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
+            try Bench.conclude(
+                interrupted: interrupted, failed: results.contains { $0.failure != nil },
+                missedObjective: verdicts.contains { !$0.held })
         }
 
         func compareSettings() throws -> CompareSettings {
@@ -85,9 +93,12 @@ extension Bench {
             return chosen
         }
 
-        /// Runs a comparison (`bench compare`, `bench check`): the files under the directory `path(stamp)` are
-        /// rewritten after each cell, and a progress line goes to stderr.
-        static func runRecorded(_ settings: CompareSettings, path: (_ stamp: String) -> String) async throws -> (
+        /// Runs a comparison (`bench compare`, `bench check`): the files under the directory `path(stamp)`, and the
+        /// `extra` ones made from the results so far, are rewritten after each cell; a progress line goes to stderr.
+        static func runRecorded(
+            _ settings: CompareSettings, extra: ([CellResult]) -> [(name: String, table: CSVTable)] = { _ in [] },
+            path: (_ stamp: String) -> String
+        ) async throws -> (
             results: [CellResult], interrupted: Bool, directory: ResultsDirectory
         ) {
             let started = Date()
@@ -97,10 +108,11 @@ extension Bench {
             let cells = settings.models.count * settings.clients.count * settings.repetitions
             let run = CompareRun(settings: settings, executable: executable)
             let (results, interrupted) = try await run.run { result, all in
-                try directory.write(all)
+                try directory.write(all, extra: extra(all))
                 FileHandle.standardError.write(Data(progressLine(result, index: all.count, of: cells).utf8))
             }
-            try directory.write(results)  // again, so a run stopped before its first cell still leaves its files
+            // Again, so a run stopped before its first cell still leaves its files.
+            try directory.write(results, extra: extra(results))
             return (results, interrupted, directory)
         }
 

@@ -18,7 +18,8 @@ extension Bench {
                 + "--connections N for count mode; --rate R for open loop with coordinated omission corrected. "
                 + "A URL target (bench drive http://localhost:8080/bytes/16) means --protocol http, its host, port "
                 + "and path, and connections kept alive for the whole run (--requests unlimited) as wrk keeps them. "
-                + "Ctrl-C stops the run and prints what was measured (exit status 130)."
+                + "--objective judges the run: a table under the summary says which objectives held, and one missed "
+                + "exits 3. Ctrl-C stops the run and prints what was measured (exit status 130)."
         )
 
         @Argument(help: ArgumentHelp(
@@ -37,6 +38,8 @@ extension Bench {
         @OptionGroup(title: "Load") var load: LoadOptions
 
         @OptionGroup(title: "Load shape") var shape: LoadShapeOptions
+
+        @OptionGroup(title: "Objectives") var objectives: ObjectiveOptions
 
         @Flag(help: "Print the status line once a second even when stderr is not a terminal.")
         var progress = false
@@ -83,7 +86,7 @@ extension Bench {
         /// Checks what the options say, and nothing else: no name resolved, no connection opened, no limit raised.
         func validate() throws {
             guard workerSettings == nil else { return }
-            _ = try settings(resolving: false)
+            _ = try objectives.objectives(for: settings(resolving: false))
             if out != nil && csv != nil { throw ValidationError("--csv is the old name of --out: give one of them") }
         }
 
@@ -99,6 +102,7 @@ extension Bench {
             let limit = raiseDescriptorLimit()
             let settings = try settings(resolving: true)
             if let problem = settings.problem(descriptorLimit: limit) { throw ValidationError(problem) }
+            let objectives = try objectives.objectives(for: settings)
             let out = out ?? csv
             var meta = [("command", CommandLine.arguments.joined(separator: " "))]
             if let startAt {
@@ -125,14 +129,18 @@ extension Bench {
             if showStatus { FileHandle.standardError.write(Data("\n".utf8)) }
             print(SummaryReport.render(result), terminator: "")
             let cell = ComparePlan.Cell(subject: .external(label), clients: settings.clients, repetition: 1)
-            try results?.write([
+            let cells = [
                 CellResult(cell: cell, settings: settings, drive: result, server: nil, floor: nil, failure: nil)
-            ])
+            ]
+            let verdicts = ObjectiveVerdict.judge(objectives, cells)
+            print(ObjectivesTable.render(verdicts), terminator: "")
+            try results?.write(cells, extra: ObjectivesCSV.files(verdicts))
             if let out { try DriveResultFile(label: label, result: result).write(into: out) }
             if let hlog, let log = result.intervalLog {
                 try AtomicFile.write(log.render(comment: Self.logComment(settings)), to: hlog)
             }
-            if result.interrupted { throw ExitCode(130) }
+            try Bench.conclude(
+                interrupted: result.interrupted, failed: false, missedObjective: verdicts.contains { !$0.held })
         }
 
         /// The run's settings; `resolving`: the server's name resolved to the address the run will use (the first of

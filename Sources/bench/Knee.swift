@@ -26,7 +26,9 @@ extension Bench {
                 """
         )
 
-        @Option(help: "The objective: pPERCENTILE=LATENCY of the corrected total latency, e.g. p99=10ms or p99.9=50ms.")
+        @Option(help: ArgumentHelp(
+            "The objective: a percentile of the corrected total latency and its limit, e.g. p99=10ms (the same as "
+                + "p99<=10ms), p99.9<50ms."))
         var objective = "p99=10ms"
 
         @Option(help: "Server models, comma separated: \(ServerModel.allCases.map(\.rawValue).joined(separator: ",")).")
@@ -90,8 +92,7 @@ extension Bench {
             print(KneeCSV.render(capacities), terminator: "")
             print("results: \(directory.path)/")
             Compare.drawCharts(directory.path)
-            if outcome.interrupted { throw ExitCode(130) }
-            if capacities.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
+            try Bench.conclude(interrupted: outcome.interrupted, failed: capacities.contains { $0.failure != nil })
         }
 
         static func progressLine(_ step: KneeStep) -> String {
@@ -106,13 +107,18 @@ extension Bench {
         }
 
         func kneeSettings() throws -> KneeSettings {
-            let objective: LatencyObjective
+            let parsed: Objective
             let start: Double
             do {
-                objective = try LatencyObjective(parsing: self.objective)
+                parsed = try Objective(parsing: self.objective)
                 start = try Units.count(startRate, option: "--start-rate")
             } catch {
                 throw ValidationError(error.description)
+            }
+            guard case .latency(let objective) = parsed, objective.latency == .total else {
+                throw ValidationError(
+                    "--objective '\(self.objective)': bench knee searches under a percentile of total latency, such as "
+                        + "p99=10ms or p99<=10ms; bench drive and bench compare take the others")
             }
             let fraction: Double
             do {

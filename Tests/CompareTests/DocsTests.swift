@@ -41,6 +41,28 @@ import Testing
             "\(documented.page) names \(named.subtracting(listed).sorted()), which bench \(documented.command) lacks")
     }
 
+    /// The README lists the exit statuses `bench --help` lists, and the commands that exit 3 say so, as their pages do.
+    @Test func everyExitStatusIsDocumentedWhereHelpSaysIt() async throws {
+        // ArgumentParser wraps the help: read it as one line.
+        func help(_ arguments: [String]) async throws -> String {
+            let (status, help, errors) = try await BenchProcess(arguments + ["--help"]).finish(within: 30)
+            #expect(status == 0, "bench \(arguments) --help: \(errors)")
+            return help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }
+        let sentence = try #require(
+            try await help([]).firstMatch(of: /Exit status: [^.]*\./), "bench --help names no exit status")
+        let helped = Set(sentence.output.dropFirst("Exit status: ".count).split(separator: ", ").compactMap {
+            Int32($0.prefix { $0.isNumber })
+        })
+        let readme = try #require(DocsText.section(try DocsText.read("README.md"), heading: "## Exit status"))
+        let listed = Set(DocsText.items(readme).compactMap { Int32($0.dropFirst(2).prefix { $0.isNumber }) })
+        #expect(helped == listed && helped.contains(3), "bench --help: \(helped.sorted()), README: \(listed.sorted())")
+        for command in ["drive", "compare"] {
+            #expect(try await help([command]).contains("missed exits 3."), "bench \(command) --help")
+            #expect(try DocsText.read("docs/\(command).md").contains("exits 3"), "docs/\(command).md")
+        }
+    }
+
     @Test func theReadmeIsAFrontDoorOfUnder200Lines() throws {
         let lines = try DocsText.read("README.md").split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count < 200, "README.md has \(lines.count) lines; the long material belongs in docs/")
@@ -84,6 +106,7 @@ import Testing
             ("summary.csv", SummaryCSV.columns), ("latency.csv", LatencyCSV.columns), ("sizes.csv", SizesCSV.columns),
             ("timeline.csv", TimelineCSV.columns), ("knee.csv", KneeCSV.stepColumns),
             ("capacity.csv", KneeCSV.capacityColumns), ("pairs.csv", PairsCSV.columns),
+            ("objectives.csv", ObjectivesCSV.columns),
         ]
         for (file, columns) in files {
             let section = try #require(DocsText.section(page, heading: "## \(file)"), "docs/csv.md has no '## \(file)'")

@@ -62,15 +62,4 @@ struct KneeSearchTests {
         #expect(few.lowerBound >= 9_800 && few.upperBound <= 10_000, "\(few)")
         #expect(PercentileInterval.of(LatencyHistogram(), percentile: 99) == nil)
     }
-
-    @Test(arguments: [("p99=10ms", 99.0, 10_000 as UInt64), ("p99.9=2.5ms", 99.9, 2_500), ("p50=500us", 50, 500)])
-    func readsObjectives(text: String, percentile: Double, micros: UInt64) throws {
-        let objective = try LatencyObjective(parsing: text)
-        #expect(objective.percentile == percentile && objective.micros == micros)
-    }
-
-    @Test(arguments: ["99=10ms", "p100=1ms", "p99", "p99=fast", "p0=1ms"])
-    func refusesObjectivesThatAreNot(text: String) {
-        #expect(throws: (any Error).self) { try LatencyObjective(parsing: text) }
-    }
 }

@@ -40,11 +40,8 @@ public struct KneeStep: Sendable {
     public var model: String { result.cell.model }
     private var drive: DriveResult? { result.drive }
 
-    /// Starts per second (greeting and echo pace connections; the other protocols requests) in the window.
-    public var achieved: Double {
-        guard let drive else { return 0 }
-        return drive.settings.ratePacesConnections ? drive.connectionsPerSecond : drive.requestsPerSecond
-    }
+    /// Starts per second in the window (``Driver/DriveResult/achievedRate``).
+    public var achieved: Double { drive?.achievedRate ?? 0 }
 
     /// The objective's percentile of the corrected total latency.
     public var percentileMicros: UInt64 { drive?.metrics.totalLatency.micros(atPercentile: objective.percentile) ?? 0 }
@@ -83,7 +80,7 @@ public struct KneeStep: Sendable {
     public var verdict: Verdict {
         guard let drive, result.failure == nil, drive.counters.failures.serverSide == 0 else { return .failures }
         if achieved < Self.achievedShare * offered { return .rate }
-        if percentileMicros > objective.micros { return .objective }
+        if !objective.holds(Double(percentileMicros)) { return .objective }
         return isSteady ? .pass : .unsteady
     }
 
