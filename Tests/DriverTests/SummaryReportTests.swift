@@ -15,7 +15,7 @@ struct SummaryReportTests {
         metrics.counters.failures[.localResource] = 2
         for micros: UInt64 in [100, 200, 1_500, 2_500_000] { metrics.totalLatency.record(micros: micros) }
         var settings = LoadSettings()
-        settings.rate = 2_500
+        settings.rate = .constant(2_500)
         let result = DriveResult(
             settings: settings, startedAt: Date(), elapsedMicros: 2_000_000, metrics: metrics, interrupted: false)
         let text = SummaryReport.render(result)
