@@ -212,6 +212,18 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// Open loop: the starts offered in second `index` of the window (1 s, or what is left of the window), this
+    /// host's share of them (`--share`); nil for a closed loop or count mode. Poisson arrivals offer as many on average.
+    public func offeredStarts(inSecond index: Int) -> Double? {
+        guard let rate else { return nil }
+        let (from, to) = (Double(index), min(Double(index + 1), Double(durationMicros) / 1e6))
+        guard to > from else { return 0 }
+        let workers = firstWorker..<(firstWorker + threads * processes)
+        let clientsHere = workers.reduce(0) { $0 + share(of: clients, worker: $1) }
+        return RateCurve(rate, windowMicros: durationMicros).starts(from: from, to: to) * Double(clientsHere)
+            / Double(clients)
+    }
+
     /// The share of `total` that worker `index` of ``workerCount`` takes (the first ones take the remainder).
     func share(of total: Int, worker index: Int) -> Int {
         total / workerCount + (index < total % workerCount ? 1 : 0)

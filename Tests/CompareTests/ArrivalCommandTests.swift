@@ -9,7 +9,8 @@ import Glibc
 #endif
 
 /// `--rate A..B`, `--rate A,B,C --step T` and `--arrivals` through the real executable: wrong usage exits 2 with a
-/// sentence saying what works, and `bench knee` runs its steps with the arrivals asked for.
+/// sentence saying what works, a ramp's files say what each second offered, and `bench knee` runs its steps with the
+/// arrivals asked for.
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct ArrivalCommandTests {
     private func temporary(_ name: String) -> String {
@@ -34,6 +35,25 @@ struct ArrivalCommandTests {
     func wrongUsageExits2WithTheFix(arguments: [String], message: String) async throws {
         let (status, _, stderr) = try await BenchProcess(arguments).finish(within: 20)
         #expect(status == 2 && stderr.contains(message), "\(arguments): \(stderr)")
+    }
+
+    /// A ramp from 200 to 400 connections/s over 2 s: 250 offered in the first second and 350 in the second.
+    @Test func aRampSaysWhatEachSecondOffered() async throws {
+        let server = try ServerProcess(
+            executable: BenchProcess.executable.path, arguments: ["serve", "--port", "0"], timeoutSeconds: 10)
+        defer { server.stop(timeoutSeconds: 5) }
+        let directory = temporary("ramp")
+        let (status, stdout, stderr) = try await BenchProcess([
+            "drive", "--port", String(server.port), "--clients", "8", "--threads", "1", "--rate", "200..400",
+            "--arrivals", "poisson", "-d", "2s", "--warmup", "0s", "--quiet", "--out", directory,
+        ]).finish(within: 30)
+        #expect(status == 0, "\(stderr)")
+        #expect(stdout.contains("open loop ramping from 200 to 400 connections/s, Poisson arrivals"), "\(stdout)")
+        let row = try #require(try records(directory, "summary.csv").first)
+        #expect(row["arrivals"] == "poisson" && row["rate_schedule"] == "--rate 200.0..400.0", "\(row)")
+        #expect(row["rate_per_s"] == "300", "the mean of the ramp")
+        let seconds = try records(directory, "timeline.csv")
+        #expect(seconds.prefix(2).map { $0["offered"] } == ["250", "350"], "\(seconds)")
     }
 
     /// Against a port nothing listens on every step fails at once; what matters is that each ran Poisson arrivals.

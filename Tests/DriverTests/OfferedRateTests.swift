@@ -3,7 +3,7 @@ import Testing
 @testable import Driver
 
 /// `--rate`, `--step` and `--arrivals` as typed, as checked against the rest of the settings, as handed to another
-/// build's driver.
+/// build's driver, and as each second of the timeline offers them.
 struct OfferedRateTests {
     @Test(arguments: [
         ("500", nil, OfferedRate.constant(500)),
@@ -74,4 +74,17 @@ struct OfferedRateTests {
         #expect(value(of: "--arrivals") == "poisson")
     }
 
+    @Test func eachSecondOffersItsPartOfTheRate() {
+        var settings = LoadSettings()
+        (settings.clients, settings.threads, settings.durationMicros) = (10, 1, 2_500_000)
+        settings.rate = .ramp(from: 100, to: 600)
+        // 100 + 200 t a second over 2.5 s: 200 starts in the first second, 400 in the second, 275 in the last half.
+        #expect((0..<3).map { settings.offeredStarts(inSecond: $0) } == [200, 400, 275])
+        #expect(settings.rate?.mean(windowMicros: settings.durationMicros) == 350)
+        // A host of a --share 1/2 offers its clients' part: 5 of the 10.
+        settings.hostShares = 2
+        #expect(settings.offeredStarts(inSecond: 0) == 100)
+        settings.rate = nil
+        #expect(settings.offeredStarts(inSecond: 0) == nil)
+    }
 }
