@@ -5,6 +5,7 @@
 #   failures.png         failed connections (% of attempts) vs clients
 #   latency-CLIENTS.png  latency spectrum per client count (x = 1/(1-p), as HdrHistogram plots it)
 #   timeline-CLIENTS.png requests per second over the run, repetition 1
+#   offered-CLIENTS.png  an open loop's (--rate) offered and achieved rate, and p99, per second, repetition 1
 # Figures over repetitions are medians, but for failures: those are summed over them, as in bench compare's table.
 # A `bench knee` directory (knee.csv) gets its own charts instead:
 #   knee-MODEL.png       p50, p99 and p99.9 total latency vs offered load (log y), the objective and the knee marked
@@ -203,3 +204,29 @@ for clients in $(csv "$dir/timeline.csv" '{ print f[col["clients"]] }' | sort -u
         set format y '%.0s%c'; plot $plots"
     echo "$dir/timeline-$clients.png"
 done
+
+# Open loop (--rate): offered against achieved, and the p99, second by second, repetition 1, one chart per client
+# count. The offered line is the schedule's, the same for every model. Older directories have no `offered` column.
+if csv "$dir/timeline.csv" '"offered" in col && f[col["offered"]] != "" { found = 1; exit } END { exit !found }'; then
+    for clients in $(csv "$dir/timeline.csv" '{ print f[col["clients"]] }' | sort -un); do
+        offered="" achieved="" p99=""
+        for model in $models; do
+            file="$work/offered.$clients.$model"
+            csv "$dir/timeline.csv" "f[col[\"clients\"]] == \"$clients\" && f[col[\"model\"]] == \"$model\" &&
+                f[col[\"repetition\"]] == \"1\" && f[col[\"offered\"]] != \"\" {
+                print f[col[\"second\"]], f[col[\"offered\"]], f[col[\"requests\"]], f[col[\"p99_us\"]] / 1000 }" > "$file"
+            [ -s "$file" ] || continue
+            [ -n "$offered" ] || offered="'$file' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'offered'"
+            achieved+="'$file' using 1:3 with linespoints $(style "$model") lw 2 pt 7 title '$model', "
+            p99+="${p99:+, }'$file' using 1:4 with linespoints $(style "$model") lw 2 pt 7 title '$model'"
+        done
+        [ -n "$offered" ] || continue
+        gnuplot -e "$common set terminal pngcairo size 960,900 font 'sans,11'; set output '$dir/offered-$clients.png'; \
+            set multiplot layout 2,1 title 'Offered and achieved load per second, $clients clients, repetition 1 ($protocol protocol)'; \
+            set xlabel 'second of the measured run'; set xrange [0:*]; \
+            set ylabel '$rate_label'; set yrange [0:*]; set format y '%.0s%c'; plot $achieved$offered; \
+            set ylabel 'p99 total latency (ms, log scale)'; set logscale y; set yrange [*:*]; set format y '%g'; plot $p99; \
+            unset multiplot"
+        echo "$dir/offered-$clients.png"
+    done
+fi

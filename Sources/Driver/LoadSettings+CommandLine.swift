@@ -1,8 +1,8 @@
 extension LoadSettings {
     /// The `bench drive` options that ask for these settings, spelled as every `bench drive` since the first
-    /// `bench check` baseline (2d84e64) takes them (the options added since, such as --mix, --idle, --slow and
-    /// --reconnect, appear only when used), so that another build's driver can be given the same load
-    /// (`bench check --against` drives a fixed server with both builds' drivers).
+    /// `bench check` baseline (2d84e64) takes them (the options added since, such as --mix, --idle, --slow,
+    /// --reconnect, --arrivals and a changing --rate, appear only when used), so that another build's driver can be
+    /// given the same load (`bench check --against` drives a fixed server with both builds' drivers).
     public var driveArguments: [String] {
         func duration(_ micros: Int) -> String { "\(micros)us" }
         var arguments = [
@@ -23,7 +23,8 @@ extension LoadSettings {
             if checksLength == false { arguments += ["--expect-length", "off"] }
         }
         if thinkMicros > 0 { arguments += ["--think", duration(thinkMicros), "--jitter", duration(jitterMicros)] }
-        if let rate { arguments += ["--rate", String(rate)] }
+        if let rate { arguments += rate.arguments }
+        if arrivals != .uniform { arguments += ["--arrivals", arrivals.rawValue] }
         if let connections { arguments += ["--connections", String(connections)] }
         if burst { arguments.append("--burst") }
         if !mix.isEmpty {

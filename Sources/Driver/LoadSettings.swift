@@ -13,8 +13,11 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var clients = 100
     /// Count mode: connections to complete in all, then stop (duration and warmup are not used).
     public var connections: Int?
-    /// Open loop: connections per second (greeting) or requests per second (request protocol).
-    public var rate: Double?
+    /// Open loop: connections per second (greeting, echo) or requests per second (the others), held or changing over
+    /// the window.
+    public var rate: OfferedRate?
+    /// Open loop: how the starts are spaced.
+    public var arrivals = Arrivals.uniform
     public var durationMicros = 10_000_000
     /// Run before the measured window; nothing in it is counted.
     public var warmupMicros = 2_000_000
@@ -174,8 +177,17 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         if tls != nil && hasBackground {
             return "--idle and --slow clients speak plaintext; they are not offered with --tls"
         }
-        if let rate, !(rate >= 1) {
-            return "--rate takes at least 1 start (or request) per second, got \(rate)"
+        if let low = rate?.rates.first(where: { !($0 >= 1) }) {
+            return "--rate takes at least 1 start (or request) per second, got \(low)"
+        }
+        if let steps = rate?.stepsMicros, durationMicros < steps {
+            func seconds(_ micros: Int) -> String { Units.decimal(Double(micros) / 1e6) + "s" }
+            return "--duration (\(seconds(durationMicros))) ends before the steps of --rate do (\(seconds(steps))): "
+                + "leave --duration out, or make it at least \(seconds(steps)); the last rate holds past its step"
+        }
+        if arrivals != .uniform && !isOpenLoop {
+            return "--arrivals \(arrivals.rawValue) spaces the starts of an open loop: give --rate too (a closed loop's "
+                + "clients start when their last connection or response ends)"
         }
         if !(0...253).contains(sourceAddresses) {
             return "--source-addresses takes 0 to 253 (127.0.0.2 ... 127.0.0.254), got \(sourceAddresses)"
@@ -206,6 +218,18 @@ public struct LoadSettings: Codable, Sendable, Equatable {
                 + "(ulimit -Hn, or LimitNOFILE in systemd), or use fewer --clients or more --processes"
         }
         return nil
+    }
+
+    /// Open loop: the starts offered in second `index` of the window (1 s, or what is left of the window), this
+    /// host's share of them (`--share`); nil for a closed loop or count mode. Poisson arrivals offer as many on average.
+    public func offeredStarts(inSecond index: Int) -> Double? {
+        guard let rate else { return nil }
+        let (from, to) = (Double(index), min(Double(index + 1), Double(durationMicros) / 1e6))
+        guard to > from else { return 0 }
+        let workers = firstWorker..<(firstWorker + threads * processes)
+        let clientsHere = workers.reduce(0) { $0 + share(of: clients, worker: $1) }
+        return RateCurve(rate, windowMicros: durationMicros).starts(from: from, to: to) * Double(clientsHere)
+            / Double(clients)
     }
 
     /// The share of `total` that worker `index` of ``workerCount`` takes (the first ones take the remainder).

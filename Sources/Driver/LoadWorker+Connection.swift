@@ -20,9 +20,7 @@ extension LoadWorker {
             // Open loop greeting or echo: starts follow the slot's schedule; a late start is timed from its intended
             // moment, so the driver's own lateness shows in the latency (coordinated omission corrected).
             guard slots[slot].nextIntendedNanos <= now else { return arm(slot, at: slots[slot].nextIntendedNanos) }
-            intended = slots[slot].nextIntendedNanos
-            slots[slot].nextIntendedNanos += slotIntervalNanos
-            recordLag(intended: intended, now: now)
+            intended = takeIntended(slot, now: now)
         }
         startsLeft -= 1
         if inWindow(now) { record(slot) { $0.counters.connectionsAttempted += 1 } }
@@ -222,8 +220,16 @@ extension LoadWorker {
         slots[slot].done += 1
     }
 
-    mutating func recordLag(intended: UInt64, now: UInt64) {
-        guard inWindow(now) else { return }
-        metrics.scheduleLag?.record(micros: Self.micros(from: intended, to: now))
+    /// Open loop: takes the slot's intended moment, due by `now`, for the start or request made now: the next one is
+    /// drawn from the schedule, and the gap between them and this one's lateness counted. Returns the moment latency
+    /// counts from.
+    mutating func takeIntended(_ slot: Int, now: UInt64) -> UInt64 {
+        let intended = slots[slot].nextIntendedNanos
+        slots[slot].nextIntendedNanos = schedule!.next(after: intended, random: &random)
+        if inWindow(intended) {
+            metrics.arrivalGaps?.record(micros: Self.micros(from: intended, to: slots[slot].nextIntendedNanos))
+        }
+        if inWindow(now) { metrics.scheduleLag?.record(micros: Self.micros(from: intended, to: now)) }
+        return intended
     }
 }

@@ -27,9 +27,7 @@ extension LoadWorker {
                     arm(slot, at: due)
                     break
                 }
-                intended = due
-                slots[slot].nextIntendedNanos += slotIntervalNanos
-                recordLag(intended: intended, now: now)
+                intended = takeIntended(slot, now: now)
             } else if slots[slot].nextSendNanos > now {
                 arm(slot, at: slots[slot].nextSendNanos)
                 break

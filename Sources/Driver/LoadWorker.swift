@@ -51,8 +51,8 @@ struct LoadWorker {
     let measureEndNanos: UInt64
     let timeoutNanos: UInt64
     let connectTimeoutNanos: UInt64
-    /// Open loop: time between two starts (greeting, echo) or requests (the other protocols) of one slot.
-    let slotIntervalNanos: UInt64
+    /// Open loop: when each slot's starts (greeting, echo) or requests (the other protocols) are meant to be.
+    let schedule: ArrivalSchedule?
     /// Count mode: connections this worker may still start; Int.max otherwise.
     var startsLeft: Int
     /// Measured slots that still have work (count mode ends when none has).
@@ -140,25 +140,28 @@ struct LoadWorker {
         let warmup = settings.isCountMode ? 0 : UInt64(settings.warmupMicros) * 1_000
         measureStartNanos = startNanos + warmup
         measureEndNanos = settings.isCountMode ? .max : measureStartNanos + UInt64(settings.durationMicros) * 1_000
-        slotIntervalNanos = settings.rate.map { UInt64(Double(settings.clients) / $0 * 1e9) } ?? 0
+        schedule = settings.rate.map { [measureStartNanos] in
+            ArrivalSchedule(
+                $0, arrivals: settings.arrivals, clients: settings.clients, windowStartNanos: measureStartNanos,
+                windowMicros: settings.durationMicros)
+        }
         startsLeft = settings.connections.map { settings.share(of: $0, worker: index) } ?? .max
         busySlots = count
         scheduleFirstStarts(worker: index)
     }
 
     /// Paces the first connections at ``LoadSettings/pacedStartsPerSecond`` over all workers (unless `burst`),
-    /// and staggers open-loop schedules so the workers' starts interleave evenly.
+    /// and starts each open-loop schedule where the run's client number puts it (``ArrivalSchedule``).
     private mutating func scheduleFirstStarts(worker: Int) {
-        let workers = UInt64(settings.workerCount)
         for slot in slots.indices {
-            let global = UInt64(worker) + workers * UInt64(slot)
-            if let rate = settings.rate {
-                slots[slot].nextIntendedNanos = startNanos + UInt64(Double(global) / rate * 1e9)
-            }
+            let global = worker + settings.workerCount * slot
             let paced = settings.burst ? 0 : UInt64(Double(global) / LoadSettings.pacedStartsPerSecond * 1e9)
+            var first = startNanos + paced
             // Idle and slow clients start paced whatever the load's shape: they are there before the window opens.
-            let first = settings.rate != nil && (traits.exchange == .connection) && slots[slot].role == .measured
-                ? slots[slot].nextIntendedNanos : startNanos + paced
+            if let schedule, slots[slot].role == .measured {
+                slots[slot].nextIntendedNanos = schedule.first(client: global, startNanos: startNanos, random: &random)
+                if traits.exchange == .connection { first = slots[slot].nextIntendedNanos }
+            }
             arm(slot, at: first)
         }
     }

@@ -33,6 +33,11 @@ public enum SummaryReport {
             lines.append("  Behind schedule: p50 \(format(micros: lag.micros(atPercentile: 50))), "
                 + "p99 \(format(micros: lag.micros(atPercentile: 99))), max \(format(micros: lag.maxMicros))")
         }
+        if let gaps = metrics.arrivalGaps, gaps.count > 0 {
+            lines.append("  Arrivals (\(settings.arrivals.rawValue)): a client's gaps average "
+                + "\(format(micros: UInt64(gaps.summary.meanMicros))), coefficient of variation "
+                + String(format: "%.2f", gaps.coefficientOfVariation))
+        }
         lines.append("  \(counters.connectionsAttempted.grouped) connections attempted, "
             + "\(counters.connectionsEstablished.grouped) established, \(counters.connectionsCompleted.grouped) "
             + "completed; \(counters.requests.grouped) requests in \(String(format: "%.2f", result.elapsedSeconds))s, "
@@ -100,7 +105,7 @@ public enum SummaryReport {
     private static func shape(_ settings: LoadSettings) -> String {
         if let rate = settings.rate {
             let unit = settings.ratePacesConnections ? "connections" : "requests"
-            return "open loop at \(Int(rate).grouped) \(unit)/s"
+            return "open loop \(rateText(rate)) \(unit)/s" + (settings.arrivals == .poisson ? ", Poisson arrivals" : "")
         }
         guard settings.makesRequests else { return "closed loop" }
         if settings.wireProtocol.traits.streamsExchange {
@@ -119,6 +124,15 @@ public enum SummaryReport {
                 + "\(settings.pipeline)"
         }
         return "closed loop, \(settings.requestsPerConnection) x \(what) per connection, pipeline \(settings.pipeline)"
+    }
+
+    private static func rateText(_ rate: OfferedRate) -> String {
+        switch rate {
+        case .constant(let rate): "at \(Int(rate).grouped)"
+        case .ramp(let from, let to): "ramping from \(Int(from).grouped) to \(Int(to).grouped)"
+        case .steps(let rates, let step):
+            "in steps of \(format(micros: UInt64(step))) at \(rates.map { Int($0).grouped }.joined(separator: ", "))"
+        }
     }
 
     private static func breakdown(_ failures: FailureCounts) -> String {

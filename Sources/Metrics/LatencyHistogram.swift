@@ -74,6 +74,12 @@ public struct LatencyHistogram: Codable, Sendable, Equatable {
     public var count: UInt64 { histogram.totalCount }
     public var maxMicros: UInt64 { histogram.totalCount == 0 ? 0 : histogram.max }
 
+    /// The standard deviation over the mean, 0 when nothing was recorded: how much the values vary for their size
+    /// (exponential ones 1, equal ones 0).
+    public var coefficientOfVariation: Double {
+        histogram.totalCount == 0 || histogram.mean == 0 ? 0 : histogram.stdDeviation / histogram.mean
+    }
+
     /// The latency at `percentile` (0-100), 0 when nothing was recorded.
     public func micros(atPercentile percentile: Double) -> UInt64 {
         histogram.totalCount == 0 ? 0 : histogram.valueAtPercentile(percentile)

@@ -13,6 +13,9 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     public var uncorrectedLatency: LatencyHistogram?
     /// Open loop only: how late each start was against its schedule.
     public var scheduleLag: LatencyHistogram?
+    /// Open loop only: each client's gaps between two intended starts, as its schedule drew them, whatever the
+    /// machine then did: the arrivals the run asked for.
+    public var arrivalGaps: LatencyHistogram?
     /// A size mix: the total latency of each part's requests, in the mix's order; empty without a mix.
     public var sizeLatency: [LatencyHistogram] = []
     public var timeline = Timeline()
@@ -36,7 +39,7 @@ public struct RunMetrics: Codable, Sendable, Equatable {
     /// CPU time of all driver threads in the measured window, in microseconds.
     public var cpuMicros: Int { threadCPUMicros.reduce(0, +) }
 
-    /// - Parameter openLoop: keeps the uncorrected histogram and the schedule lag as well.
+    /// - Parameter openLoop: keeps the uncorrected histogram, the schedule lag and the arrival gaps as well.
     /// - Parameter sizeShares: parts of the size mix, each timed apart.
     /// - Parameter intervals: keeps the interval histograms as well.
     public init(
@@ -51,6 +54,7 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         if openLoop {
             uncorrectedLatency = LatencyHistogram()
             scheduleLag = LatencyHistogram()
+            arrivalGaps = LatencyHistogram()
         }
     }
 
@@ -64,6 +68,9 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         }
         if let theirs = other.scheduleLag {
             scheduleLag = (scheduleLag ?? LatencyHistogram()).merged(with: theirs)
+        }
+        if let theirs = other.arrivalGaps {
+            arrivalGaps = (arrivalGaps ?? LatencyHistogram()).merged(with: theirs)
         }
         if sizeLatency.isEmpty { sizeLatency = other.sizeLatency }
         else { for index in other.sizeLatency.indices { sizeLatency[index].merge(other.sizeLatency[index]) } }

@@ -292,7 +292,8 @@ extension Bench {
             load.requestsPerConnection = baseline.requestsPerConnection ?? 1
             load.pipeline = baseline.pipeline ?? 1
             load.thinkMicros = Int((baseline.thinkMillis ?? 0) * 1000)
-            load.rate = baseline.ratePerSecond
+            load.rate = baseline.ratePerSecond.map(OfferedRate.constant)
+            load.arrivals = baseline.arrivals ?? .uniform
             if let path = baseline.path { load.path = path }
             let sizes = (baseline.sizeBytes ?? "16").split(separator: "-").compactMap { UInt32($0) }
             load.sizeMin = sizes.first ?? 16

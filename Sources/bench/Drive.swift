@@ -15,7 +15,9 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Fire clients at a server speaking \(WireProtocol.names); print a wrk-like summary.",
             discussion: "Closed loop by default (--clients kept busy for --duration after --warmup); "
-                + "--connections N for count mode; --rate R for open loop with coordinated omission corrected. "
+                + "--connections N for count mode; --rate R for open loop with coordinated omission corrected "
+                + "(--rate A..B ramps over --duration, --rate A,B,C --step T holds each rate for T; --arrivals poisson "
+                + "spaces the starts at random). "
                 + "A URL target (bench drive http://localhost:8080/bytes/16) means --protocol http, its host, port "
                 + "and path, and connections kept alive for the whole run (--requests unlimited) as wrk keeps them. "
                 + "--objective judges the run: a table under the summary says which objectives held, and one missed "

@@ -19,7 +19,8 @@ extension Bench {
                 which each client starts once a window). A step runs --warmup, then a window of \
                 --duration with fresh histograms; it fails when the objective's percentile of the corrected latency \
                 is over its limit, when under 95% of the offered rate was achieved, or when the server failed a \
-                client. A step whose percentile's 95% confidence interval straddles the limit, or whose two halves \
+                client. --arrivals poisson spaces every step's starts at random instead of evenly. A step whose \
+                percentile's 95% confidence interval straddles the limit, or whose two halves \
                 disagree by more than --tolerance, runs again with a window twice as long, up to --max-window. \
                 Files: knee.csv (every step), capacity.csv (one row per model), and summary.csv, latency.csv, \
                 timeline.csv with a row per step (README, "CSV columns"); charts: ./plot.sh results/NAME.
@@ -128,9 +129,8 @@ extension Bench {
             }
             let chosen = try Compare.models(models)
             let count = try Units.wholeCount(clients, option: "--clients")
-            var settings = try load.settings(clients: count, windows: Self.stepWindows)
-            settings.rate = start  // open loop from the start, so the load's checks see an open-loop run
-            if let problem = settings.problem() { throw ValidationError(problem) }
+            // Open loop from the start, so the load's checks see an open-loop run; each step sets its own rate.
+            var settings = try load.settings(clients: count, rate: start, windows: Self.stepWindows)
             if let port {
                 guard SocketAddress(numericHost: host, port: port) != nil else {
                     throw ValidationError("--host takes a numeric address (127.0.0.1, ::1), not '\(host)'")

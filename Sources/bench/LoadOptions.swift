@@ -86,6 +86,11 @@ struct LoadOptions: ParsableArguments {
         valueName: "policy"))
     var reconnect: String?
 
+    @Option(help: ArgumentHelp(
+        "Open loop: how starts are spaced: uniform (evenly, as wrk2) or poisson (exponential gaps, as independent "
+            + "clients arrive); default uniform.", valueName: "kind"))
+    var arrivals: Arrivals?
+
     @Flag(help: "Start all first connections at once instead of pacing them at 20,000/s.")
     var burst = false
 
@@ -101,10 +106,10 @@ struct LoadOptions: ParsableArguments {
 
     /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
     /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not; `secure`: TLS
-    /// without --tls, for an https:// target); throws a
-    /// `ValidationError` naming the option and what it takes.
+    /// without --tls, for an https:// target; `rate`: the open loop's rate when the command sets it, as `bench knee`
+    /// does each step's, instead of `shape`); throws a `ValidationError` naming the option and what it takes.
     func settings(
-        clients: Int, shape: LoadShapeOptions? = nil, defaultProtocol: WireProtocol = .greeting,
+        clients: Int, shape: LoadShapeOptions? = nil, rate: Double? = nil, defaultProtocol: WireProtocol = .greeting,
         windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1", secure: Bool = false
     ) throws -> LoadSettings {
         do {
@@ -115,8 +120,11 @@ struct LoadOptions: ParsableArguments {
             settings.checksLength = expectLength == .off ? false : nil
             settings.clients = clients
             settings.connections = try shape?.connections.map { try Units.wholeCount($0, option: "--connections") }
-            settings.rate = try shape?.rate.map { try Units.count($0, option: "--rate") }
-            settings.durationMicros = try Units.durationMicros(duration ?? windows.duration, option: "--duration")
+            settings.rate = try rate.map(OfferedRate.constant) ?? OfferedRate.parse(rate: shape?.rate, step: shape?.step)
+            settings.arrivals = arrivals ?? .uniform
+            // Steps make the window as long as they are unless --duration says otherwise, as k6's stages make a run.
+            settings.durationMicros = try duration.map { try Units.durationMicros($0, option: "--duration") }
+                ?? settings.rate?.stepsMicros ?? Units.durationMicros(windows.duration, option: "--duration")
             settings.warmupMicros = try Units.durationMicros(warmup ?? windows.warmup, option: "--warmup")
             settings.requestsPerConnection = try Units.requests(requests ?? defaultRequests, option: "--requests")
             settings.thinkMicros = try Units.durationMicros(think, option: "--think")
@@ -176,8 +184,14 @@ struct LoadShapeOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Open loop: connections/s (\(Self.protocols(.connection))) or requests/s (\(Self.protocols(.request))), "
-            + "latency from the intended start."))
+            + "latency from the intended start; A..B ramps from A to B over --duration, A,B,C holds each for --step.",
+        valueName: "rate"))
     var rate: String?
+
+    @Option(help: ArgumentHelp(
+        "With --rate A,B,C: how long each rate holds; --duration defaults to all the steps, and the last rate holds "
+            + "past them.", valueName: "time"))
+    var step: String?
 
     /// The protocols whose exchanges are counted as `exchange`: `greeting, echo`.
     static func protocols(_ exchange: ProtocolTraits.Exchange) -> String {
@@ -191,6 +205,8 @@ enum ExpectLength: String, CaseIterable, ExpressibleByArgument {
     case auto
     case off
 }
+
+extension Arrivals: ExpressibleByArgument {}
 
 extension WireProtocol: ExpressibleByArgument {
     public init?(argument: String) {

@@ -87,6 +87,18 @@ import Testing
         #expect(message.contains("tls is '' and '--tls'"), "\(message)")
     }
 
+    /// An open loop's arrivals are one of its settings (uniform in a file older than the column); a rate that changed
+    /// over the window is not one bench check can run again from rate_per_s, so such a baseline is refused.
+    @Test func theArrivalsAreASettingAndAChangingRateIsRefused() throws {
+        let open = ["rate_per_s": "1000", "arrivals": "poisson", "rate_schedule": ""]
+        #expect(try load(SummaryFixture(overrides: open).csv()).settings.arrivals == .poisson)
+        #expect(try load(SummaryFixture().csv()).settings.arrivals == nil)
+        let ramp = SummaryFixture(overrides: open.merging(["rate_schedule": "--rate 500.0..1500.0"]) { $1 }).csv()
+        let message = try error(loading: ramp).description
+        #expect(message.contains("'--rate 500.0..1500.0' in column 'rate_schedule'"), "\(message)")
+        #expect(message.contains("bench check measures a constant --rate"), "\(message)")
+    }
+
     @Test func anUnknownProtocolIsRefused() throws {
         let message = try error(loading: SummaryFixture(protocolName: "gopher").csv()).description
         #expect(message.contains("protocol 'gopher' where greeting, request, http, echo or multiplex belongs"), "\(message)")

@@ -46,7 +46,7 @@ struct CoordinatedOmissionTests {
         var load = LoadSettings()
         load.port = server.port
         load.wireProtocol = .request
-        (load.clients, load.threads, load.rate) = (10, 1, 2_000)
+        (load.clients, load.threads, load.rate) = (10, 1, .constant(2_000))
         (load.durationMicros, load.warmupMicros) = (5_000_000, 500_000)
         let started = ContinuousClock.now
         async let driving = LoadRun.run(load)

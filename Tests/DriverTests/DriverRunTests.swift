@@ -124,7 +124,7 @@ struct DriverRunTests {
         let server = try FaultServer(.greeting)
         defer { server.stop() }
         var load = settings(port: server.port)
-        load.rate = 200
+        load.rate = .constant(200)
         let result = await LoadRun.run(load)
         // 200 starts/s for 1 s. Never ahead of the schedule; behind it only as far as a loaded machine (CI, other
         // suites in parallel) holds the driver back, which the schedule lag then shows.

@@ -60,7 +60,7 @@ struct UnitsTests {
         settings.host = "localhost"
         #expect(settings.problem()?.contains("IPv4 or IPv6 address") == true)
         settings = LoadSettings()
-        settings.rate = 0
+        settings.rate = .constant(0)
         #expect(settings.problem()?.contains("--rate takes at least 1") == true)
     }
 }

@@ -24,6 +24,8 @@ public struct CheckSettings: Sendable, Equatable {
     public var thinkMillis: Double?
     /// Open-loop connection rate per second; `nil` is a closed loop.
     public var ratePerSecond: Double?
+    /// How the open loop spaced its starts; nil in a closed loop, and in files older than the column (uniform).
+    public var arrivals: Arrivals?
     /// The driver's TLS options as `bench drive` takes them (`--tls --tls-resume`); nil in plaintext, and in files
     /// older than the column.
     public var tls: String?
@@ -39,7 +41,7 @@ public struct CheckSettings: Sendable, Equatable {
     ]
 
     /// Columns that must hold one value across all rows too, but that files older than them lack (read as empty).
-    static let laterColumns = ["tls"]
+    static let laterColumns = ["tls", "arrivals", "rate_schedule"]
 
     /// Reads the settings of a run from its rows; they must agree on every column of `columns` and `laterColumns`.
     init(rows: [RowReader]) throws(CheckError) {
@@ -78,6 +80,17 @@ public struct CheckSettings: Sendable, Equatable {
         pipeline = try first.optionalInt("pipeline")
         thinkMillis = try first.optionalDouble("think_ms")
         ratePerSecond = try first.optionalDouble("rate_per_s")
+        // A rate that changed over the window is not one rate_per_s can bring back.
+        if let schedule = first.row["rate_schedule"]?.trimmingSpaces, !schedule.isEmpty {
+            throw .garbled(first.source, row: first.number, column: "rate_schedule", value: schedule,
+                           expected: "empty (bench check measures a constant --rate; record it with one)")
+        }
+        let arrivals = first.row["arrivals"]?.trimmingSpaces ?? ""
+        guard arrivals.isEmpty || Arrivals(rawValue: arrivals) != nil else {
+            throw .garbled(first.source, row: first.number, column: "arrivals", value: arrivals,
+                           expected: Arrivals.allCases.map(\.rawValue).joined(separator: " or "))
+        }
+        self.arrivals = Arrivals(rawValue: arrivals)
         path = first.row["path"].flatMap { $0.isEmpty ? nil : $0 }
         tls = first.row["tls"].map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
         var models: [String] = []

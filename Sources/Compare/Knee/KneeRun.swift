@@ -67,7 +67,7 @@ public struct KneeRun {
             var step: KneeStep
             repeat {
                 var stepLoad = load
-                (stepLoad.rate, stepLoad.durationMicros) = (rate, window)
+                (stepLoad.rate, stepLoad.durationMicros) = (.constant(rate), window)
                 let measured = await MeasuredDrive.run(stepLoad, against: server)
                 var result = CellResult(
                     cell: .init(subject: target, clients: load.clients, repetition: capacity.steps), settings: stepLoad,

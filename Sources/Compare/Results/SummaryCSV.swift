@@ -12,7 +12,7 @@ public enum SummaryCSV {
             "run_utc", "git_commit", "host", "cores", "cpu_model", "cpu_governor", "model", "build", "profile", "protocol",
             "clients", "repetition", "status",
             "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms", "jitter_ms",
-            "rate_per_s", "connections_limit", "path", "threads", "processes", "elapsed_s",
+            "rate_per_s", "arrivals", "rate_schedule", "connections_limit", "path", "threads", "processes", "elapsed_s",
             "conns_attempted", "conns_established", "conns_completed", "conns_unfinished", "requests",
             "bytes_sent", "bytes_received",
         ]
@@ -56,7 +56,10 @@ public enum SummaryCSV {
             "pipeline": String(settings.pipeline),
             "think_ms": decimal(Double(profile?.thinkMicros ?? settings.thinkMicros) / 1e3, places: 3),
             "jitter_ms": decimal(Double(profile?.jitterMicros ?? settings.jitterMicros) / 1e3, places: 3),
-            "rate_per_s": settings.rate.map { decimal($0, places: 1) } ?? "",
+            "rate_per_s": settings.rate.map { decimal($0.mean(windowMicros: settings.durationMicros), places: 1) } ?? "",
+            "arrivals": settings.isOpenLoop ? settings.arrivals.rawValue : "",
+            "rate_schedule": settings.rate.map { if case .constant = $0 { "" } else { $0.arguments.joined(separator: " ") } }
+                ?? "",
             "connections_limit": settings.connections.map(String.init) ?? "",
             "path": settings.wireProtocol == .http ? settings.path : "",
             "threads": String(settings.threads), "processes": String(settings.processes),

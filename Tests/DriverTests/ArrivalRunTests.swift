@@ -1,0 +1,40 @@
+import Testing
+import Wire
+
+@testable import Driver
+
+/// Open-loop arrivals end to end, over loopback, by connections (greeting) and by requests on kept connections
+/// (request): both kinds offer the asked rate, and the gaps the run's schedules drew are Poisson's (a coefficient of
+/// variation near 1) or even (0). The gaps are the intended ones, which a loaded machine cannot blur: what a server
+/// sees is also how late the driver's thread got a core.
+// One case at a time: each is a whole load run, timed against its rate.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ArrivalRunTests {
+    @Test(arguments: [
+        (WireProtocol.greeting, Arrivals.uniform, 0.0...0.01), (.greeting, .poisson, 0.85...1.15),
+        (.request, .uniform, 0.0...0.01), (.request, .poisson, 0.85...1.15),
+    ])
+    func theRunOffersTheAskedArrivals(
+        wireProtocol: WireProtocol, arrivals: Arrivals, variation: ClosedRange<Double>
+    ) async throws {
+        let server = try FaultServer(wireProtocol == .greeting ? .greeting : .request)
+        defer { server.stop() }
+        var load = LoadSettings()
+        (load.port, load.wireProtocol) = (server.port, wireProtocol)
+        // Requests on connections kept for the whole run: the rate paces requests, not connections.
+        if wireProtocol == .request { load.requestsPerConnection = LoadSettings.unlimitedRequests }
+        (load.threads, load.clients, load.warmupMicros, load.durationMicros) = (1, 8, 0, 1_000_000)
+        (load.rate, load.arrivals) = (.constant(800), arrivals)
+        let result = await LoadRun.run(load)
+        // 800 offered; Poisson's count is a draw with a standard deviation of 28. A loaded machine may leave some
+        // unfinished at the window's end, never more than the schedule asked for.
+        #expect((600...920).contains(result.counters.requests), "\(result.counters.requests) of 800 offered")
+        let gaps = try #require(result.metrics.arrivalGaps)
+        // 8 clients sharing 800/s: each client's gaps average 10 ms, here to within 4 standard errors of 800
+        // exponential draws; their coefficient of variation has one of 1/sqrt(800), 0.035.
+        #expect(abs(gaps.summary.meanMicros - 10_000) < 1_500, "mean gap \(gaps.summary.meanMicros) us")
+        #expect(
+            variation.contains(gaps.coefficientOfVariation),
+            "coefficient of variation \(gaps.coefficientOfVariation) of \(gaps.count) gaps")
+    }
+}
