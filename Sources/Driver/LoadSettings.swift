@@ -114,12 +114,12 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// This host's first event loop among ``workerCount``: its loops are the next `threads x processes`.
     public var firstWorker: Int { hostShare * threads * processes }
 
-    /// The open loop's starts per second on this host: its clients' part of `rate` (the whole without `--share`),
-    /// each client starting at the same pace; nil in a closed loop.
+    /// The open loop's starts per second on this host over the measured window: its clients' part of `rate`'s mean
+    /// (the whole without `--share`), each client starting at the same pace; nil in a closed loop.
     public var offeredRate: Double? {
         guard let rate else { return nil }
         let local = (firstWorker..<firstWorker + threads * processes).reduce(0) { $0 + share(of: clients, worker: $1) }
-        return rate * Double(local) / Double(clients)
+        return rate.mean(windowMicros: durationMicros) * Double(local) / Double(clients)
     }
 
     /// Descriptors one process needs: its share of clients, its epoll instances, and room for stdio and pipes.

@@ -69,14 +69,14 @@ struct ObjectiveTests {
         let achieved = try Objective(parsing: "achieved>=0.95")
         #expect(achieved.problem(for: load)?.contains("add --rate R") == true)
         #expect(try Objective(parsing: "p99<10ms").problem(for: load) == nil)
-        load.rate = 1_000
+        load.rate = .constant(1_000)
         #expect(achieved.problem(for: load) == nil)
     }
 
     /// A share of a load spread over hosts offers its clients' part of the rate.
     @Test func theOfferedRateIsThisHostsShare() {
         var load = LoadSettings()
-        (load.clients, load.threads, load.processes, load.rate) = (10, 2, 1, 1_000)
+        (load.clients, load.threads, load.processes, load.rate) = (10, 2, 1, .constant(1_000))
         #expect(load.offeredRate == 1_000)
         // Four loops over two hosts: the first two take 3 clients each, this host's two take 2 each.
         (load.hostShare, load.hostShares) = (1, 2)
@@ -94,7 +94,8 @@ struct ObjectiveTests {
         failure: String? = nil
     ) -> CellResult {
         var load = LoadSettings()
-        (load.wireProtocol, load.clients, load.threads, load.processes, load.rate) = (.request, 10, 1, 1, rate)
+        (load.wireProtocol, load.clients, load.threads, load.processes, load.rate) = (
+            .request, 10, 1, 1, rate.map(OfferedRate.constant))
         var metrics = RunMetrics(openLoop: rate != nil)
         for micros in latencies { metrics.totalLatency.record(micros: micros) }
         metrics.counters.requests = requests
