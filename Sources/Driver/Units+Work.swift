@@ -39,7 +39,11 @@ extension Units {
 
     private static func workDuration(_ parts: [Substring], option: String) throws(ParseError) -> WorkDuration {
         func nanos(_ text: Substring) throws(ParseError) -> UInt64 {
-            UInt64(try durationMicros(String(text), option: option)) * 1_000
+            let micros = UInt64(try durationMicros(String(text), option: option))
+            guard micros <= WorkPlan.longestNanos / 1_000 else {
+                throw ParseError(description: "\(option): at most 60s of work a request, got '\(text)'")
+            }
+            return micros * 1_000
         }
         let first = parts[0]
         if parts.count == 1 && first.hasPrefix("exp:") {

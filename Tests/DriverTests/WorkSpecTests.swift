@@ -32,6 +32,8 @@ struct WorkSpecTests {
         ("wait=1ms:50%,2ms:x", "each part D:P%"),
         ("cpu=lots", "takes a duration"),
         ("block=exp:0ms", "a mean above 0"),
+        ("wait=61s", "at most 60s"),
+        ("cpu=1000000h", "at most 60s"),
         ("", "takes a comma list"),
         ("50us", "takes a comma list"),
     ])

@@ -142,7 +142,7 @@ final class EpollLoop: @unchecked Sendable {
         open += 1
         if sessions.clientSends { SocketCalls.setNoDelay(fd) }
         if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
-        work(sessions.connectionWork(using: &random), fd, connection, now: now)
+        work(sessions.connectionWork(using: &random), fd, connection)
         settle(fd, connection, now: now)
     }
 
@@ -151,7 +151,7 @@ final class EpollLoop: @unchecked Sendable {
     /// Does the work input brought (`--work`): CPU and blocking sleeps here, on the loop's thread, as any handler
     /// would; a wait on the backend arms a timer, and the connection is set aside until it fires while the loop
     /// serves the others.
-    private func work(_ work: RequestWork, _ fd: Int32, _ connection: EpollConnection, now: UInt64) {
+    private func work(_ work: RequestWork, _ fd: Int32, _ connection: EpollConnection) {
         guard !work.isNone else { return }
         WorkPerformer.perform(work, waitHere: false, counters: counters)
         guard work.waitNanos > 0 else { return WorkPerformer.waited(work, counters: counters) }
@@ -166,6 +166,9 @@ final class EpollLoop: @unchecked Sendable {
             let work = connection.waiting
         else { return }
         connection.waiting = nil
+        // The wait was the server's, not the client's: its deadlines run from now, as a thread model's do once it
+        // wakes.
+        connection.deadlines.moved(now: now)
         WorkPerformer.waited(work, counters: counters)
         settle(Int32(fd), connection, now: now)
     }
@@ -190,7 +193,7 @@ final class EpollLoop: @unchecked Sendable {
             if count > 0 {
                 let received = connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now)
                 counters.add(received)
-                work(received.work, Int32(fd), connection, now: now)
+                work(received.work, Int32(fd), connection)
                 guard write(Int32(fd), connection) else { return false }
                 if count < readBuffer.count { break }  // the socket is drained for now
             } else if count == 0 {
@@ -239,7 +242,7 @@ final class EpollLoop: @unchecked Sendable {
         guard write(fd, connection) else { return }
         while connection.session.wantsInput, connection.waiting == nil, let received = connection.feedUnread(now: now) {
             counters.add(received)
-            work(received.work, fd, connection, now: now)
+            work(received.work, fd, connection)
             guard write(fd, connection) else { return }
         }
         if connection.waiting != nil {
@@ -308,7 +311,7 @@ final class EpollLoop: @unchecked Sendable {
             guard let connection = connections[fd] else { continue }
             if let lingering = connection.lingering {
                 if lingering.isOver(now: now) { closeConnection(fd, lost: false) }
-            } else if timed,
+            } else if timed, connection.waiting == nil,
                 let expired = connection.deadlines.expired(now: now, owesNothing: connection.session.owesNothing)
             {
                 counters.add(expired)

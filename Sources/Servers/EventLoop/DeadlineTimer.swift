@@ -15,7 +15,8 @@ enum DeadlineTimer {
 
     private static func check(_ handler: SessionHandler, context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        if let expired = handler.deadlines.expired(now: MonotonicClock.nanos(), owesNothing: handler.isIdle) {
+        if !handler.isWorking,
+            let expired = handler.deadlines.expired(now: MonotonicClock.nanos(), owesNothing: handler.isIdle) {
             return handler.expire(expired, context: context)
         }
         arm(for: handler, context: context)

@@ -215,9 +215,12 @@ final class SessionHandler: ChannelDuplexHandler {
         working = true
         pool.runIfActive(eventLoop: context.eventLoop) { WorkPerformer.burnAndBlock(work) }
             .assumeIsolated().whenComplete { result in
+                guard case .success(let spent) = result else {
+                    if !self.removed { context.close(promise: nil) }  // the pool is stopping
+                    return
+                }
+                WorkPerformer.worked(work, cpuNanos: spent, counters: counters)  // spent, whoever is still there
                 guard !self.removed else { return }
-                guard case .success(let spent) = result else { return context.close(promise: nil) }  // stopping
-                WorkPerformer.worked(work, cpuNanos: spent, counters: counters)
                 self.wait(for: work, context: context)
             }
     }
@@ -241,6 +244,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// The work is done: what it held goes out, and the input held behind it is taken.
     private func resume(context: ChannelHandlerContext) {
         working = false
+        deadlines.moved(now: MonotonicClock.nanos())  // the work was the server's time, not the client's
         writeOwed(context: context)
         context.flush()
     }
@@ -271,6 +275,9 @@ final class SessionHandler: ChannelDuplexHandler {
 
     /// Whether the connection waits on the client: nothing is owed to it.
     var isIdle: Bool { session.owesNothing }
+
+    /// Whether a request's work holds the connection: no deadline of the client's runs meanwhile.
+    var isWorking: Bool { working }
 
     /// Called by ``DeadlineTimer`` when a deadline passed: closes the connection, counted as `counter`.
     func expire(_ counter: Counter, context: ChannelHandlerContext) {

@@ -150,8 +150,9 @@ final class EventLoopServer: ServerModelType {
         }
         // Closes the connections still open and joins the loop threads.
         running.isClosingAll.store(true, ordering: .relaxed)
-        try? await running.group.shutdownGracefully()
+        // The pool first: the work it fails or finishes completes on loops that are still running.
         try? await running.offload?.shutdownGracefully()
+        try? await running.group.shutdownGracefully()
     }
 
     var counters: ServerCounters { ServerCounters(summing: running.withLock { $0 }?.counters ?? []) }

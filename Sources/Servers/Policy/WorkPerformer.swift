@@ -6,7 +6,7 @@ import Wire
 
 /// How every model does a request's `--work`, so that models differ only in how they wait: CPU is burned and a
 /// blocking sleep is slept on the serving thread by all of them; a wait on the backend is a sleep on a thread model
-/// and a timer on an event loop (``waited(_:nanos:counters:)`` counts it when it fires).
+/// and a timer on an event loop (``waited(_:counters:)`` counts it when it fires).
 enum WorkPerformer {
     /// Does the CPU and the blocking part of `work` on this thread, and its wait too when `waitHere` (a thread
     /// model, whose only way to wait on a backend is to block); counts what it did.

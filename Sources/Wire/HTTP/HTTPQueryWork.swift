@@ -1,10 +1,9 @@
 /// The work a request asks for in its query, as Fortio's test server takes delays: `/bytes/16?cpu=50us&wait=2ms`
 /// (`cpu`, `wait` and `block` as `--work` names them, each a number of `us`, `ms` or `s`). Read a byte at a time as
 /// the target streams by, keeping no bytes; other parameters are ignored, and a known one with a value that is not a
-/// duration makes the request malformed (400).
+/// duration (or one longer than ``WorkPlan/longestNanos``) makes the request malformed (400). Percent-encoded names
+/// are not decoded: `%63pu` is another parameter.
 struct HTTPQueryWork {
-    /// The longest duration a query may ask for: a request that waits minutes is a mistake, not a test.
-    static let longestNanos: UInt64 = 60_000_000_000
 
     private(set) var work = RequestWork.none
     private(set) var isMalformed = false
@@ -40,7 +39,7 @@ struct HTTPQueryWork {
             return
         }
         if unitLength == 0, let digit = HTTPBytes.decimalDigit(byte) {
-            number = min(number * 10 + UInt64(digit), Self.longestNanos)
+            number = min(number * 10 + UInt64(digit), WorkPlan.longestNanos + 1)
             digits += 1
         } else {
             unitLength += 1
@@ -56,8 +55,9 @@ struct HTTPQueryWork {
     private mutating func endParameter() {
         defer { (name, nameLength, inValue, number, digits, unit, unitLength) = (0, 0, false, 0, 0, 0, 0) }
         guard nameLength <= 8, [Self.cpu, Self.wait, Self.block].contains(name) else { return }
+        // Compared before multiplying: 60 billion seconds in nanoseconds would overflow.
         guard inValue, digits > 0, unitLength <= 2, let scale = Self.units.first(where: { $0.0 == unit })?.1,
-            number * scale <= Self.longestNanos
+            number <= WorkPlan.longestNanos / scale
         else { return isMalformed = true }
         let nanos = number * scale
         if work.isNone { work = RequestWork() }

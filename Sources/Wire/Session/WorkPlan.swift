@@ -17,6 +17,10 @@ public struct WorkPlan: Sendable, Equatable {
         (self.cpu, self.wait, self.block) = (cpu, wait, block)
     }
 
+    /// The longest duration any work may take (`--work` or a query): a request that waits minutes is a mistake, not a
+    /// test, and sums of such durations stay far from overflowing.
+    public static let longestNanos: UInt64 = 60_000_000_000
+
     /// No work at all: the sessions draw nothing, and the models take the path they took before work existed.
     public var isNone: Bool { cpu == nil && wait == nil && block == nil }
 
@@ -57,7 +61,8 @@ public enum WorkDuration: Sendable, Equatable {
             return low + random.next() % (high - low + 1)
         case .exponential(let mean):
             // 1 - U lies in (0, 1], so the logarithm is finite.
-            return UInt64((-Double(mean) * log(1 - Self.unit(&random))).rounded())
+            let drawn = -Double(mean) * log(1 - Self.unit(&random))
+            return UInt64(min(drawn, Double(WorkPlan.longestNanos)).rounded())
         case .mix(let parts):
             var point = Self.unit(&random)
             for part in parts {
