@@ -39,11 +39,11 @@ struct ArrivalSchedule {
         later(than: intended, by: clients * gap(&random))
     }
 
-    /// A client's gap, in its mean gaps: 1, or an exponential draw of mean 1 (-ln U, U uniform in (0, 1]).
+    /// A client's gap, in its mean gaps: 1, or an exponential draw of mean 1.
     private func gap(_ random: inout WyRand) -> Double {
         switch arrivals {
         case .uniform: 1
-        case .poisson: -log(Double((random.next() >> 11) + 1) / 0x1p53)
+        case .poisson: random.exponential()
         }
     }
 

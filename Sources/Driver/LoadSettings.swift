@@ -118,8 +118,13 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     /// (the whole without `--share`), each client starting at the same pace; nil in a closed loop.
     public var offeredRate: Double? {
         guard let rate else { return nil }
+        return rate.mean(windowMicros: durationMicros) * hostsPart
+    }
+
+    /// The part of the run's clients, and so of an open loop's starts, that this host's event loops run.
+    private var hostsPart: Double {
         let local = (firstWorker..<firstWorker + threads * processes).reduce(0) { $0 + share(of: clients, worker: $1) }
-        return rate.mean(windowMicros: durationMicros) * Double(local) / Double(clients)
+        return Double(local) / Double(clients)
     }
 
     /// Descriptors one process needs: its share of clients, its epoll instances, and room for stdio and pipes.
@@ -226,10 +231,7 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         guard let rate else { return nil }
         let (from, to) = (Double(index), min(Double(index + 1), Double(durationMicros) / 1e6))
         guard to > from else { return 0 }
-        let workers = firstWorker..<(firstWorker + threads * processes)
-        let clientsHere = workers.reduce(0) { $0 + share(of: clients, worker: $1) }
-        return RateCurve(rate, windowMicros: durationMicros).starts(from: from, to: to) * Double(clientsHere)
-            / Double(clients)
+        return RateCurve(rate, windowMicros: durationMicros).starts(from: from, to: to) * hostsPart
     }
 
     /// The share of `total` that worker `index` of ``workerCount`` takes (the first ones take the remainder).

@@ -60,22 +60,16 @@ public enum WorkDuration: Sendable, Equatable {
         case .uniform(let low, let high):
             return low + random.next() % (high - low + 1)
         case .exponential(let mean):
-            // 1 - U lies in (0, 1], so the logarithm is finite.
-            let drawn = -Double(mean) * log(1 - Self.unit(&random))
+            let drawn = Double(mean) * random.exponential()
             return UInt64(min(drawn, Double(WorkPlan.longestNanos)).rounded())
         case .mix(let parts):
-            var point = Self.unit(&random)
+            var point = random.unit()
             for part in parts {
                 point -= part.share
                 if point < 0 { return part.nanos }
             }
             return parts[parts.count - 1].nanos
         }
-    }
-
-    /// Uniform in [0, 1), from the top 53 bits.
-    private static func unit(_ random: inout WyRand) -> Double {
-        Double(random.next() >> 11) * 0x1p-53
     }
 
     public var text: String {
