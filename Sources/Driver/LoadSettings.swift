@@ -18,6 +18,10 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var rate: OfferedRate?
     /// Open loop: how the starts are spaced.
     public var arrivals = Arrivals.uniform
+    /// The work the measured servers do per request (their `bench serve --work`), nil for none. Not the driver's
+    /// own setting: it is kept with the load so that every result row, and `bench check` reading one back, says
+    /// what was measured.
+    public var serverWork: String?
     public var durationMicros = 10_000_000
     /// Run before the measured window; nothing in it is counted.
     public var warmupMicros = 2_000_000

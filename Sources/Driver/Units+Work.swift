@@ -3,10 +3,11 @@ import Wire
 extension Units {
     /// `--work`: a comma list of `cpu=D`, `wait=D` and `block=D`, each kind at most once, where D is a duration
     /// (`50us`), a uniform range (`1ms-3ms`), an exponential mean (`exp:1ms`) or a mix whose later parts follow the
-    /// kind's first after commas (`wait=150us:90%,2ms:10%`).
+    /// kind's first after commas (`wait=150us:90%,2ms:10%`); or `none`, which turns off `bench compare`'s default.
     public static func work(_ text: String, option: String = "--work") throws(ParseError) -> WorkPlan {
+        if text == "none" { return WorkPlan() }
         let usage = "\(option) takes a comma list of cpu=D, wait=D and block=D, each D a duration (50us), a range "
-            + "(1ms-3ms), exp:MEAN (exp:1ms) or a mix (150us:90%,2ms:10%)"
+            + "(1ms-3ms), exp:MEAN (exp:1ms) or a mix (150us:90%,2ms:10%), or none"
         var kinds: [(name: Substring, parts: [Substring])] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             if let equals = item.firstIndex(of: "=") {

@@ -152,7 +152,10 @@ extension Bench {
             if let reason { Self.note("driver pairs: \(reason), so the \(server.name) serves them") }
             let pairing = Pairing(
                 againstModels: build.models() ?? Set(old.settings.models), referenceUnavailable: reason,
-                againstTLS: settings.load.tls.map { _ in (build.takesTLS("serve"), build.takesTLS("drive")) })
+                againstTLS: settings.load.tls.map { _ in
+                    (build.takes("--tls", in: "serve"), build.takes("--tls", in: "drive"))
+                },
+                againstWork: settings.load.serverWork.map { _ in build.takes("--work", in: "serve") })
             settings.extraMeta = [("against", build.label), ("fixed_server", server.name)]
             let started = Date()
             let directory = try ResultsDirectory(
@@ -294,6 +297,7 @@ extension Bench {
             load.thinkMicros = Int((baseline.thinkMillis ?? 0) * 1000)
             load.rate = baseline.ratePerSecond.map(OfferedRate.constant)
             load.arrivals = baseline.arrivals ?? .uniform
+            load.serverWork = baseline.work
             if let path = baseline.path { load.path = path }
             let sizes = (baseline.sizeBytes ?? "16").split(separator: "-").compactMap { UInt32($0) }
             load.sizeMin = sizes.first ?? 16

@@ -4,6 +4,7 @@ import Driver
 import Foundation
 import Servers
 import SystemCalls
+import Wire
 
 extension Bench {
     struct Compare: AsyncParsableCommand {
@@ -11,7 +12,10 @@ extension Bench {
             abstract: "Run every server model side by side under the same load; print a table, write results/NAME/.",
             discussion: """
                 For every model x client count x repetition, in an interleaved order, it starts `bench serve` as a \
-                child process on a free port, drives it, stops it and records its CPU time and peak memory.
+                child process on a free port, drives it, stops it and records its CPU time and peak memory. \
+                Unless told otherwise, every client makes connections of 10 requests (--protocol request --requests \
+                10) and every request waits 1 ms on a simulated backend (--work wait=1ms; --work none for servers \
+                that do nothing), so that the models part ways as they do in front of a database.
                 Files: summary.csv, latency.csv, timeline.csv, meta.csv (README, "CSV columns"); charts: \
                 ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the \
                 comparison goes on; the exit status is then 1. --objective judges every model x client count on \
@@ -64,6 +68,13 @@ extension Bench {
                 missedObjective: verdicts.contains { !$0.held })
         }
 
+        /// What the models are compared under when the options do not say: connections of 10 requests, each of
+        /// which waits 1 ms on a simulated backend, as a web server waits on its database. With work that costs
+        /// nothing (a greeting), the blocking accept loop comes first at every client count; with a wait, a
+        /// server that serves one client at a time falls behind as the clients grow, while the pools and the event
+        /// loops overlap the waits: what the models are for (README, "Why this load").
+        static let defaultLoad = (protocol: WireProtocol.request, requests: "10", work: "wait=1ms")
+
         func compareSettings() throws -> CompareSettings {
             let counts = try clients.split(separator: ",").map {
                 try Units.wholeCount(String($0), option: "--clients")
@@ -73,7 +84,12 @@ extension Bench {
             }
             let chosen = try Self.models(models)
             guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
-            let settings = try load.settings(clients: counts.max()!, shape: shape, windows: LoadOptions.compareWindows)
+            let wireProtocol = load.wireProtocol ?? Self.defaultLoad.protocol
+            var settings = try load.settings(
+                clients: counts.max()!, shape: shape, defaultProtocol: Self.defaultLoad.protocol,
+                windows: LoadOptions.compareWindows,
+                defaultRequests: wireProtocol.traits.exchange == .request ? Self.defaultLoad.requests : "1")
+            settings.serverWork = try servers.serverWork(default: Self.defaultLoad.work)
             return CompareSettings(
                 models: chosen, clients: counts, repetitions: repetitions, load: settings,
                 serverArguments: servers.serveArguments + load.tls.serverArguments, serverThreads: servers.serverThreads, pin: servers.pin)

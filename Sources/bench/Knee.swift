@@ -19,7 +19,8 @@ extension Bench {
                 which each client starts once a window). A step runs --warmup, then a window of \
                 --duration with fresh histograms; it fails when the objective's percentile of the corrected latency \
                 is over its limit, when under 95% of the offered rate was achieved, or when the server failed a \
-                client. --arrivals poisson spaces every step's starts at random instead of evenly. A step whose \
+                client. Every step's starts come at random (Poisson arrivals, as independent users arrive; --arrivals \
+                uniform spaces them evenly, the optimistic case that finds capacities 10-25% higher). A step whose \
                 percentile's 95% confidence interval straddles the limit, or whose two halves \
                 disagree by more than --tolerance, runs again with a window twice as long, up to --max-window. \
                 Files: knee.csv (every step), capacity.csv (one row per model), and summary.csv, latency.csv, \
@@ -63,6 +64,10 @@ extension Bench {
         /// A step's window and warmup when --duration and --warmup are not given: 15 steps of each of six models in
         /// about five minutes.
         static let stepWindows = (duration: "2s", warmup: "500ms")
+
+        /// Poisson: a capacity is what a server facing independent users can plan on, and evenly spaced starts found
+        /// five of the seven models' capacities 10-25% higher than random ones (docs/work.md, 2026-12-05).
+        static let arrivals = Arrivals.poisson
 
         func validate() throws {
             _ = try kneeSettings()
@@ -130,7 +135,8 @@ extension Bench {
             let chosen = try Compare.models(models)
             let count = try Units.wholeCount(clients, option: "--clients")
             // Open loop from the start, so the load's checks see an open-loop run; each step sets its own rate.
-            var settings = try load.settings(clients: count, rate: start, windows: Self.stepWindows)
+            var settings = try load.settings(
+                clients: count, rate: start, windows: Self.stepWindows, defaultArrivals: Self.arrivals)
             if let port {
                 guard SocketAddress(numericHost: host, port: port) != nil else {
                     throw ValidationError("--host takes a numeric address (127.0.0.1, ::1), not '\(host)'")
@@ -142,6 +148,7 @@ extension Bench {
             guard longest >= settings.durationMicros else {
                 throw ValidationError("--max-window must be at least the step's window (--duration)")
             }
+            settings.serverWork = try servers.serverWork(default: nil)
             let compare = CompareSettings(
                 models: chosen, clients: [count], repetitions: 1, load: settings,
                 serverArguments: servers.serveArguments + load.tls.serverArguments, serverThreads: servers.serverThreads, pin: servers.pin)

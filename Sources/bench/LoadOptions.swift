@@ -88,7 +88,7 @@ struct LoadOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "Open loop: how starts are spaced: uniform (evenly, as wrk2) or poisson (exponential gaps, as independent "
-            + "clients arrive); default uniform.", valueName: "kind"))
+            + "clients arrive); default uniform (bench knee: poisson).", valueName: "kind"))
     var arrivals: Arrivals?
 
     @Flag(help: "Start all first connections at once instead of pacing them at 20,000/s.")
@@ -105,12 +105,14 @@ struct LoadOptions: ParsableArguments {
     static let compareWindows = (duration: "5s", warmup: "1s")
 
     /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
-    /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not; `secure`: TLS
+    /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not,
+    /// `defaultArrivals` when --arrivals is not; `secure`: TLS
     /// without --tls, for an https:// target; `rate`: the open loop's rate when the command sets it, as `bench knee`
     /// does each step's, instead of `shape`); throws a `ValidationError` naming the option and what it takes.
     func settings(
         clients: Int, shape: LoadShapeOptions? = nil, rate: Double? = nil, defaultProtocol: WireProtocol = .greeting,
-        windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1", secure: Bool = false
+        windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1",
+        defaultArrivals: Arrivals = .uniform, secure: Bool = false
     ) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
@@ -121,7 +123,7 @@ struct LoadOptions: ParsableArguments {
             settings.clients = clients
             settings.connections = try shape?.connections.map { try Units.wholeCount($0, option: "--connections") }
             settings.rate = try rate.map(OfferedRate.constant) ?? OfferedRate.parse(rate: shape?.rate, step: shape?.step)
-            settings.arrivals = arrivals ?? .uniform
+            settings.arrivals = arrivals ?? defaultArrivals
             // Steps make the window as long as they are unless --duration says otherwise, as k6's stages make a run.
             settings.durationMicros = try duration.map { try Units.durationMicros($0, option: "--duration") }
                 ?? settings.rate?.stepsMicros ?? Units.durationMicros(windows.duration, option: "--duration")

@@ -16,11 +16,11 @@ import Testing
     /// older than TLS support (its help names no --tls) does not.
     @Test func aBuildTakesTLSWhenItsHelpNamesIt() throws {
         let build = try AgainstBuild.prepare(BenchProcess.executable.path, repository: nil) { _ in }
-        #expect(build.takesTLS("serve") && build.takesTLS("drive"))
+        #expect(build.takes("--tls", in: "serve") && build.takes("--tls", in: "drive"))
         let old = try BuildWithoutTLS()
         defer { old.remove() }
         let oldBuild = try AgainstBuild.prepare(old.path, repository: nil) { _ in }
-        #expect(!oldBuild.takesTLS("serve") && !oldBuild.takesTLS("drive"))
+        #expect(!oldBuild.takes("--tls", in: "serve") && !oldBuild.takes("--tls", in: "drive"))
         #expect(oldBuild.models() == Set(ServerModel.allCases.map(\.rawValue)))
     }
 }

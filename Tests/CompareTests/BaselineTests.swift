@@ -99,6 +99,19 @@ import Testing
         #expect(message.contains("bench check measures a constant --rate"), "\(message)")
     }
 
+    /// The servers' work is a setting bench check runs again (none in a file older than the column, and for
+    /// `none`); a spec --work does not read is named.
+    @Test func theWorkColumnIsASetting() throws {
+        #expect(try load(SummaryFixture(overrides: ["work": "wait=1ms"]).csv()).settings.work == "wait=1ms")
+        #expect(try load(SummaryFixture(overrides: ["work": "none"]).csv()).settings.work == nil)
+        #expect(try load(SummaryFixture().csv()).settings.work == nil)
+        let message = try error(loading: SummaryFixture(overrides: ["work": "nap=1ms"]).csv()).description
+        #expect(message.contains("'nap=1ms' in column 'work'") && message.contains("'nap' is none of them"), "\(message)")
+        var rows = SummaryFixture(overrides: ["work": ""]).rows()
+        rows[4]["work"] = "cpu=50us"
+        #expect(try error(loading: SummaryFixture.csv(rows)).description.contains("work is '' and 'cpu=50us'"))
+    }
+
     @Test func anUnknownProtocolIsRefused() throws {
         let message = try error(loading: SummaryFixture(protocolName: "gopher").csv()).description
         #expect(message.contains("protocol 'gopher' where greeting, request, http, echo or multiplex belongs"), "\(message)")

@@ -28,6 +28,9 @@ struct CompareCommandTests {
         #expect(summary.columns == SummaryCSV.columns)
         for row in summary.records {
             #expect(row["status"] == "ok")
+            // The default load: connections of 10 requests, each waiting 1 ms in the server, which it did.
+            #expect(row["protocol"] == "request" && row["requests_per_conn"] == "10" && row["work"] == "wait=1ms")
+            #expect(Double(row["total_p50_us"]!)! >= 1000, "\(row["model"]!)")
             #expect(Double(row["conns_per_s"]!)! > 0)
             #expect(Int(row["fail_bad_response"]!) == 0)
             #expect(Double(row["floor_conns_per_s"]!)! > 0)

@@ -36,6 +36,18 @@ import Testing
         #expect(!current.againstSpeaksNoTLS)
     }
 
+    /// With work per request, a build older than --work cannot serve the models' cells, and refserver, which does no
+    /// work, cannot stand in for a model; the driver's pairs need no work and still pair.
+    @Test func withWorkABuildWithoutWorkServesNoModelAndTheDriverStillPairs() {
+        let old = Pairing(againstModels: ["blocking"], referenceUnavailable: nil, againstWork: false)
+        #expect(old.partner(of: Self.blocking) == .alone("the other build's servers take no --work"))
+        #expect(old.partner(of: Self.eventLoop) == .alone("not in the other build, and refserver does no --work"))
+        #expect(old.partner(of: .driver) == .paired(.against))
+        let current = Pairing(againstModels: ["blocking"], referenceUnavailable: nil, againstWork: true)
+        #expect(current.partner(of: Self.blocking) == .paired(.against))
+        #expect(current.partner(of: Self.eventLoop) == .alone("not in the other build, and refserver does no --work"))
+    }
+
     /// The run's plan and the reasons it hands the check agree: a subject alone has cells of this build only.
     @Test func aRunPlansOnlyThisBuildsCellsForASubjectAloneAndNamesItsReason() {
         var load = LoadSettings()

@@ -24,12 +24,12 @@ public struct AgainstBuild: Sendable {
         return names.isEmpty ? nil : Set(names)
     }
 
-    /// Whether the build's `bench COMMAND` (`serve`, `drive`) takes `--tls`, as its `--help` says: a build older than
-    /// TLS support refuses the option as unknown, so its cells over TLS cannot run. A help that does not answer says
-    /// no, as the command would not run either.
-    public func takesTLS(_ command: String) -> Bool {
+    /// Whether the build's `bench COMMAND` (`serve`, `drive`) takes `option` (`--tls`, `--work`), as its `--help`
+    /// says: a build older than the option refuses it as unknown, so its cells that need it cannot run. A help that
+    /// does not answer says no, as the command would not run either.
+    public func takes(_ option: String, in command: String) -> Bool {
         guard let help = CommandOutput.output([executable, command, "--help"], timeoutSeconds: 30) else { return false }
-        return help.split(whereSeparator: \.isWhitespace).contains("--tls")
+        return help.split(whereSeparator: \.isWhitespace).contains { $0 == option }
     }
 
     /// Longest wait for one release build: a first build with SwiftNIO takes minutes; half an hour means it hangs.

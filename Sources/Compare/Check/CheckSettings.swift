@@ -29,6 +29,8 @@ public struct CheckSettings: Sendable, Equatable {
     /// The driver's TLS options as `bench drive` takes them (`--tls --tls-resume`); nil in plaintext, and in files
     /// older than the column.
     public var tls: String?
+    /// The servers' `--work`; nil for none, and in files older than the column.
+    public var work: String?
     /// The models, in the order they first appear.
     public var models: [String]
     /// How many repetitions the run made (distinct `repetition` values).
@@ -41,7 +43,7 @@ public struct CheckSettings: Sendable, Equatable {
     ]
 
     /// Columns that must hold one value across all rows too, but that files older than them lack (read as empty).
-    static let laterColumns = ["tls", "arrivals", "rate_schedule"]
+    static let laterColumns = ["tls", "arrivals", "rate_schedule", "work"]
 
     /// Reads the settings of a run from its rows; they must agree on every column of `columns` and `laterColumns`.
     init(rows: [RowReader]) throws(CheckError) {
@@ -93,6 +95,13 @@ public struct CheckSettings: Sendable, Equatable {
         self.arrivals = Arrivals(rawValue: arrivals)
         path = first.row["path"].flatMap { $0.isEmpty ? nil : $0 }
         tls = first.row["tls"].map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
+        let work = first.row["work"]?.trimmingSpaces ?? ""
+        do throws(Units.ParseError) {
+            let plan = work.isEmpty ? WorkPlan() : try Units.work(work)
+            self.work = plan.isNone ? nil : work
+        } catch {
+            throw .garbled(first.source, row: first.number, column: "work", value: work, expected: error.description)
+        }
         var models: [String] = []
         var repetitions: Set<Int> = []
         for row in rows {

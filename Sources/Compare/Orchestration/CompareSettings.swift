@@ -45,7 +45,7 @@ public struct CompareSettings: Sendable {
             ("duration_s", String(Double(load.durationMicros) / 1e6)),
             ("warmup_s", String(Double(load.warmupMicros) / 1e6)),
             ("driver_threads", String(load.threads)), ("driver_processes", String(load.processes)),
-            ("server_arguments", serverArguments.joined(separator: " ")),
+            ("server_arguments", serverArguments.joined(separator: " ")), ("work", load.serverWork ?? "none"),
             ("server_threads", serverThreads.map(String.init) ?? ""), ("pin", String(pin)),
             ("tls", load.tls.map { $0.resume ? "on, resumed" : "on, full handshakes" } ?? "off"),
             ("tls_library", load.tls == nil ? "" : TLSContext.library),

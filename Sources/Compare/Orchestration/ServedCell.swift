@@ -65,11 +65,12 @@ struct ServedCell {
         return result
     }
 
-    /// Starts `model` as `bench serve` on a free port, for `load`'s protocol and host, with the comparison's server
-    /// arguments, pinned to `cpu` when given.
+    /// Starts `model` as `bench serve` on a free port, for `load`'s protocol, host and work, with the comparison's
+    /// server arguments, pinned to `cpu` when given.
     func startServer(_ model: ServerModel, _ load: LoadSettings, cpu: Int?) throws -> ServerProcess {
         var arguments = ["serve", "--model", model.rawValue, "--protocol", load.wireProtocol.rawValue,
                          "--host", load.host, "--port", "0"] + settings.serverArguments
+            + (load.serverWork.map { ["--work", $0] } ?? [])
         if let threads = settings.serverThreads, model.traits.threadsAre != nil {
             arguments += ["--threads", String(threads)]
         }

@@ -12,7 +12,7 @@ public enum SummaryCSV {
             "run_utc", "git_commit", "host", "cores", "cpu_model", "cpu_governor", "model", "build", "profile", "protocol",
             "clients", "repetition", "status",
             "duration_s", "warmup_s", "requests_per_conn", "size_bytes", "pipeline", "think_ms", "jitter_ms",
-            "rate_per_s", "arrivals", "rate_schedule", "connections_limit", "path", "threads", "processes", "elapsed_s",
+            "rate_per_s", "arrivals", "rate_schedule", "connections_limit", "path", "work", "threads", "processes", "elapsed_s",
             "conns_attempted", "conns_established", "conns_completed", "conns_unfinished", "requests",
             "bytes_sent", "bytes_received",
         ]
@@ -62,6 +62,7 @@ public enum SummaryCSV {
                 ?? "",
             "connections_limit": settings.connections.map(String.init) ?? "",
             "path": settings.wireProtocol == .http ? settings.path : "",
+            "work": settings.serverWork ?? "",
             "threads": String(settings.threads), "processes": String(settings.processes),
             "share": settings.hostShares > 1 ? "\(settings.hostShare + 1)/\(settings.hostShares)" : "",
             "idle_clients": String(settings.idle), "slow_clients": String(settings.slow),
