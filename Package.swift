@@ -5,7 +5,9 @@ import PackageDescription
 // bench -> Compare -> Driver, Servers -> Metrics, Wire, SystemCalls.
 let referenceWarnings: [CSetting] = [.unsafeFlags(["-Wall", "-Wextra"])]
 var targets: [Target] = [
-    .target(name: "SystemCalls"),
+    // perf_event_open(2), which counts a server's system calls: the kernel's own headers, no library.
+    .systemLibrary(name: "CPerfEvent"),
+    .target(name: "SystemCalls", dependencies: ["CPerfEvent"]),
     .target(name: "Wire"),
     // One TLS engine for every model and the driver: the system's OpenSSL, driven through memory BIOs.
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),

@@ -39,6 +39,21 @@ public enum ProcFile {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n")
     }
 
+    /// The names in a directory (/proc, /proc/PID/task, /proc/PID/fd) but "." and "..", or nil when it cannot be
+    /// opened.
+    public static func entries(_ directory: String) -> [String]? {
+        guard let listing = opendir(directory) else { return nil }
+        defer { closedir(listing) }
+        var names: [String] = []
+        while let entry = readdir(listing) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// One value of /proc/sys with its tabs and spaces folded to single spaces ("32768 60999"), or "unknown".
     public static func value(_ path: String) -> String {
         guard let text = firstLine(path) else { return "unknown" }

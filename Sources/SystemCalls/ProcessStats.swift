@@ -13,26 +13,32 @@ public struct ProcessStats: Sendable, Equatable {
     public var descriptors = 0
     /// The sum of each process's peak resident memory so far (VmHWM).
     public var peakResidentKiB = 0
+    /// System calls entered since counting started (``SyscallCounter``, which /proc does not show); nil where none
+    /// are counted.
+    public var systemCalls: UInt64?
 
     public init() {}
 
     /// The group led by `leader` (its process group id), or nil once no process of it is left.
     public static func group(_ leader: pid_t) -> ProcessStats? {
-        guard let entries = opendir("/proc") else { return nil }
-        defer { closedir(entries) }
         var stats = ProcessStats()
         var found = false
-        while let entry = readdir(entries) {
-            guard let pid = pid_t(name(of: entry)), let stat = ProcStat(pid: pid), stat.processGroup == leader else {
-                continue
-            }
+        for (pid, stat) in members(ofGroup: leader) {
             found = true
             stats.cpuSeconds += stat.cpuSeconds ?? 0
             stats.threads += stat.threads ?? 0
-            stats.descriptors += count(in: "/proc/\(pid)/fd")
+            stats.descriptors += ProcFile.entries("/proc/\(pid)/fd")?.count ?? 0
             stats.peakResidentKiB += statusValue(pid, "VmHWM:") ?? 0
         }
         return found ? stats : nil
+    }
+
+    /// The processes of the group led by `leader`, with their /proc/PID/stat.
+    public static func members(ofGroup leader: pid_t) -> [(pid: pid_t, stat: ProcStat)] {
+        (ProcFile.entries("/proc") ?? []).compactMap { name in
+            guard let pid = pid_t(name), let stat = ProcStat(pid: pid), stat.processGroup == leader else { return nil }
+            return (pid, stat)
+        }
     }
 
     /// CPU seconds (user + system, all threads) one process has used so far, or nil when it is gone.
@@ -48,17 +54,4 @@ public struct ProcessStats: Sendable, Equatable {
         return Int(line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }
 
-    private static func count(in directory: String) -> Int {
-        guard let entries = opendir(directory) else { return 0 }
-        defer { closedir(entries) }
-        var count = 0
-        while let entry = readdir(entries) {
-            if entry.pointee.d_name.0 != 46 { count += 1 }  // not "." nor ".."
-        }
-        return count
-    }
-
-    private static func name(of entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
 }

@@ -73,6 +73,7 @@ public struct KneeRun {
                     cell: .init(subject: target, clients: load.clients, repetition: capacity.steps), settings: stepLoad,
                     drive: measured.drive, server: nil, floor: nil, failure: nil)
                 (result.serverWindowCPUSeconds, result.serverCores) = (measured.serverCPUSeconds, cores)
+                result.serverWindowSystemCalls = measured.serverSystemCalls
                 if server?.hasExited == true { result.failure = "server died during the run" }
                 result.stealPercent = measured.stealPercent
                 result.machineBusyPercent = measured.machineBusyPercent

@@ -31,6 +31,7 @@ public struct MachineFacts: Sendable {
             ("tcp_max_syn_backlog", ProcFile.value("/proc/sys/net/ipv4/tcp_max_syn_backlog")),
             ("swift_version", CommandOutput.firstLine(["swift", "--version"]) ?? "unknown"),
             ("git_commit", CommandOutput.firstLine(["git", "rev-parse", "--short=12", "HEAD"]) ?? "unknown"),
+            ("syscall_counter", syscallCounter),
         ])
     }
 
@@ -47,6 +48,17 @@ public struct MachineFacts: Sendable {
             }
         }
         return "unknown"
+    }
+
+    /// How the servers' system calls are counted (server_syscalls_per_request), or why they are not: a counter on
+    /// this process's own group, opened and closed, tells.
+    static var syscallCounter: String {
+        do {
+            _ = try SyscallCounter(group: getpgrp())
+            return "perf raw_syscalls:sys_enter"
+        } catch {
+            return "none: \(error)"
+        }
     }
 
     /// cpufreq's scaling governor of core 0 (`performance`, `powersave`, ...), or `none` where the kernel exposes no

@@ -7,6 +7,8 @@ struct MeasuredDrive {
     var drive: DriveResult
     /// The server's CPU seconds (user + system) in the window; nil when /proc could not be read.
     var serverCPUSeconds: Double?
+    /// The system calls the server entered in the window; nil where they are not counted.
+    var serverSystemCalls: UInt64?
     var stealPercent: Double?
     /// How busy the whole machine was in the window, in percent of its cores' time.
     var machineBusyPercent: Double?
@@ -34,8 +36,10 @@ struct MeasuredDrive {
             return (WindowEdge.now(process: { stats?.cpuSeconds }, driver: { nil }), stats)
         }()
         let window = WindowEdge.between(first, end.edge)
+        var calls: UInt64?
+        if let before = firstStats?.systemCalls, let after = end.stats?.systemCalls { calls = after - before }
         return MeasuredDrive(
-            drive: drive, serverCPUSeconds: window.process, stealPercent: window.stealPercent,
+            drive: drive, serverCPUSeconds: window.process, serverSystemCalls: calls, stealPercent: window.stealPercent,
             machineBusyPercent: window.machineBusyPercent, endStats: end.stats)
     }
 }

@@ -52,6 +52,7 @@ struct ServedCell {
         result.drive = measured.drive
         result.server = usage
         result.serverWindowCPUSeconds = measured.serverCPUSeconds
+        result.serverWindowSystemCalls = measured.serverSystemCalls
         result.serverCores = cell.subject.serverModel.flatMap {
             Self.cores(of: $0, threads: settings.serverThreads, pinned: cpu != nil)
         }

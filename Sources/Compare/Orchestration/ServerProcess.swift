@@ -19,6 +19,9 @@ public final class ServerProcess: @unchecked Sendable {
     private let child: ChildProcess
     public var pid: pid_t { child.pid }
     /// The port the server reported in its `listening` line.
+    /// Its system calls from the `listening` line on; nil where the kernel counts none (meta.csv's
+    /// `syscall_counter` says why).
+    private var systemCalls: SyscallCounter?
     public private(set) var port = 0
     private let stderrPath: String
     private var usage: ServerUsage? = nil
@@ -48,6 +51,8 @@ public final class ServerProcess: @unchecked Sendable {
             let detail = usage.errorOutput.isEmpty ? "" : ": " + usage.errorOutput
             throw StartError(description: error.description + detail)
         }
+        // Listening, it has the threads and workers it starts with; those it starts later inherit the counting.
+        systemCalls = try? SyscallCounter(group: child.pid)
     }
 
     deinit {
@@ -80,7 +85,9 @@ public final class ServerProcess: @unchecked Sendable {
     /// What the server's process group uses now (``ProcessStats``), or nil once it is gone.
     public func stats() -> ProcessStats? {
         guard !child.hasExited else { return nil }
-        return ProcessStats.group(child.pid)
+        var stats = ProcessStats.group(child.pid)
+        stats?.systemCalls = systemCalls?.count()
+        return stats
     }
 
     /// Whether the server has exited (for example crashed mid-run), without reaping it.

@@ -12,6 +12,8 @@ public struct CellResult: Sendable {
     public var server: ServerUsage?
     /// The server's CPU seconds (user + system) in the measured window, when it could be sampled.
     public var serverWindowCPUSeconds: Double?
+    /// The system calls the server entered in the measured window, where the kernel counts them.
+    public var serverWindowSystemCalls: UInt64?
     /// Cores the server could keep busy in the run: its serving threads or processes, at most the cores it may run on
     /// (one when pinned); nil when not known.
     public var serverCores: Int?
@@ -56,6 +58,7 @@ public struct CellResult: Sendable {
             part.profile = profile.name
             part.drive?.metrics = metrics
             (part.server, part.serverWindowCPUSeconds, part.serverCores) = (nil, nil, nil)
+            part.serverWindowSystemCalls = nil
             part.floor = nil
             part.childSummary = nil
             return part
@@ -121,6 +124,13 @@ public struct CellResult: Sendable {
     }
 
     /// The server's context switches (voluntary and involuntary) over its life per request it counted itself.
+    /// The server's system calls per valid response in the measured window: what most of a server's time in the
+    /// kernel comes down to, and what io_uring's batching is for.
+    public var systemCallsPerRequest: Double? {
+        guard let calls = serverWindowSystemCalls, let requests, requests > 0 else { return nil }
+        return Double(calls) / Double(requests)
+    }
+
     public var contextSwitchesPerRequest: Double? {
         guard let voluntary = server?.voluntarySwitches, let involuntary = server?.involuntarySwitches,
             let served = server?.counters?.requests, served > 0

@@ -8,7 +8,7 @@ public enum ComparisonTable {
     static let clientHeader = [
         "model", "clients", "ok/runs", "conn/s", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "bound", "failures (sum)",
     ]
-    static let serverHeader = ["server", "clients", "CPU us/req", "RSS MiB", "threads", "ctx sw/req"]
+    static let serverHeader = ["server", "clients", "CPU us/req", "RSS MiB", "threads", "ctx sw/req", "syscalls/req"]
 
     public static func render(_ results: [CellResult]) -> String {
         var clients = [clientHeader]
@@ -116,6 +116,7 @@ public enum ComparisonTable {
             } ?? "-",
             number(ok.compactMap { $0.server?.peakThreads.map(Double.init) }.median),
             ok.compactMap(\.contextSwitchesPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
+            ok.compactMap(\.systemCallsPerRequest).median.map { SummaryCSV.decimal($0, places: 2) } ?? "-",
         ]
     }
 

@@ -21,6 +21,7 @@ public enum SummaryCSV {
         + latencyKinds.flatMap { kind in percentiles.map { "\(kind)_\($0)_us" } }
         + [
             "schedule_lag_max_us", "server_user_s", "server_sys_s", "server_cpu_us_per_request",
+            "server_syscalls_per_request",
             "server_peak_rss_kib", "server_peak_threads", "server_peak_fds", "server_ctx_voluntary",
             "server_ctx_involuntary", "server_connections", "server_requests", "server_protocol_errors",
             "driver_cpu_us_per_request", "driver_cpu_sampled_us_per_request", "steal_pct", "floor_conns_per_s", "floor_requests_per_s",
@@ -94,6 +95,7 @@ public enum SummaryCSV {
             }
         }
         row["server_cpu_us_per_request"] = result.serverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
+        row["server_syscalls_per_request"] = result.systemCallsPerRequest.map { decimal($0, places: 2) } ?? ""
         row["driver_cpu_us_per_request"] = result.driverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
         row["driver_cpu_sampled_us_per_request"] =
             result.sampledDriverCPUMicrosPerRequest.map { decimal($0, places: 2) } ?? ""
