@@ -14,6 +14,8 @@ var targets: [Target] = [
     .target(name: "TLS", dependencies: ["COpenSSL", "Wire"]),
     // HdrHistogram's interval logs deflate each histogram: the system's zlib, as every HdrHistogram port uses.
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // The io_uring model's rings: the system's liburing.
+    .systemLibrary(name: "CURing", pkgConfig: "liburing", providers: [.apt(["liburing-dev"])]),
     .target(
         name: "Metrics",
         dependencies: ["CZlib", .product(name: "Histogram", package: "hdrhistogram-swift")]
@@ -21,7 +23,7 @@ var targets: [Target] = [
     .target(
         name: "Servers",
         dependencies: [
-            "Wire", "SystemCalls", "TLS",
+            "Wire", "SystemCalls", "TLS", "CURing",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Atomics", package: "swift-atomics"),

@@ -48,3 +48,27 @@ public struct ServerStartError: Error, CustomStringConvertible {
         self.init("\(what): \(String(cString: strerror(code)))")
     }
 }
+
+/// Why a model cannot run here at all: the system refuses what it is built on (io_uring on an old kernel, under a
+/// seccomp filter or `kernel.io_uring_disabled`). A fact of the machine rather than a failure of the server: `bench
+/// serve` says so in one line on stderr and exits, and `bench compare` and `bench check` find that line in its
+/// output (``init(errorOutput:)``) and skip the model with the reason instead of failing the run.
+public struct ServerUnavailable: Error, CustomStringConvertible {
+    public let reason: String
+
+    private static let marker = "unavailable on this system: "
+
+    public init(_ reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { Self.marker + reason }
+
+    /// The refusal a server's stderr reports, if any.
+    public init?(errorOutput: String) {
+        guard let line = errorOutput.split(separator: "\n").first(where: { $0.contains(Self.marker) }),
+            let range = line.firstRange(of: Self.marker)
+        else { return nil }
+        reason = String(line[range.upperBound...])
+    }
+}

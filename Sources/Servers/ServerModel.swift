@@ -20,6 +20,8 @@ public struct ServerTraits: Sendable {
     public var blocksOnReads: Bool
     /// Its connections are served in this process (a prefork server's are in its workers).
     public var servesInThisProcess = true
+    /// Why this system cannot run it at all (``ServerUnavailable``), found by trying; nil where it can.
+    public var unavailable: @Sendable () -> String? = { nil }
 
     /// Whether `threads` may be asked of it.
     public func allows(threads: Int) -> Bool { threadsAre == nil ? threads == defaultThreads : threads >= 1 }
@@ -50,6 +52,7 @@ public struct ServerModel: Hashable, Sendable, CaseIterable, CustomStringConvert
         ServerModel(EventLoopServer.self),
         ServerModel(EventLoopPoolServer.self),
         ServerModel(EpollServer.self),
+        ServerModel(IOUringServer.self),
     ]
 
     private let type: any ServerModelType.Type
@@ -71,6 +74,8 @@ public struct ServerModel: Hashable, Sendable, CaseIterable, CustomStringConvert
     public var rawValue: String { type.name }
     public var description: String { rawValue }
     public var traits: ServerTraits { type.traits }
+    /// Why this system cannot run the model, or nil (``ServerTraits/unavailable``).
+    public var unavailable: String? { traits.unavailable() }
 
     /// Builds the model from `configuration`; nothing is bound until ``Server/start()``.
     public func makeServer(_ configuration: ServerConfiguration) -> any Server {

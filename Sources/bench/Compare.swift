@@ -64,7 +64,7 @@ extension Bench {
             print("results: \(directory.path)/")
             Self.drawCharts(directory.path)
             try Bench.conclude(
-                interrupted: interrupted, failed: results.contains { $0.failure != nil },
+                interrupted: interrupted, failed: results.contains(where: \.failed),
                 missedObjective: verdicts.contains { !$0.held })
         }
 
@@ -192,7 +192,7 @@ extension Bench {
                                  number("requests_per_s"), number("total_p99_us") / 1000,
                                  number("failures_server") + number("failures_local"))
             }
-            return "[\(index)/\(total)] \(result.cell): \(figures)\(result.failure.map { " (failed: \($0))" } ?? "")\n"
+            return "[\(index)/\(total)] \(result.cell): \(figures)\(result.failure == nil ? "" : " (\(result.status))")\n"
         }
     }
 }

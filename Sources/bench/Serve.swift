@@ -147,7 +147,12 @@ extension Bench {
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()
             let server = model.makeServer(configuration)
-            let address = try await server.start()
+            let address: ServerAddress
+            do {
+                address = try await server.start()
+            } catch let unavailable as ServerUnavailable {
+                throw Failure(message: "\(model): \(unavailable)", code: 1)  // the one line compare and check look for
+            }
             print("listening \(address) model=\(model.rawValue) protocol=\(wireProtocol.rawValue)"
                 + (configuration.tls == nil ? "" : " tls=on"))
             fflush(nil)  // stdout into a pipe is block-buffered, and the reader waits for this line

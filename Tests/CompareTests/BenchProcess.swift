@@ -23,8 +23,10 @@ struct BenchProcess {
         return directory.appendingPathComponent("bench")
     }
 
-    init(_ arguments: [String]) throws {
-        child = try ChildProcess(Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath))
+    /// `environment`: `NAME=value` entries added to this process's environment for the child.
+    init(_ arguments: [String], environment: [String] = []) throws {
+        child = try ChildProcess(
+            Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath), environment: environment)
     }
 
     var pid: Int32 { child.pid }

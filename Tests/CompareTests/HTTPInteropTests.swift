@@ -23,6 +23,7 @@ struct HTTPInteropTests {
         _ model: ServerModel, protocol wireProtocol: String = "http", options: [String] = [],
         _ body: (Int) async throws -> Void
     ) async throws -> ServerCounters? {
+        if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
         let server = try ServerProcess(
             executable: BenchProcess.executable.path,
             arguments: ["serve", "--model", model.rawValue, "--protocol", wireProtocol, "--port", "0"] + options,

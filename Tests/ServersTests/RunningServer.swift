@@ -10,6 +10,7 @@ func withRunningServer(
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ body: (any Server, Int) async throws -> Void
 ) async throws {
+    if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
     var configuration = ServerConfiguration(protocol: wireProtocol, port: 0)
     configure(&configuration)
     let server = model.makeServer(configuration)

@@ -56,17 +56,21 @@ public struct PairedCheck: Sendable {
             let repetitions = cells[subject]!.keys.sorted()
             var pairs: [(against: RowReader, current: RowReader)] = []
             var failed = (current: 0, against: 0)
+            var skipped: String?
             let other = cells[subject]!.values.contains { $0[Self.reference] != nil } ? Self.reference : Self.against
             for repetition in repetitions {
                 let builds = cells[subject]![repetition]!
                 let current = try Self.succeeded(builds[Self.current])
                 let against = try Self.succeeded(builds[other])
                 if current == nil { failed.current += 1 }
+                let status = try builds[Self.current]?.text("status")
+                if let status, status.hasPrefix(CellResult.skippedStatus) { skipped = status }
                 if against == nil { failed.against += 1 }
                 if let current, let against { pairs.append((against, current)) }
             }
             for metric in metrics {
-                if let reason = alone[subject] {
+                // A model this system refuses is not a regression: its rows say why it was skipped.
+                if let reason = alone[subject] ?? skipped {
                     findings.append(Finding(
                         model: subject, metric: metric, unit: metric.unit(for: wireProtocol), referenceMedian: nil,
                         currentMedian: nil, changePercent: nil, pValue: nil, verdict: .notCompared, note: reason))

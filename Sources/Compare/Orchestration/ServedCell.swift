@@ -15,7 +15,8 @@ struct ServedCell {
     var substitute: ((LoadSettings, _ cpu: Int?) throws -> ServerProcess)? = nil
 
     /// Runs `cell`: starts the server, drives it with the compare's load for `cell.clients` clients, stops it.
-    /// A server that does not start, dies or does not stop cleanly fails the cell, with the reason.
+    /// A server that does not start, dies or does not stop cleanly fails the cell, with the reason; one this system
+    /// refuses (``ServerUnavailable``) skips it.
     func run(_ cell: ComparePlan.Cell, pinServerTo cpu: Int?, floor: MachineFloor?) async -> CellResult {
         var load = settings.load
         load.clients = cell.clients
@@ -35,7 +36,12 @@ struct ServedCell {
                 return result
             }
         } catch {
-            result.failure = "server did not start: \(error)"
+            if let unavailable = ServerUnavailable(errorOutput: "\(error)") {
+                result.failure = unavailable.reason
+                result.skipped = true
+            } else {
+                result.failure = "server did not start: \(error)"
+            }
             return result
         }
         load.port = server.port

@@ -19,8 +19,11 @@ public struct CellResult: Sendable {
     public var serverCores: Int?
     /// `nil` when no floor was measured (`bench drive`).
     public var floor: MachineFloor?
-    /// `nil` when the cell ran to its end; otherwise why it counts as failed.
+    /// `nil` when the cell ran to its end; otherwise why it counts as failed (or was skipped).
     public var failure: String?
+    /// The failure is this system's refusal of the model (``ServerUnavailable``, io_uring disabled): the cell is
+    /// skipped with the reason and does not fail the run.
+    public var skipped = false
     /// The commit of the build that served (or drove) the cell, when it is not this tree's (`bench check --against`).
     public var commit: String?
     /// CPU seconds (user + system) a driver run as a child used in the measured window, sampled from outside (for
@@ -65,8 +68,14 @@ public struct CellResult: Sendable {
         }
     }
 
-    /// `ok`, or `failed: REASON`, as the status column says.
-    public var status: String { failure.map { "failed: " + $0 } ?? "ok" }
+    /// `ok`, `failed: REASON` or `skipped: REASON`, as the status column says.
+    public var status: String { failure.map { (skipped ? Self.skippedStatus : "failed: ") + $0 } ?? "ok" }
+
+    /// How the status of a skipped cell begins.
+    public static let skippedStatus = "skipped: "
+
+    /// The cell failed, which fails the run; a skipped one did not.
+    public var failed: Bool { failure != nil && !skipped }
 
     /// Server CPU (user + system) in the measured window per valid response in it, in microseconds; nil
     /// without both figures.

@@ -13,28 +13,20 @@ import Glibc
 ///
 /// Nothing is allocated per request, and after warmup nothing per connection: a closed connection's state, session
 /// included, is kept for the next one. Everything here belongs to the loop's thread; only `stopping` crosses.
-final class EpollLoop: @unchecked Sendable {
+final class EpollLoop: ServingLoop, @unchecked Sendable {
     // @unchecked: every stored var is used by the loop's thread alone, after `init` on the starting thread; the
     // counters and the stop flag are atomics.
     private let configuration: ServerConfiguration
     let listener: ListeningSocket
     let counters: CounterCells
-    private let sessions: SessionFactory
     private let stopping: ManagedAtomic<Bool>
     private let epoll: Epoll
-    private var random = WyRand()
-    /// The state of each open connection, by descriptor; closed ones wait in `spare` for reuse.
-    private var connections: [EpollConnection?] = []
-    private var spare: [EpollConnection] = []
-    private var open = 0
+    private let connections: LoopConnections<EpollConnection>
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: ServerSessionLimits.pieces)
     /// Set after an accept failure such as running out of descriptors: the listener is not watched until then.
     private var listenerPausedUntil: UInt64?
     private var nextSweep: UInt64 = 0
-    /// The ends of the waits on the simulated backend (`--work wait=`), by descriptor and epoch.
-    private var timers = TimerHeap(capacity: 1024)
-    private var lastEpoch: UInt32 = 0
 
     private static let listenerTag = UInt64.max
     private static let acceptsPerWakeup = 64
@@ -47,10 +39,10 @@ final class EpollLoop: @unchecked Sendable {
         guard let epoll = Epoll(capacity: 512) else { throw ServerStartError("cannot create an epoll instance", errno: errno) }
         self.configuration = configuration
         self.listener = listener
-        self.sessions = sessions
         self.stopping = stopping
         self.epoll = epoll
         counters = CounterCells()
+        connections = LoopConnections(configuration, sessions: sessions, counters: counters)
         guard epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag) else {
             epoll.release()
             throw ServerStartError("cannot watch the listening socket", errno: errno)
@@ -75,9 +67,9 @@ final class EpollLoop: @unchecked Sendable {
     func run() {
         while !stopping.load(ordering: .relaxed) { turn(timeoutNanos: 100_000_000) }
         listener.close()
-        let drainUntil = MonotonicClock.nanos() + Self.nanos(configuration.drainTimeout)
-        while open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
-        for fd in connections.indices where connections[fd] != nil { closeConnection(fd, lost: false) }
+        let drainUntil = MonotonicClock.nanos() + ConnectionDeadlines.nanos(configuration.drainTimeout)
+        while connections.open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
+        for fd in connections.descriptors { closeConnection(fd, lost: false) }
         epoll.release()
     }
 
@@ -85,7 +77,7 @@ final class EpollLoop: @unchecked Sendable {
     /// four times a second.
     private func turn(timeoutNanos: UInt64) {
         var timeout = timeoutNanos
-        if let due = timers.nextDue {
+        if let due = connections.nextDue {
             let now = MonotonicClock.nanos()
             timeout = due > now ? min(timeout, due - now) : 0
         }
@@ -95,14 +87,14 @@ final class EpollLoop: @unchecked Sendable {
             let (events, data) = epoll.event(index)
             if data == Self.listenerTag { acceptAll(now: now) } else { handle(Int(data), events: events, now: now) }
         }
-        while let entry = timers.popDue(now: now) { waited(Int(entry.slot), epoch: entry.epoch, now: now) }
+        while let (fd, connection) = connections.nextWaited(now: now) { settle(fd, connection, now: now) }
         if let until = listenerPausedUntil, now >= until, !stopping.load(ordering: .relaxed) {
             listenerPausedUntil = nil
             _ = epoll.add(listener.descriptor, events: Epoll.readable, data: Self.listenerTag)
         }
         if now >= nextSweep {
             nextSweep = now + Self.sweepNanos
-            sweep(now: now)
+            connections.sweep(now: now) { closeConnection($0, lost: false) }
         }
     }
 
@@ -126,57 +118,14 @@ final class EpollLoop: @unchecked Sendable {
                 continue
             }
             counters.add(.connections)
-            begin(fd, now: now)
+            settle(fd, connections.begin(fd, now: now), now: now)
         }
-    }
-
-    /// A new connection: a greeting is written and closed at once, without ever being watched; the others are
-    /// watched for input.
-    private func begin(_ fd: Int32, now: UInt64) {
-        let connection = spare.popLast()
-            ?? EpollConnection(sessions.make(), timeout: configuration.readTimeout)
-        lastEpoch &+= 1
-        connection.start(now: now, epoch: lastEpoch)
-        if Int(fd) >= connections.count { connections += Array(repeating: nil, count: Int(fd) + 1 - connections.count) }
-        connections[Int(fd)] = connection
-        open += 1
-        if sessions.clientSends { SocketCalls.setNoDelay(fd) }
-        if let limit = configuration.wireProtocol.traits.unsentLimit { SocketCalls.setUnsentLimit(fd, bytes: limit) }
-        work(sessions.connectionWork(using: &random), fd, connection)
-        settle(fd, connection, now: now)
-    }
-
-    // MARK: Work
-
-    /// Does the work input brought (`--work`): CPU and blocking sleeps here, on the loop's thread, as any handler
-    /// would; a wait on the backend arms a timer, and the connection is set aside until it fires while the loop
-    /// serves the others.
-    private func work(_ work: RequestWork, _ fd: Int32, _ connection: EpollConnection) {
-        guard !work.isNone else { return }
-        WorkPerformer.perform(work, waitHere: false, counters: counters)
-        guard work.waitNanos > 0 else { return WorkPerformer.waited(work, counters: counters) }
-        connection.waiting = work
-        let due = MonotonicClock.nanos() + work.waitNanos
-        timers.push(TimerHeap.Entry(dueNanos: due, slot: fd, epoch: connection.epoch))
-    }
-
-    /// A wait's timer fired: unless its connection has closed since, the answers it held go out.
-    private func waited(_ fd: Int, epoch: UInt32, now: UInt64) {
-        guard fd < connections.count, let connection = connections[fd], connection.epoch == epoch,
-            let work = connection.waiting
-        else { return }
-        connection.waiting = nil
-        // The wait was the server's, not the client's: its deadlines run from now, as a thread model's do once it
-        // wakes.
-        connection.deadlines.moved(now: now)
-        WorkPerformer.waited(work, counters: counters)
-        settle(Int32(fd), connection, now: now)
     }
 
     // MARK: Serving
 
     private func handle(_ fd: Int, events: UInt32, now: UInt64) {
-        guard fd < connections.count, let connection = connections[fd] else { return }
+        guard let connection = connections[fd] else { return }
         if connection.lingering != nil { return linger(Int32(fd), connection, now: now) }
         if events & Epoll.writable != 0 { connection.blockedOnWrite = false }
         if events & (Epoll.readable | Epoll.readHangUp | Epoll.hangUp | Epoll.error) != 0 {
@@ -193,7 +142,7 @@ final class EpollLoop: @unchecked Sendable {
             if count > 0 {
                 let received = connection.feed(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]), now: now)
                 counters.add(received)
-                work(received.work, Int32(fd), connection)
+                connections.work(received.work, Int32(fd), connection)
                 guard write(Int32(fd), connection) else { return false }
                 if count < readBuffer.count { break }  // the socket is drained for now
             } else if count == 0 {
@@ -214,7 +163,7 @@ final class EpollLoop: @unchecked Sendable {
         guard !connection.blockedOnWrite, connection.waiting == nil else { return true }
         let session = connection.session
         while true {
-            let pieces = session.gather(using: &random)
+            let pieces = session.gather(using: &connections.random)
             guard !pieces.isEmpty else { return true }
             for (index, piece) in pieces.enumerated() {
                 vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
@@ -242,7 +191,7 @@ final class EpollLoop: @unchecked Sendable {
         guard write(fd, connection) else { return }
         while connection.session.wantsInput, connection.waiting == nil, let received = connection.feedUnread(now: now) {
             counters.add(received)
-            work(received.work, fd, connection)
+            connections.work(received.work, fd, connection)
             guard write(fd, connection) else { return }
         }
         if connection.waiting != nil {
@@ -294,34 +243,9 @@ final class EpollLoop: @unchecked Sendable {
     /// Closes `fd` (which also takes it out of epoll) and keeps its state for a later connection; `lost`: the client
     /// went away before the conversation ended, counted as a reset unless a stop cut it.
     private func closeConnection(_ fd: Int, lost: Bool) {
-        guard let connection = connections[fd] else { return }
+        guard connections.remove(fd) != nil else { return }
         Glibc.close(Int32(fd))
-        connections[fd] = nil
-        open -= 1
         counters.add(.closed)
         if lost && !stopping.load(ordering: .relaxed) { counters.add(.resets) }
-        spare.append(connection)
-    }
-
-    /// Closes the connections whose deadline passed (``ConnectionDeadlines``, where the protocol times idle clients),
-    /// and refused clients past their time of lingering.
-    private func sweep(now: UInt64) {
-        let timed = sessions.timesIdleClients
-        for fd in connections.indices {
-            guard let connection = connections[fd] else { continue }
-            if let lingering = connection.lingering {
-                if lingering.isOver(now: now) { closeConnection(fd, lost: false) }
-            } else if timed, connection.waiting == nil,
-                let expired = connection.deadlines.expired(now: now, owesNothing: connection.session.owesNothing)
-            {
-                counters.add(expired)
-                closeConnection(fd, lost: false)
-            }
-        }
-    }
-
-    private static func nanos(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }

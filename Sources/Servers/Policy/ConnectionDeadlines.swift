@@ -19,8 +19,13 @@ struct ConnectionDeadlines {
     private(set) var lastMovement: UInt64 = 0
 
     init(timeout: Duration) {
-        let (seconds, attoseconds) = timeout.components
-        timeoutNanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        timeoutNanos = Self.nanos(timeout)
+    }
+
+    /// `duration` in nanoseconds of the monotonic clock the loops read, 0 for a negative one.
+    static func nanos(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     /// A new connection.
