@@ -58,6 +58,16 @@ struct UnitsTests {
         #expect(settings.problem(descriptorLimit: 1_034) == nil)  // 1,000 clients + 2 loops + 32 per process
     }
 
+    /// Found by Fuzz/Targets/http-roundtrip (Fuzz/corpus/http-roundtrip/path-not-ascii): a path with a letter beyond
+    /// ASCII was sent as its UTF-8 bytes, and every request was answered 400.
+    @Test(arguments: [("/bytes/{size}?cpu=1ms", true), ("/caf%C3%A9", true), ("/café", false), ("/a\u{FFFD}", false)])
+    func aPathIsVisibleASCII(path: String, accepted: Bool) {
+        var settings = LoadSettings()
+        settings.wireProtocol = .http
+        settings.path = path
+        #expect((settings.problem() == nil) == accepted, "\(settings.problem() ?? "accepted")")
+    }
+
     @Test func settingsThatContradictEachOtherAreRefused() {
         var settings = LoadSettings()
         settings.threads = 2
