@@ -4,7 +4,7 @@ import FuzzSupport
 
 /// Every protocol's sessions on hostile bytes: the request protocol's 4-byte headers and the multiplex protocol's
 /// requests and frames among them. The first byte picks the protocol and the side; a server session is fed the rest
-/// as a client's bytes, a client session (after it sends what the second byte says) as a server's.
+/// as a client's bytes, a client session (its pipeline depth from the second byte) the rest as a server's.
 let maxRequestBytes = 1 << 16
 let pool: RandomPool = {
     var seed = WyRand(seed: 3)
