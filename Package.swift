@@ -70,6 +70,24 @@ if Context.environment["BENCH_FLOOR"] != nil {
     )
 }
 
+// libFuzzer targets (Fuzz/, docs/fuzz.md), one executable per parser, in the package only when Fuzz/run.sh asks, as
+// it builds every module with -sanitize=fuzzer,address; each reaches its parser's internals by @testable import.
+if Context.environment["BENCH_FUZZ"] != nil {
+    targets.append(.systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"))
+    targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzer"], path: "Fuzz/Support"))
+    let fuzzed: [(name: String, module: Target.Dependency)] = [
+        ("http-request", "Wire"), ("http-response", "Wire"), ("http-fields", "Wire"), ("sessions", "Wire"),
+        ("http-roundtrip", "Driver"), ("hlog", "Metrics"), ("hlog-roundtrip", "Metrics"), ("target-url", "Driver"),
+        ("options", "Driver"),
+    ]
+    for target in fuzzed {
+        targets.append(
+            .executableTarget(
+                name: "fuzz-\(target.name)", dependencies: ["FuzzSupport", target.module], path: "Fuzz/Targets",
+                sources: ["\(target.name).swift"]))
+    }
+}
+
 let package = Package(
     name: "bench",
     products: [.executable(name: "bench", targets: ["bench"])],

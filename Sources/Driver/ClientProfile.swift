@@ -24,6 +24,11 @@ public struct ClientProfile: Codable, Sendable, Equatable {
         for part in text.split(separator: ";") where !part.allSatisfy(\.isWhitespace) {
             var profile = defaults
             let fields = part.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            // A part of commas alone has no NAME=P%: it was taken as the defaults, a profile without a name that
+            // bench then wrote back as '=100%,...' (found by Fuzz/Targets/options).
+            guard !fields.isEmpty else {
+                throw Units.ParseError(description: "\(usage): each profile begins NAME=P%, got '\(part)'")
+            }
             for (index, field) in fields.enumerated() {
                 let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
                 guard pair.count == 2, !pair[0].isEmpty else {

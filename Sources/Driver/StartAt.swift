@@ -9,7 +9,8 @@ public enum StartAt {
     /// Reads UTC ISO-8601 (`2026-12-02T21:30:00Z`, with fractions of a second or not) or Unix seconds (`1796247000`,
     /// `1796247000.25`).
     public static func parse(_ text: String) throws(Units.ParseError) -> Date {
-        if let seconds = Double(text), seconds > 0 { return Date(timeIntervalSince1970: seconds) }
+        // Finite: `1e999` reads as infinity, a start that never comes (found by Fuzz/Targets/options).
+        if let seconds = Double(text), seconds > 0, seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
         let formatter = ISO8601DateFormatter()
         let forms: [ISO8601DateFormatter.Options] = [
             [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],

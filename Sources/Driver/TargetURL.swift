@@ -26,6 +26,11 @@ extension TargetURL {
         }
         let rest = text.dropFirst(isSecure ? "https://".count : "http://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        // The authority becomes the Host field as it is: a control character there (a NUL, a line break) would make
+        // every request one the server refuses, or smuggle a field in (found by Fuzz/Targets/http-roundtrip).
+        guard !authority.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            throw failure("has a space or a control character in its host")
+        }
         let remainder = rest.dropFirst(authority.count)
         let path = remainder.isEmpty ? "/" : remainder.hasPrefix("?") ? "/" + remainder : String(remainder)
         var hostPart = Substring(authority)

@@ -23,10 +23,15 @@ public enum Units {
         let lowered = text.lowercased()
         let unit = durationUnits.first { lowered.hasSuffix($0.suffix) }
         let digits = unit.map { String(lowered.dropLast($0.suffix.count)) } ?? lowered
-        guard let value = Double(digits), value.isFinite, value >= 0, value < 1e9 else {
+        let micros = Double(digits).map { $0 * (unit?.micros ?? 1_000_000) }
+        // The bound is on the duration, not on the number: bench writes durations back in microseconds
+        // (``LoadSettings/driveArguments``, ``OfferedRate/arguments``), and a bound of 1e9 on the number refused its
+        // own 20 minutes, 1200000000us (found by Fuzz/Targets/options). 3.6e18 us is what the largest it let
+        // through, 1e9 hours, came to, and fits an Int.
+        guard let micros, micros.isFinite, micros >= 0, micros < 3.6e18 else {
             throw ParseError(description: "\(option) takes a duration such as 10s, 500ms or 2m, got '\(text)'")
         }
-        return Int((value * (unit?.micros ?? 1_000_000)).rounded())
+        return Int(micros.rounded())
     }
 
     /// A count: a number with an optional `k`, `m` or `g` (thousands, millions, billions).

@@ -85,17 +85,32 @@ public enum HistogramEncoding {
         var histogram = LatencyHistogram.interval()
         var position = headerBytes
         var index = 0
+        // Counts times values, added up: HdrHistogram's iterations (the mean, every percentile) add them in 64 bits
+        // and trap past it, so a histogram whose sum passes half of that (its buckets' highest values are at most
+        // twice these) is refused here (found by Fuzz/Targets/hlog).
+        var total: UInt64 = 0
         while position < payload.count {
             let word = try readZigZag(payload, at: &position)
-            guard word != .min else { throw DecodingError(description: "a run of zeros longer than any histogram") }
             if word < 0 {
+                // Checked before it is added: three runs of 2^62 zeros overflowed the index (seen while fixing the
+                // above, and confirmed by Fuzz/Targets/hlog on Fuzz/corpus/hlog/zero-runs-past-the-end).
+                guard word != .min, -word <= counts - index else {
+                    throw DecodingError(description: "a run of zeros past the end of any histogram")
+                }
                 index += Int(-word)
             } else {
                 guard index < counts else {
                     throw DecodingError(description: "a value past an hour of microseconds (a log in nanoseconds?)")
                 }
                 // The bucket's highest value, as HdrHistogram reports a decoded bucket (its exact values are gone).
-                if word > 0 { histogram.record(micros: layout.value(at: index + 1) - 1, count: UInt64(word)) }
+                let micros = layout.value(at: index + 1) - 1
+                let (product, overflow) = UInt64(word).multipliedReportingOverflow(by: micros)
+                let (sum, carry) = total.addingReportingOverflow(product)
+                guard !overflow, !carry, sum <= UInt64.max / 2 else {
+                    throw DecodingError(description: "counts of values past 64 bits: not a histogram of latencies")
+                }
+                total = sum
+                if word > 0 { histogram.record(micros: micros, count: UInt64(word)) }
                 index += 1
             }
         }

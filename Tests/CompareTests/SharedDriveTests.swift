@@ -35,6 +35,8 @@ struct SharedDriveTests {
         #expect(try StartAt.parse("2026-12-02T21:30:00.250Z").timeIntervalSince1970 == 1_796_247_000.25)
         #expect(throws: Units.ParseError.self) { try StartAt.parse("tomorrow") }
         #expect(throws: Units.ParseError.self) { try StartAt.parse("2026-12-02T21:30:00") }  // no zone: not UTC
+        // Found by Fuzz/Targets/options (Fuzz/corpus/options/start-at-infinity): a time that never comes.
+        #expect(throws: Units.ParseError.self) { try StartAt.parse("1791e30825") }
     }
 
     /// Two drivers, each half of 400 connections, started together against one server: the server counts the whole.

@@ -55,6 +55,9 @@ struct ConversationOptionsTests {
         ("a=100%,sleep=1s", "'sleep' is not a profile setting"),
         ("a=100%,think=1s,jitter=2s", "jitter exceeds its think time"),
         ("requests=1", "each profile begins NAME=P%"),
+        // Found by Fuzz/Targets/options (Fuzz/corpus/options/mix-of-commas): taken as a profile without a name.
+        (",", "each profile begins NAME=P%"),
+        ("a=100%;,", "each profile begins NAME=P%"),
     ])
     func aWrongClientMixSaysWhatIsWrong(text: String, words: String) {
         #expect {

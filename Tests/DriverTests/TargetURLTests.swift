@@ -25,6 +25,11 @@ import Testing
         ("http://[::1/", "without its ']'"),
         ("http://host:99999/", "has a bad port"),
         ("http://host:x/", "has a bad port"),
+        // Found by Fuzz/Targets/http-roundtrip (Fuzz/corpus/http-roundtrip/host-with-nul): the host became the
+        // Host field, NULs and all, which the server refuses with 400.
+        ("HTTP://lo\0\0calhost/a/b%20c", "a space or a control character"),
+        ("http://a\r\nX-Smuggled: 1/", "a space or a control character"),
+        ("http://a b:80/", "a space or a control character"),
     ])
     func badTargetsSayWhatIsWrong(text: String, message: String) {
         #expect {

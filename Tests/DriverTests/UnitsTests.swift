@@ -10,7 +10,14 @@ struct UnitsTests {
         #expect(try Units.durationMicros(text, option: "--duration") == micros)
     }
 
-    @Test(arguments: ["", "ten", "10x", "-1s", "s", "1e999s", "nan"])
+    /// Found by Fuzz/Targets/options (Fuzz/corpus/options/rate-steps-past-1e9us): the bound was on the number, so 20
+    /// minutes written back in microseconds, as bench writes every duration it hands on, was refused.
+    @Test func aLongDurationWrittenInMicrosecondsReadsBack() throws {
+        #expect(try Units.durationMicros("1200000000us", option: "--duration") == 1_200_000_000)
+        #expect(try Units.durationMicros("18m", option: "--step") == 1_080_000_000)
+    }
+
+    @Test(arguments: ["", "ten", "10x", "-1s", "s", "1e999s", "nan", "1e9h", "3.6e18us"])
     func durationGarbageIsRefusedWithASentence(text: String) {
         #expect(throws: Units.ParseError(
             description: "--duration takes a duration such as 10s, 500ms or 2m, got '\(text)'")
@@ -49,6 +56,16 @@ struct UnitsTests {
         #expect(problem?.contains("10034 file descriptors") == true)  // 10,000 clients + 2 loops + 32 spare
         settings.processes = 10
         #expect(settings.problem(descriptorLimit: 1_034) == nil)  // 1,000 clients + 2 loops + 32 per process
+    }
+
+    /// Found by Fuzz/Targets/http-roundtrip (Fuzz/corpus/http-roundtrip/path-not-ascii): a path with a letter beyond
+    /// ASCII was sent as its UTF-8 bytes, and every request was answered 400.
+    @Test(arguments: [("/bytes/{size}?cpu=1ms", true), ("/caf%C3%A9", true), ("/café", false), ("/a\u{FFFD}", false)])
+    func aPathIsVisibleASCII(path: String, accepted: Bool) {
+        var settings = LoadSettings()
+        settings.wireProtocol = .http
+        settings.path = path
+        #expect((settings.problem() == nil) == accepted, "\(settings.problem() ?? "accepted")")
     }
 
     @Test func settingsThatContradictEachOtherAreRefused() {

@@ -114,6 +114,23 @@ struct IntervalLogTests {
         }
     }
 
+    /// Found by Fuzz/Targets/hlog (Fuzz/corpus/hlog/counts-past-64-bits): counts whose values add up past 64 bits
+    /// were read, and trapped the histogram's first iteration (its encoding, its mean, any percentile); runs of 2^62
+    /// zeros (Fuzz/corpus/hlog/zero-runs-past-the-end) overflowed the index. Both are refused, while a billion
+    /// latencies of an hour, more than any run records, are read.
+    @Test func countsPastSixtyFourBitsAreRefusedNotTrappedOn() throws {
+        let layout = HistogramEncoding.Layout(lowest: 1, significantDigits: 3)
+        let tenMinutes = Int64(layout.index(of: 600_000_000))
+        let hour = Int64(layout.index(of: LatencyHistogram.highestTrackableMicros))
+        let read = try HistogramEncoding.decompressed(Self.encoding(words: [-hour, 1_000_000_000]))
+        #expect(read.count == 1_000_000_000 && read.summary.meanMicros > 3e9)
+        for words in [[-tenMinutes, 1 << 40], [-hour, 1 << 32], [-(1 << 62), -(1 << 62), -(1 << 62), 2]] {
+            #expect(throws: HistogramEncoding.DecodingError.self) {
+                try HistogramEncoding.decompressed(Self.encoding(words: words))
+            }
+        }
+    }
+
     /// Java's writer ends lines as its platform does: a log with CRLF line ends reads as the same log.
     @Test func aLogWithWindowsLineEndsReadsTheSame() throws {
         var seconds = IntervalHistograms()
