@@ -124,7 +124,9 @@ struct IntervalLogTests {
         let hour = Int64(layout.index(of: LatencyHistogram.highestTrackableMicros))
         let read = try HistogramEncoding.decompressed(Self.encoding(words: [-hour, 1_000_000_000]))
         #expect(read.count == 1_000_000_000 && read.summary.meanMicros > 3e9)
-        for words in [[-tenMinutes, 1 << 40], [-hour, 1 << 32], [-(1 << 62), -(1 << 62), -(1 << 62), 2]] {
+        let zeroRun: Int64 = -(1 << 62)
+        let overflowing: [[Int64]] = [[-tenMinutes, 1 << 40], [-hour, 1 << 32], [zeroRun, zeroRun, zeroRun, 2]]
+        for words in overflowing {
             #expect(throws: HistogramEncoding.DecodingError.self) {
                 try HistogramEncoding.decompressed(Self.encoding(words: words))
             }
