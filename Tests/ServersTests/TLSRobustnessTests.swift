@@ -117,6 +117,27 @@ extension ServerTests {
             }
         }
 
+        /// Records the session has not taken yet when the client's end comes (it takes the next request once the
+        /// last is answered) are still read and answered: the end waits for them. Told at once, TLS would take them
+        /// for a record cut short (the io_uring model receives while a send is in flight).
+        @Test(arguments: ServerModel.allCases)
+        func recordsWaitingWhenTheClientsEndComesAreAllAnswered(model: ServerModel) async throws {
+            try await withRunningServer(model, configure: Self.configure) { server, port in
+                let client = try TLSTestClient(port: port)
+                #expect(client.handshake() == .done)
+                let requests = 32
+                for _ in 0..<requests {
+                    #expect(([0, 0, 0x40, 0] as [UInt8]).withUnsafeBytes { client.connection.write($0) } == nil)
+                }
+                #expect(client.socket.send(client.takeOwedCiphertext()))
+                client.socket.halfClose()
+                let (bytes, _) = client.read()
+                #expect(bytes.count == requests << 14, "\(server.counters)")
+                #expect(await eventually { server.counters.requests == requests }, "\(server.counters)")
+                #expect(server.counters.tlsFailures == 0)
+            }
+        }
+
         @Test(arguments: ServerModel.allCases)
         func megabyteOfRandomBytesAfterTheHandshakeIsOneFailure(model: ServerModel) async throws {
             try await withRunningServer(model, configure: Self.configure) { server, port in

@@ -50,6 +50,24 @@ import Testing
         #expect(conversation.protocolErrors == 1 && conversation.session.isFinished)
     }
 
+    /// The end can come before the model gathers the answers of the input before it (the io_uring model's receives
+    /// go on while a send is in flight): those answers still go out, whole, and then the session is finished.
+    @Test(arguments: [
+        (WireProtocol.request, headers([8]) + [0, 0], 8),
+        (.multiplex, MultiplexServerSessionTests.requests([(1, 8)]) + [0, 0, 0, 2, 0], MultiplexFrame.headerLength + 8),
+    ])
+    func aHalfCloseInsideARequestStillAnswersTheWholeOnesBeforeIt(
+        wireProtocol: WireProtocol, input: [UInt8], answered: Int
+    ) {
+        var conversation = SessionConversation(wireProtocol)
+        let received = input.withUnsafeBytes { conversation.session.receive($0) }
+        let ending = conversation.session.receiveEnd()
+        conversation.drain()
+        #expect(received.consumed == input.count && received.protocolErrors + ending.protocolErrors == 1)
+        #expect(conversation.output.count == answered && conversation.responses == 1)
+        #expect(conversation.session.isFinished)
+    }
+
     @Test func aFloodOfHugeRequestsCostsACountAndABoundedSetOfPieces() {
         // 10,000 requests of 1 MiB in one chunk: owed as one count, handed out 64 slices at a time at most.
         let session = SessionConversation(.request).session

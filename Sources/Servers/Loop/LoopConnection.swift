@@ -47,16 +47,19 @@ class LoopConnection {
     }
 
     /// Offers the held bytes again (the session wants input once more), and the client's end once they are all
-    /// taken; nil when nothing could be taken.
+    /// taken, the session's own included; nil when nothing could be taken.
     final func feedUnread(now: UInt64) -> SessionInput? {
-        guard hasUnread else { return nil }
-        // Bytes of the session's own held input (TLS records) are offered with an empty chunk; after it the session
-        // either stops again or holds nothing, so this ends.
-        var received = unread.withUnsafeBytes { session.receive($0) }
-        guard received.consumed > 0 || unread.isEmpty else { return nil }
-        unread.removeFirst(received.consumed)
-        deadlines.track(session, now: now)
-        if unread.isEmpty && endPending {
+        guard hasUnread || endPending else { return nil }
+        var received = SessionInput()
+        if hasUnread {
+            // Bytes of the session's own held input (TLS records) are offered with an empty chunk; after it the
+            // session either stops again or holds nothing, so this ends.
+            received = unread.withUnsafeBytes { session.receive($0) }
+            guard received.consumed > 0 || unread.isEmpty else { return nil }
+            unread.removeFirst(received.consumed)
+            deadlines.track(session, now: now)
+        }
+        if !hasUnread && endPending {
             endPending = false
             let ending = session.receiveEnd()
             received.add(ending)
@@ -73,9 +76,11 @@ class LoopConnection {
     /// Bytes read and not yet taken by the session.
     final var unreadCount: Int { unread.count }
 
-    /// The client half-closed; returns what that meant (a request cut short, an echo whole).
+    /// The client half-closed; returns what that meant (a request cut short, an echo whole). While input is held,
+    /// here or in the session (TLS records it has decrypted and not handed on), the end waits for it: told at once,
+    /// TLS would take the unread records for a cut one and drop the answers they ask for.
     final func end() -> SessionInput {
-        guard unread.isEmpty else {
+        guard !hasUnread else {
             endPending = true
             return SessionInput()
         }

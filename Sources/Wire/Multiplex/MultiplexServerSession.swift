@@ -70,12 +70,12 @@ final class MultiplexServerSession: ServerSession {
         return received
     }
 
-    /// What was asked is still answered; a request cut short is a protocol error and closes at once.
+    /// What was asked is still answered, then the connection closes; a request cut short is a protocol error. Its whole
+    /// requests are answered even so: whether an answer had been gathered when the end came depends on the model's
+    /// timing (a send in flight defers the next gather), and the client's view must not.
     func receiveEnd() -> SessionInput {
         inputEnded = true
-        guard header.isPartial, !closeNow else { return SessionInput() }
-        closeNow = true
-        return SessionInput(protocolErrors: 1)
+        return SessionInput(protocolErrors: header.isPartial && !closeNow ? 1 : 0)
     }
 
     private func owe(_ id: UInt32, _ bytes: Int) {
