@@ -124,6 +124,20 @@ import Testing
         }
     }
 
+    /// Found by Fuzz/Targets/http-roundtrip (`Fuzz/corpus/http-roundtrip/count-then-ampersand`): after a count that
+    /// is not a number the rest of the path was read as a query, and its `wait=63` (no unit) made the request a
+    /// malformed one instead of a GET of a path answered 400. A query begins only at `?`.
+    @Test func aCountThatIsNotANumberLeavesTheRestOfThePathAPath() {
+        var parser = HTTPRequestParser()
+        let bytes = Self.request("GET /bytes/;ext=0&wait=63 HTTP/1.1")
+        let event = bytes.withUnsafeBytes { parser.parse($0, from: 0).event }
+        guard case .head(let head) = event else {
+            Issue.record("read as \(String(describing: event))")
+            return
+        }
+        #expect(head.target == .badCount)
+    }
+
     /// Requests that cannot be read to their end: answered, then the connection closes.
     @Test(arguments: [
         (request("GET /bytes/abc HTTP/1.1"), "400"),

@@ -67,6 +67,8 @@ struct HTTPRequestParser {
     private var count: UInt64 = 0
     private var countOverflow = false
     private var sawCountDigit = false
+    /// The count had a byte other than a digit (`/bytes/12x`): answered 400 once the path ends.
+    private var countIsNotANumber = false
     private var schemeLength = 0
     private var schemeCandidates: UInt8 = 0
     private var versionPosition = 0
@@ -198,6 +200,7 @@ struct HTTPRequestParser {
         count = 0
         countOverflow = false
         sawCountDigit = false
+        countIsNotANumber = false
         target = .other
         queryWork.reset()
     }
@@ -257,17 +260,16 @@ struct HTTPRequestParser {
 
     private mutating func countByte(_ byte: UInt8) -> Event? {
         if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "?") {
-            target = !sawCountDigit ? .badCount : countOverflow ? .bytes(.max) : .bytes(count)
+            target = !sawCountDigit || countIsNotANumber ? .badCount : countOverflow ? .bytes(.max) : .bytes(count)
             state = byte == UInt8(ascii: " ") ? .version : .query
             versionPosition = 0
             return nil
         }
         guard HTTPBytes.isTargetCharacter(byte) else { return fail(.badRequest) }
         guard let digit = HTTPBytes.decimalDigit(byte) else {
-            // `/bytes/12x` or `/bytes/abc`: a count that is not a number. Read on to the version, then answer 400.
-            sawCountDigit = false
-            state = .query
-            target = .badCount
+            // `/bytes/12x` or `/bytes/abc`: a count that is not a number, answered 400. The rest is still path (a
+            // query begins only at `?`).
+            countIsNotANumber = true
             return nil
         }
         sawCountDigit = true
