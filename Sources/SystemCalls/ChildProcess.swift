@@ -119,8 +119,8 @@ public final class ChildProcess: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no signal blocked and the stop signals and SIGPIPE at their defaults: it would
-        // otherwise inherit the mask of the spawning thread (Dispatch's and Swift's pool threads block every
+        // The child starts with no signal blocked and the stop signals, SIGPIPE and SIGUSR1 at their defaults: it
+        // would otherwise inherit the mask of the spawning thread (Dispatch's and Swift's pool threads block every
         // signal, and a SIGTERM to a child that blocks it waits out the stop's deadline) and this process's ignored
         // signals.
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
@@ -134,7 +134,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &none)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in StopSignals.all + [SIGPIPE] { sigaddset(&defaults, signal) }
+        for signal in StopSignals.all + [SIGPIPE, SIGUSR1] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
