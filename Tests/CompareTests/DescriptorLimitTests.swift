@@ -100,8 +100,9 @@ private final class LimitedServer {
     init(_ model: ServerModel, threads: Int, startLimit: Int?) throws {
         self.threads = threads
         let threadArguments = model.traits.threadsAre == nil ? [] : ["--threads", String(threads)]
-        let serve = [BenchProcess.executable.path, "serve", "--model", model.rawValue, "--protocol", "echo", "--port", "0"]
-            + threadArguments
+        let serve = [
+            BenchProcess.executable.path, "serve", "--model", model.rawValue, "--protocol", "echo", "--port", "0",
+        ] + threadArguments
         let command = startLimit.map { ["/bin/sh", "-c", "ulimit -n \($0) && exec \"$@\"", "sh"] + serve } ?? serve
         child = try ChildProcess(command[0], Array(command.dropFirst()), stdout: .pipe, stderr: .file(errorsPath))
         let line = try #require(child.readFirstLine(timeoutSeconds: 30).line, "no listening line")
