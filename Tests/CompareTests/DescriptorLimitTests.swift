@@ -51,10 +51,10 @@ struct DescriptorLimitTests {
         }
         let refused = await server.eventuallyCounts { $0.acceptErrors >= 1 }
         #expect(refused, "no refused accept was counted")
-        if busy == nil {
-            #expect(Self.receives(waiting[0], within: 10), "a connection it had was not served at the limit")
-        }
-        #expect(!Self.receives(waiting[99], within: 0), "a client was accepted beyond the limit")
+        // Which clients got in is the kernel's to choose among several listening sockets; how many is not.
+        let served = try await Self.served(waiting, atLeast: busy == nil ? 1 : 0)
+        if busy == nil { #expect(served >= 1, "no connection it had was served at the limit") }
+        #expect(served < waiting.count, "every client was accepted beyond the limit")
 
         for client in waiting { shutdown(client, Int32(SHUT_RDWR)) }
         try restore()
@@ -70,6 +70,17 @@ struct DescriptorLimitTests {
         let seconds = Double(atLimit.components.seconds) + Double(atLimit.components.attoseconds) / 1e18
         let bound = Int((seconds + 0.1) * 100 + 2) * sockets
         #expect((1...bound).contains(counters.acceptErrors), "accept_errors \(counters.acceptErrors), bound \(bound)")
+    }
+
+    /// How many of `clients` have had their byte back, waiting up to 10 s until `least` have.
+    private static func served(_ clients: [Int32], atLeast least: Int) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var served: Set<Int32> = []
+        repeat {
+            served.formUnion(clients.filter { !served.contains($0) && receives($0, within: 0) })
+            if served.count < least { try await Task.sleep(for: .milliseconds(20)) }
+        } while served.count < least && ContinuousClock.now < deadline
+        return served.count
     }
 
     /// Sends a byte and says whether it comes back within 10 s (echo protocol).
