@@ -2,8 +2,10 @@
 import Glibc
 #endif
 import Dispatch
+import SystemCalls
 
-/// SIGINT and SIGTERM as something to await, for a server process that stops gracefully on either.
+/// The stop signals (``StopSignals``: SIGINT, SIGTERM, SIGHUP) as something to await, for a server process that stops
+/// gracefully on any of them.
 ///
 /// Create it before the server announces itself: from then on the signals no longer kill the process (their default
 /// action is replaced by SIG_IGN, as Dispatch signal sources need) but are delivered to ``wait()``.
@@ -15,7 +17,7 @@ public final class TerminationSignals: @unchecked Sendable {
     public init() {
         let (received, continuation) = AsyncStream.makeStream(of: Int32.self)
         self.received = received
-        sources = [SIGINT, SIGTERM].map { signalNumber in
+        sources = StopSignals.all.map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { continuation.yield(signalNumber) }
@@ -28,7 +30,7 @@ public final class TerminationSignals: @unchecked Sendable {
         for source in sources { source.cancel() }
     }
 
-    /// Returns the number of the first signal received (SIGINT or SIGTERM) once one arrives.
+    /// Returns the number of the first stop signal received once one arrives.
     public func wait() async -> Int32 {
         for await signalNumber in received { return signalNumber }
         return SIGTERM

@@ -119,8 +119,8 @@ public final class ChildProcess: @unchecked Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with no signal blocked and SIGINT, SIGTERM and SIGPIPE at their defaults: it would
-        // otherwise inherit the mask of the spawning thread (Dispatch's and Swift's pool threads block every
+        // The child starts with no signal blocked and the stop signals, SIGPIPE and SIGUSR1 at their defaults: it
+        // would otherwise inherit the mask of the spawning thread (Dispatch's and Swift's pool threads block every
         // signal, and a SIGTERM to a child that blocks it waits out the stop's deadline) and this process's ignored
         // signals.
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
@@ -134,7 +134,7 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigmask(&attributes, &none)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, signal) }
+        for signal in StopSignals.all + [SIGPIPE, SIGUSR1] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
@@ -208,8 +208,10 @@ public final class ChildProcess: @unchecked Sendable {
 
     // MARK: Ending
 
-    /// Waits up to `timeoutSeconds` for the child to exit by itself; past the deadline it is killed (SIGKILL).
-    /// Reaps it and returns its usage; calling it again returns the same figures.
+    /// Waits up to `timeoutSeconds` for the child to exit by itself; past the deadline it is killed (SIGKILL). When
+    /// `abandoned` says to stop waiting (a stop signal: Ctrl-C, SIGTERM), the child gets SIGINT, as Ctrl-C at a
+    /// terminal would give it, and up to ``abandonGraceSeconds`` to stop what it started (swift build ends its
+    /// compiler jobs) before it is killed. Reaps it and returns its usage; calling it again returns the same figures.
     @discardableResult
     public func wait(timeoutSeconds: Double, unless abandoned: () -> Bool = { false }) -> Usage {
         reap(signal: nil, timeoutSeconds: timeoutSeconds, unless: abandoned)
@@ -222,23 +224,29 @@ public final class ChildProcess: @unchecked Sendable {
         reap(signal: signal, timeoutSeconds: timeoutSeconds)
     }
 
-    /// Waits for the exit up to the deadline, or until `abandoned` says to stop waiting; past it, the child (and its
-    /// process group, when it leads one: a build's compilers) is killed.
+    /// How long an abandoned child has to stop once it got SIGINT.
+    public static let abandonGraceSeconds = 10.0
+
+    /// Waits for the exit up to the deadline, or until `abandoned` says to stop waiting; past it, the child, its
+    /// process group when it leads one, and every process below it are killed: nothing it started outlives it.
     private func reap(signal: Int32?, timeoutSeconds: Double, unless abandoned: () -> Bool = { false }) -> Usage {
         if let usage { return usage }
         if let signal { kill(pid, signal) }
-        let deadline = MonotonicClock.seconds() + timeoutSeconds
         var status: Int32 = 0
         var resources = rusage()
-        var reaped = wait4(pid, &status, WNOHANG, &resources) == pid
-        while !reaped && MonotonicClock.seconds() < deadline && !abandoned() {
-            usleep(5_000)
-            reaped = wait4(pid, &status, WNOHANG, &resources) == pid
+        var reaped = waitForExit(until: MonotonicClock.seconds() + timeoutSeconds, &status, &resources, abandoned)
+        // Those below it, seen while it still runs: once it is gone they belong to another parent.
+        var below = reaped ? [] : ProcessTree.below(pid)
+        if !reaped && abandoned() {
+            kill(pid, SIGINT)
+            reaped = waitForExit(until: MonotonicClock.seconds() + Self.abandonGraceSeconds, &status, &resources)
         }
         if !reaped {
+            below.formUnion(ProcessTree.below(pid))
             kill(leadsGroup ? -pid : pid, SIGKILL)
             while wait4(pid, &status, 0, &resources) < 0 && errno == EINTR {}
         }
+        ProcessTree.kill(below)
         if let outputDescriptor { close(outputDescriptor) }
         outputDescriptor = nil
         let usage = Usage(
@@ -246,6 +254,18 @@ public final class ChildProcess: @unchecked Sendable {
             voluntarySwitches: resources.ru_nvcsw, involuntarySwitches: resources.ru_nivcsw, exit: reaped ? Exit(waitStatus: status) : .killedAfterTimeout)
         self.usage = usage
         return usage
+    }
+
+    /// Polls for the child's exit until `deadline` or until `abandoned` holds; true once it is reaped.
+    private func waitForExit(
+        until deadline: Double, _ status: inout Int32, _ resources: inout rusage, _ abandoned: () -> Bool = { false }
+    ) -> Bool {
+        var reaped = wait4(pid, &status, WNOHANG, &resources) == pid
+        while !reaped && MonotonicClock.seconds() < deadline && !abandoned() {
+            usleep(5_000)
+            reaped = wait4(pid, &status, WNOHANG, &resources) == pid
+        }
+        return reaped
     }
 
     private static func seconds(_ time: timeval) -> Double {

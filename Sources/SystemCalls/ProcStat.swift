@@ -23,6 +23,8 @@ public struct ProcStat: Sendable {
     /// proc(5)'s field `number` (from 1), as a number.
     private func field(_ number: Int) -> Int? { Int(fields[number - 3]) }
 
+    /// R running, S sleeping, Z a zombie (ended, not yet reaped by its parent), and so on.
+    public var state: Character? { fields.first?.first }
     public var parent: pid_t? { field(4).map(pid_t.init) }
     public var processGroup: pid_t? { field(5).map(pid_t.init) }
     public var threads: Int? { field(20) }
@@ -32,6 +34,10 @@ public struct ProcStat: Sendable {
         guard let user = field(14), let system = field(15) else { return nil }
         return user + system
     }
+
+    /// When the process started, in clock ticks after boot: with its id, it names one process whatever the system
+    /// later gives that id to.
+    public var startTicks: Int? { field(22) }
 
     public var cpuSeconds: Double? { cpuTicks.map { Double($0) / Double(sysconf(Int32(_SC_CLK_TCK))) } }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Driver
 import Foundation
 import Servers
 
@@ -9,7 +10,8 @@ struct Bench: AsyncParsableCommand {
         abstract: "Drive TCP server models (\(ServerModel.allCases.map(\.rawValue).joined(separator: ", "))) with "
             + "thousands of clients; record latency, throughput and failures to CSV.",
         discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
-            + "3 an --objective missed (bench drive, bench compare), 130 stopped by Ctrl-C.",
+            + "3 an --objective missed (bench drive, bench compare), 130 stopped by Ctrl-C (143 SIGTERM and 129 "
+            + "SIGHUP alike).",
         subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Check.self, Merge.self, Models.self, Protocols.self]
     )
 
@@ -38,10 +40,11 @@ struct Bench: AsyncParsableCommand {
 }
 
 extension Bench {
-    /// How a command that measured ends once every file is written: Ctrl-C (130) before a failed cell or search (1)
-    /// before a missed objective (3), so that the status names what undermines the figures most; 0 when none.
+    /// How a command that measured ends once every file is written: a stop signal (130 for Ctrl-C) before a failed
+    /// cell or search (1) before a missed objective (3), so that the status names what undermines the figures most;
+    /// 0 when none.
     static func conclude(interrupted: Bool, failed: Bool, missedObjective: Bool = false) throws {
-        if interrupted { throw ExitCode(130) }
+        if interrupted { throw ExitCode(Interrupt.exitStatus) }
         if failed { throw ExitCode(1) }
         if missedObjective { throw ExitCode(3) }
     }

@@ -181,7 +181,7 @@ extension Bench {
                 Self.note(Compare.progressLine(result, index: all.count, of: total), newline: false)
             }
             Self.note("files: \(directory.path)/")
-            if interrupted { throw ExitCode(130) }
+            if interrupted { throw ExitCode(Interrupt.exitStatus) }
             let fraction = try toleranceFraction()
             let findings: [Finding]
             do {
@@ -264,7 +264,7 @@ extension Bench {
             let (results, interrupted, directory) = try await Compare.runRecorded(settings) {
                 out ?? "/tmp/bench-check-" + $0
             }
-            if interrupted { throw ExitCode(130) }
+            if interrupted { throw ExitCode(Interrupt.exitStatus) }
             Self.note("files: \(directory.path)/")
             return directory.summaryRows(results)
         }

@@ -20,8 +20,8 @@ extension Bench {
                 ./plot.sh results/NAME. A server that fails to start or dies fails its cell (status column) and the \
                 comparison goes on; the exit status is then 1. --objective judges every model x client count on \
                 the table's figures (medians; failures summed): a table under the others says which held \
-                (objectives.csv too), and one missed exits 3. Ctrl-C keeps the cells finished so far, stops the \
-                server, and exits with status 130.
+                (objectives.csv too), and one missed exits 3. Ctrl-C (or SIGTERM, SIGHUP) keeps the cells finished \
+                so far, stops the server, and exits with status 130 (143, 129).
                 """
         )
 

@@ -21,7 +21,8 @@ extension Bench {
                 + "A URL target (bench drive http://localhost:8080/bytes/16) means --protocol http, its host, port "
                 + "and path, and connections kept alive for the whole run (--requests unlimited) as wrk keeps them. "
                 + "--objective judges the run: a table under the summary says which objectives held, and one missed "
-                + "exits 3. Ctrl-C stops the run and prints what was measured (exit status 130)."
+                + "exits 3. Ctrl-C (or SIGTERM, SIGHUP) stops the run and prints what was measured "
+                + "(exit status 130; 143, 129)."
         )
 
         @Argument(help: ArgumentHelp(

@@ -12,7 +12,8 @@ import Glibc
 extension Bench {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run one server model until SIGINT or SIGTERM, then print its counters on stderr.",
+            abstract: "Run one server model until SIGINT, SIGTERM or SIGHUP, then print its counters on stderr "
+                + "(SIGUSR1: print them now and go on).",
             discussion: """
                 Once it accepts connections it prints one line on stdout:
                   listening 127.0.0.1:PORT model=MODEL protocol=PROTOCOL [tls=on]
@@ -147,6 +148,8 @@ extension Bench {
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()
             let server = model.makeServer(configuration)
+            let counterRequests = Self.answerCounterRequests(server)
+            defer { counterRequests.cancel() }
             let address: ServerAddress
             do {
                 address = try await server.start()
@@ -161,6 +164,21 @@ extension Bench {
             await server.stop()
             reporting?.cancel()
             if preforkWorker { Self.printCounters(server) }
+            Self.writeCounters(server)
+        }
+
+        /// SIGUSR1 asks for the counters so far, on stderr, while the server goes on: how a long run's operator (or a
+        /// test waiting for a refusal to be counted) sees them without stopping it.
+        private static func answerCounterRequests(_ server: any Server) -> any DispatchSourceSignal {
+            signal(SIGUSR1, SIG_IGN)  // delivered to the source instead of ending the process
+            let requests = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+            requests.setEventHandler { writeCounters(server) }
+            requests.resume()
+            return requests
+        }
+
+        /// The counters line on stderr, in one write so that lines asked for at once do not interleave.
+        private static func writeCounters(_ server: any Server) {
             let counters = Array((server.counters.keyValueLine + "\n").utf8)
             _ = write(STDERR_FILENO, counters, counters.count)
         }

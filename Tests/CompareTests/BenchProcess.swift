@@ -9,7 +9,7 @@ struct BenchProcess {
     /// stderr goes to a file, read once the process has ended: one pipe (stdout) is read while it runs.
     private let errorsPath = FileManager.default.temporaryDirectory
         .appendingPathComponent("bench-stderr-\(UUID().uuidString)").path
-    /// Every `bench serve` this process started that a look at its children has seen.
+    /// Every process below this one, and every `bench serve` among them, that a look at its children has seen.
     private let seen = Census()
 
     /// `bench` sits beside the test bundle in the build directory (`swift test` builds it too).
@@ -23,17 +23,24 @@ struct BenchProcess {
         return directory.appendingPathComponent("bench")
     }
 
-    /// `environment`: `NAME=value` entries added to this process's environment for the child.
-    init(_ arguments: [String], environment: [String] = []) throws {
+    /// `environment`: `NAME=value` entries added to this process's environment for the child; `workingDirectory`:
+    /// where it starts (a checkout of its own for `bench check --against REV`).
+    init(_ arguments: [String], environment: [String] = [], workingDirectory: String? = nil) throws {
         child = try ChildProcess(
-            Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath), environment: environment)
+            Self.executable.path, arguments, stdout: .pipe, stderr: .file(errorsPath),
+            workingDirectory: workingDirectory, environment: environment)
     }
 
     var pid: Int32 { child.pid }
 
     /// SIGINT, as Ctrl-C at a terminal sends.
     func interrupt() {
-        kill(child.pid, SIGINT)
+        send(SIGINT)
+    }
+
+    /// `signal` to the process alone (SIGTERM, as `timeout` and CI runners stop a command).
+    func send(_ signal: Int32) {
+        kill(child.pid, signal)
     }
 
     /// SIGKILL: the process gets no chance to stop anything it started.
@@ -48,7 +55,7 @@ struct BenchProcess {
         // Read off the cooperative pool (one thread per core): a blocking read there would starve every other test.
         async let reading = Self.readOff(child, seconds: seconds)
         while !child.hasExited && ContinuousClock.now < deadline {
-            _ = childServers()
+            descendants()
             try await Task.sleep(for: .milliseconds(20))
         }
         let output = await reading
@@ -66,38 +73,42 @@ struct BenchProcess {
     /// The `bench serve` processes this process is running now, which are also remembered: its children, and theirs
     /// (a prefork server's workers).
     func childServers() -> Set<Int32> {
-        let servers = Self.benchServers().map { ($0, Self.parent(of: $0)) }
-        var found: Set<Int32> = []
-        var parents: Set<Int32> = [child.pid]
-        while true {
-            let more = Set(servers.filter { $0.1.map(parents.contains) ?? false }.map(\.0)).subtracting(found)
-            if more.isEmpty { break }
-            found.formUnion(more)
-            parents = more
+        Set(descendants().filter { Self.isBenchServe($0.pid) }.map(\.pid))
+    }
+
+    /// Every process below this one now (its children, theirs, ...), which are also remembered: once their parent
+    /// dies they belong to another, and only the census still knows them as ours.
+    @discardableResult
+    func descendants() -> Set<ProcessTree.Member> {
+        let found = ProcessTree.below(child.pid)
+        let servers = found.filter { Self.isBenchServe($0.pid) }
+        seen.members.withLock {
+            $0.all.formUnion(found)
+            $0.servers.formUnion(servers)
         }
-        // Remembered: once their parent dies they belong to another, and only this set still knows them as ours.
-        seen.pids.withLock { $0.formUnion(found) }
         return found
     }
 
     /// How many servers the looks at this process's children have seen (so that none left running means something).
-    var serversSeen: Int { seen.pids.withLock { $0.count } }
+    var serversSeen: Int { seen.members.withLock { $0.servers.count } }
 
     /// The servers seen among this process's children that still run: after its exit, none should. (Children of
     /// other tests' processes, which run meanwhile, are not counted.)
     var serversLeftRunning: Set<Int32> {
-        seen.pids.withLock { $0 }.intersection(Self.benchServers())
+        Set(seen.members.withLock { $0.servers }.filter(\.isRunning).map(\.pid))
     }
 
-    /// Process ids of every `bench serve` of this build running now. (Compare starts servers by the full path of
-    /// its own executable; other builds' servers are not ours.)
-    private static func benchServers() -> Set<Int32> {
-        let executable = executable.path
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return Set(entries.compactMap(Int32.init).filter { pid in
-            let words = commandLine(of: pid)
-            return words.count > 1 && words[0] == executable && words[1] == "serve"
-        })
+    /// Every process seen below this one that still runs, with its command line: after its exit, none should.
+    var descendantsLeftRunning: [String] {
+        seen.members.withLock { $0.all }.filter(\.isRunning)
+            .map { "\($0.pid): " + Self.commandLine(of: $0.pid).joined(separator: " ") }
+    }
+
+    /// Whether `pid` is a `bench serve` of this build. (Compare starts servers by the full path of its own
+    /// executable; other builds' servers are not ours.)
+    private static func isBenchServe(_ pid: Int32) -> Bool {
+        let words = commandLine(of: pid)
+        return words.count > 1 && words[0] == executable.path && words[1] == "serve"
     }
 
     /// The words of a process's command line (/proc/PID/cmdline), none once it is gone.
@@ -105,13 +116,9 @@ struct BenchProcess {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return [] }
         return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
-
-    private static func parent(of pid: Int32) -> Int32? {
-        ProcStat(pid: pid)?.parent
-    }
 }
 
-/// The server pids a ``BenchProcess`` has seen, shared by its copies.
+/// The processes a ``BenchProcess`` has seen below it, shared by its copies.
 private final class Census: Sendable {
-    let pids = Mutex<Set<Int32>>([])
+    let members = Mutex<(all: Set<ProcessTree.Member>, servers: Set<ProcessTree.Member>)>(([], []))
 }

@@ -118,12 +118,15 @@ struct CompareCommandTests {
         }
     }
 
-    @Test func ctrlCKeepsFinishedCellsStopsTheServerAndExits130() async throws {
+    /// Ctrl-C, and SIGTERM as `timeout` or a CI runner stops a command, and SIGHUP as a closed terminal does: each
+    /// takes the same path, ending with 128 + the signal.
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, 143), (SIGHUP, 129)] as [(Int32, Int32)])
+    func aStopSignalKeepsFinishedCellsStopsTheServerAndExits(signal: Int32, exitStatus: Int32) async throws {
         let run = try BenchProcess([
             "compare", "--clients", "2", "--models", "event-loop,blocking", "--repeat", "20", "-d", "300ms",
             "--warmup", "0s", "--out", directory,
         ])
-        // Interrupt once the first cell is on disk, while later cells are still to come.
+        // Stopped once the first cell is on disk, while later cells are still to come.
         let summary = directory + "/summary.csv"
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline,
@@ -138,12 +141,14 @@ struct CompareCommandTests {
             if !seen { try await Task.sleep(for: .milliseconds(10)) }
         }
         #expect(seen, "no bench serve of this build was found while the comparison ran")
-        run.interrupt()
+        run.send(signal)
         let (status, _, stderr) = try await run.finish(within: 30)
-        #expect(status == 130, "stderr: \(stderr)")
+        #expect(status == exitStatus, "stderr: \(stderr)")
         let rows = try table("summary.csv").records
         #expect((1..<40).contains(rows.count))
         #expect(rows.allSatisfy { $0["status"] == "ok" })
+        try expectWholeFiles(in: directory)
         #expect(run.serversLeftRunning.isEmpty, "a bench serve was left running")
+        #expect(run.descendantsLeftRunning.isEmpty, "left running: \(run.descendantsLeftRunning)")
     }
 }

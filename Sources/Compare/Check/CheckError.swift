@@ -1,10 +1,13 @@
+import Driver
+
 /// A problem with the baseline, the current rows or the command line: `bench check` exits 2 and prints
 /// `description`, one sentence saying what is wrong and what to do.
 public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence: what is wrong, then what to do about it.
     public let description: String
 
-    /// 2 for a usage, baseline or build problem (0 is pass, 1 is regression); 130 when Ctrl-C stopped the check.
+    /// 2 for a usage, baseline or build problem (0 is pass, 1 is regression); 128 + the signal when a stop signal
+    /// (Ctrl-C: 130) stopped the check.
     public let exitCode: Int32
 
     /// An error with the sentence `description`.
@@ -13,8 +16,10 @@ public struct CheckError: Error, Sendable, Equatable, CustomStringConvertible {
         self.exitCode = exitCode
     }
 
-    /// Ctrl-C, while the other build was being built.
-    static let interrupted = CheckError("interrupted while building the other revision", exitCode: 130)
+    /// A stop signal, while the other build was being built.
+    static var interrupted: CheckError {
+        CheckError("interrupted while building the other revision", exitCode: Interrupt.exitStatus)
+    }
 
     /// Rows under validation, named as the user knows them, with what to do when they are wrong.
     struct Source: Sendable {

@@ -28,18 +28,20 @@ public struct ResultsDirectory: Sendable {
         results.flatMap { [$0] + $0.profiles }.map { SummaryCSV.row($0, facts: facts, runUTC: runUTC) }
     }
 
-    /// Rewrites all four files from every result so far, and `extra` files (name, table) beside them.
+    /// Rewrites all four files from every result so far, and `extra` files (name, table) beside them, all or none.
     public func write(_ results: [CellResult], extra: [(name: String, table: CSVTable)] = []) throws {
         var summary = CSVTable(columns: SummaryCSV.columns)
         for row in summaryRows(results) { summary.append(row) }
         var metaTable = CSVTable(columns: ["key", "value"])
         let steal = CPUTimes.now().stealPercent(since: startTimes).map { SummaryCSV.decimal($0, places: 1) } ?? ""
         for entry in meta + [("steal_pct", steal)] { metaTable.append([entry.key, entry.value]) }
-        try AtomicFile.write(summary.render(), to: path + "/summary.csv")
-        try AtomicFile.write(LatencyCSV.table(results).render(), to: path + "/latency.csv")
-        try AtomicFile.write(TimelineCSV.table(results).render(), to: path + "/timeline.csv")
-        try AtomicFile.write(metaTable.render(), to: path + "/meta.csv")
-        if let sizes = SizesCSV.table(results) { try AtomicFile.write(sizes.render(), to: path + "/sizes.csv") }
-        for file in extra { try AtomicFile.write(file.table.render(), to: path + "/" + file.name) }
+        var tables = [
+            ("summary.csv", summary), ("latency.csv", LatencyCSV.table(results)),
+            ("timeline.csv", TimelineCSV.table(results)), ("meta.csv", metaTable),
+        ]
+        if let sizes = SizesCSV.table(results) { tables.append(("sizes.csv", sizes)) }
+        tables += extra.map { ($0.name, $0.table) }
+        // As one: a full disk leaves every file at the same cell.
+        try AtomicFile.write(tables.map { (path + "/" + $0.0, $0.1.render()) })
     }
 }
