@@ -35,6 +35,9 @@ public struct ProtocolTraits: Sendable {
     public var streamsExchange: Bool
     /// Requests name a path and carry header fields (`--path`, `--header`, URL targets).
     public var requestsByPath: Bool
+    /// Requests in flight are streams of one connection, answered in any order (HTTP/2): `--streams` counts them, as
+    /// h2load's `-m` does.
+    public var multiplexesStreams: Bool
     /// The largest `--size` a client may ask for.
     public var largestSize: UInt32
     /// The name TLS's ALPN agrees on for it (`http/1.1`), nil where no registered name exists.
@@ -44,7 +47,7 @@ public struct ProtocolTraits: Sendable {
         summary: String, clientSends: Bool = true, exchange: Exchange = .request, answersFromPool: Bool = true,
         timesIdleClients: Bool = false, unsentLimit: Int? = nil, halfClosesAfterLastRequest: Bool = true,
         serverMayCloseWhenIdle: Bool = false, closesWhenAnswered: Bool = false, streamsExchange: Bool = false,
-        requestsByPath: Bool = false, largestSize: UInt32 = WireDefaults.maxRequestBytes, alpn: String? = nil
+        requestsByPath: Bool = false, multiplexesStreams: Bool = false, largestSize: UInt32 = WireDefaults.maxRequestBytes, alpn: String? = nil
     ) {
         self.summary = summary
         self.clientSends = clientSends
@@ -57,6 +60,7 @@ public struct ProtocolTraits: Sendable {
         self.closesWhenAnswered = closesWhenAnswered
         self.streamsExchange = streamsExchange
         self.requestsByPath = requestsByPath
+        self.multiplexesStreams = multiplexesStreams
         self.largestSize = largestSize
         self.alpn = alpn
     }

@@ -6,7 +6,8 @@ enum HTTP2Protocol: WireProtocolType {
     static let traits = ProtocolTraits(
         summary: "HTTP/2 with prior knowledge (h2c): GET /bytes/N and GET / as in http, requests as streams",
         timesIdleClients: true, unsentLimit: HTTP2ServerSession.renderedAhead, halfClosesAfterLastRequest: false,
-        serverMayCloseWhenIdle: true, closesWhenAnswered: true, requestsByPath: true, alpn: "h2")
+        serverMayCloseWhenIdle: true, closesWhenAnswered: true, requestsByPath: true,
+        multiplexesStreams: true, alpn: "h2")
 
     static func makeServerSession(_ settings: ServerSessionSettings) -> any ServerSession {
         HTTP2ServerSession(settings)
