@@ -191,6 +191,11 @@ final class HTTP2ClientSession: ClientSession {
         events.append((.bad, eventRequest))
     }
 
+    /// An event of the chunk being read; none once the server broke the protocol (nghttp2 may go on reporting).
+    private func emit(_ event: ClientEvent, _ place: Int) {
+        if !bad { events.append((event, place)) }
+    }
+
     // MARK: What nghttp2 read
 
     private func place(of streamID: Int32) -> Int? {
@@ -201,7 +206,7 @@ final class HTTP2ClientSession: ClientSession {
 
     fileprivate func responseBegan(_ streamID: Int32) {
         guard let place = place(of: streamID), got[place] == 0, status[place] == 0 else { return }
-        events.append((.firstByte, place))
+        emit(.firstByte, place)
     }
 
     fileprivate func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
@@ -226,7 +231,7 @@ final class HTTP2ClientSession: ClientSession {
             outcome = .response(.valid)
         }
         retire(place)
-        events.append((outcome, place))
+        emit(outcome, place)
     }
 
     /// The stream closed: whole answers are already retired; one that is not was reset (RST_STREAM, or refused by
@@ -234,7 +239,7 @@ final class HTTP2ClientSession: ClientSession {
     fileprivate func streamClosed(_ streamID: Int32, code: UInt32) {
         guard let place = place(of: streamID) else { return }
         retire(place)
-        events.append((.response(.reset(code)), place))
+        emit(.response(.reset(code)), place)
     }
 
     fileprivate func goaway(code: UInt32) {

@@ -106,8 +106,8 @@ final class HTTP2ServerSession: ServerSession {
         received = SessionInput()
         let read = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         if read < 0 {
-            // A bad preface, or a frame nghttp2 ends the connection for: it has queued GOAWAY where the protocol
-            // says so (not after a bad preface); the session closes once that is out.
+            // A bad preface: no GOAWAY is queued for it yet; the session closes once this one is out. (For a bad
+            // frame nghttp2 queues GOAWAY itself and reads no more once it is sent.)
             failed = true
             received.protocolErrors += 1
             nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR.rawValue)
@@ -120,6 +120,11 @@ final class HTTP2ServerSession: ServerSession {
     func receiveEnd() -> SessionInput {
         inputEnded = true
         return SessionInput()
+    }
+
+    /// A frame nghttp2 answers with RST_STREAM or GOAWAY (a frame too large for any stream, it answers without a word).
+    fileprivate func invalidFrame() {
+        received.protocolErrors += 1
     }
 
     fileprivate func beginRequest(_ streamID: Int32) {
@@ -325,6 +330,10 @@ extension HTTP2Callbacks {
             if carriesRequest && header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
                 HTTP2ServerSession.of(userData).requestEnded(header.stream_id)
             }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks) { _, _, _, userData in
+            HTTP2ServerSession.of(userData).invalidFrame()
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
