@@ -211,7 +211,8 @@ final class HTTP2ClientSession: ClientSession {
 
     fileprivate func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard let place = place(of: streamID), name.elementsEqual(HTTP2Names.status) else { return }
-        status[place] = value.reduce(0) { $0 * 10 + Int(HTTPBytes.decimalDigit($1) ?? 0) }
+        // nghttp2 lets only three digits through; anything else would be no status.
+        status[place] = value.count == 3 ? value.reduce(0) { $0 * 10 + Int(HTTPBytes.decimalDigit($1) ?? 0) } : 0
     }
 
     fileprivate func body(_ streamID: Int32, count: Int) {
