@@ -98,6 +98,10 @@ final class HTTP2ServerSession: ServerSession {
             && (failed || nghttp2_session_want_read(session) == 0 || (inputEnded && owed == 0))
     }
     var isMidRequest: Bool { open > 0 }
+    /// Finished before the client's end (after a GOAWAY either way), the client may still be sending: its ACKs and
+    /// WINDOW_UPDATEs, unread, would make the close a reset that can destroy the last answer before it is read (nginx
+    /// closes h2 connections lingering for the same reason).
+    var lingers: Bool { !inputEnded }
 
     // MARK: Input
 
@@ -116,7 +120,8 @@ final class HTTP2ServerSession: ServerSession {
         return received
     }
 
-    /// What was asked is still answered, then the connection closes.
+    /// What was asked is still answered, then the connection closes. No GOAWAY: the end of the stream is most often a
+    /// client that closed outright once answered (h2load, bench drive), whose kernel would answer it with a reset.
     func receiveEnd() -> SessionInput {
         inputEnded = true
         return SessionInput()
