@@ -60,23 +60,8 @@ import Testing
         return sent
     }
 
-    /// The client's events for `bytes`, fed in chunks of `chunk`, each with the place of its request.
     static func events(_ bytes: [UInt8], chunk: Int = .max, client: any ClientSession) -> [(ClientEvent, Int)] {
-        var events: [(ClientEvent, Int)] = []
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(bytes.count, start + min(chunk, bytes.count - start))])
-            start += piece.count
-            piece.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let (end, event) = client.next(buffer, from: offset)
-                    offset = end
-                    if let event { events.append((event, client.eventRequest)) }
-                }
-            }
-        }
-        return events
+        placedEvents(bytes, chunk: chunk, client: client).map { ($0.event, $0.place) }
     }
 
     // MARK: The two sessions together

@@ -10,14 +10,11 @@ import CNGHTTP2
 ///
 /// nghttp2 reads a chunk whole and reports what it held through callbacks; the events are queued and handed to the
 /// driver one at a time, the chunk's end given with the last of them.
-final class HTTP2ClientSession: ClientSession {
+final class HTTP2ClientSession: HTTP2Endpoint, ClientSession {
     /// The windows the client opens, connection and streams: h2load's default (`-w 30 -W 30`).
     static let window: Int32 = (1 << 30) - 1
 
-    private let depth: Int
     private let checksLength: Bool
-    private var session: OpaquePointer?
-    private var fields = HTTP2Fields()
     /// The request's target around the size, and the header fields every request carries after the pseudo-fields.
     private let pathPrefix: [UInt8]
     private let pathSuffix: [UInt8]
@@ -25,13 +22,10 @@ final class HTTP2ClientSession: ClientSession {
     private let authority: [UInt8]
     private let extraFields: [(name: [UInt8], value: [UInt8])]
     let requestCapacity: Int
-    /// What each place asked for, its stream, its answer's status and the body bytes come so far (-1: the place is
-    /// free).
-    private var asked: [UInt32]
+    /// The requests outstanding, and each place's stream and its answer's status.
+    private var places: RequestPlaces
     private var streams: [Int32]
     private var status: [Int]
-    private var got: [Int]
-    private var free: [Int]
     /// Bytes nghttp2 serialized that no request has carried out yet.
     private var unsent: [UInt8] = []
     private var events: [(event: ClientEvent, place: Int)] = []
@@ -40,12 +34,10 @@ final class HTTP2ClientSession: ClientSession {
     /// The server sent GOAWAY: no stream may be opened any more; with an error code, the connection failed.
     private(set) var serverCloses = false
     private var goawayError = false
-    private(set) var outstanding = 0
     private(set) var lastRequest = 0
     private(set) var eventRequest = 0
 
     init(_ settings: ClientSessionSettings) {
-        depth = settings.pipelineDepth
         checksLength = settings.checksLength
         let template = settings.template!
         let placeholder = template.path.firstRange(of: HTTPRequestTemplate.sizePlaceholder)
@@ -73,17 +65,11 @@ final class HTTP2ClientSession: ClientSession {
             pathPrefix, pathSuffix, HTTP2Names.authority, authority].reduce(10) { $0 + $1.count }
             + extraFields.reduce(0) { $0 + $1.name.count + $1.value.count }
         requestCapacity = 24 + 9 + 3 * 6 + 13 + 9 + fieldBytes + 10 * (4 + extraFields.count) + 128
-        asked = Array(repeating: 0, count: depth)
-        streams = Array(repeating: 0, count: depth)
-        status = Array(repeating: 0, count: depth)
-        got = Array(repeating: -1, count: depth)
-        free = Array((0..<depth).reversed())
+        places = RequestPlaces(depth: settings.pipelineDepth)
+        streams = Array(repeating: 0, count: settings.pipelineDepth)
+        status = Array(repeating: 0, count: settings.pipelineDepth)
+        super.init()
         start()
-    }
-
-    deinit {
-        nghttp2_session_del(session)
-        fields.deallocate()
     }
 
     /// A new nghttp2 session whose first output is the preface, SETTINGS (no push, 1 GiB stream windows) and the
@@ -104,30 +90,25 @@ final class HTTP2ClientSession: ClientSession {
         session = nil
         unsent.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
-        (nextEvent, outstanding, lastRequest, eventRequest) = (0, 0, 0, 0)
+        (nextEvent, lastRequest, eventRequest) = (0, 0, 0)
         (bad, serverCloses, goawayError) = (false, false, false)
-        free.removeAll(keepingCapacity: true)
-        for place in (0..<depth).reversed() {
-            got[place] = -1
-            free.append(place)
-        }
+        places.reset()
         start()
     }
 
+    var outstanding: Int { places.outstanding }
+
     var canSend: Bool {
         let allowed = nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
-        return !serverCloses && outstanding < min(depth, Int(allowed))
+        return !serverCloses && !places.isFull && places.outstanding < Int(allowed)
     }
 
     /// `last` changes nothing: the client closes the connection once it is answered
     /// (``ProtocolTraits/closesWhenAnswered``).
     func writeRequest(_ size: UInt32, last: Bool, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         precondition(canSend, "request sent beyond the streams allowed")
-        lastRequest = free.removeLast()
-        asked[lastRequest] = size
+        lastRequest = places.take(size)
         status[lastRequest] = 0
-        got[lastRequest] = 0
-        outstanding += 1
         fields.removeAll()
         fields.add(HTTP2Names.method, HTTP2Names.get)
         fields.add(HTTP2Names.scheme, HTTP2Names.http)
@@ -181,7 +162,7 @@ final class HTTP2ClientSession: ClientSession {
     func receiveEnd() -> (event: ClientEvent?, ending: ConnectionEnding) {
         if bad { return (nil, .badResponse) }
         if goawayError { return (nil, .goaway) }
-        return (nil, outstanding == 0 ? .complete : .closedEarly)
+        return (nil, places.outstanding == 0 ? .complete : .closedEarly)
     }
 
     /// The server broke the protocol: one bad event, and nothing after it is read.
@@ -201,15 +182,15 @@ final class HTTP2ClientSession: ClientSession {
     private func place(of streamID: Int32) -> Int? {
         guard let data = nghttp2_session_get_stream_user_data(session, streamID) else { return nil }
         let place = Int(bitPattern: data) - 1
-        return got.indices.contains(place) && got[place] >= 0 && streams[place] == streamID ? place : nil
+        return places.isOutstanding(place) && streams[place] == streamID ? place : nil
     }
 
     fileprivate func responseBegan(_ streamID: Int32) {
-        guard let place = place(of: streamID), got[place] == 0, status[place] == 0 else { return }
+        guard let place = place(of: streamID), places.received(place) == 0, status[place] == 0 else { return }
         emit(.firstByte, place)
     }
 
-    fileprivate func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard let place = place(of: streamID), name.elementsEqual(HTTP2Names.status) else { return }
         // nghttp2 lets only three digits through; anything else would be no status.
         status[place] = value.count == 3 ? value.reduce(0) { $0 * 10 + Int(HTTPBytes.decimalDigit($1) ?? 0) } : 0
@@ -217,7 +198,7 @@ final class HTTP2ClientSession: ClientSession {
 
     fileprivate func body(_ streamID: Int32, count: Int) {
         guard let place = place(of: streamID) else { return }
-        got[place] += count
+        places.receive(count, at: place)
     }
 
     /// The answer's END_STREAM came: judged as HTTP/1.1's client judges a whole response.
@@ -228,10 +209,10 @@ final class HTTP2ClientSession: ClientSession {
         case 400..<500: outcome = .response(.clientError)
         case 500...: outcome = .response(.serverError)
         default:
-            guard !checksLength || got[place] == Int(asked[place]) else { return fail() }
+            guard !checksLength || places.received(place) == places.asked(place) else { return fail() }
             outcome = .response(.valid)
         }
-        retire(place)
+        places.retire(place)
         emit(outcome, place)
     }
 
@@ -239,19 +220,13 @@ final class HTTP2ClientSession: ClientSession {
     /// the server's GOAWAY), with nghttp2's error code.
     fileprivate func streamClosed(_ streamID: Int32, code: UInt32) {
         guard let place = place(of: streamID) else { return }
-        retire(place)
+        places.retire(place)
         emit(.response(.reset(code)), place)
     }
 
     fileprivate func goaway(code: UInt32) {
         serverCloses = true
         if code != NGHTTP2_NO_ERROR.rawValue { goawayError = true }
-    }
-
-    private func retire(_ place: Int) {
-        got[place] = -1
-        free.append(place)
-        outstanding -= 1
     }
 
     fileprivate static func of(_ userData: UnsafeMutableRawPointer?) -> HTTP2ClientSession {
@@ -262,16 +237,9 @@ final class HTTP2ClientSession: ClientSession {
 /// The client's callbacks, made once: nghttp2 hands each the session's user data, the ``HTTP2ClientSession``.
 extension HTTP2Callbacks {
     nonisolated(unsafe) static let client: OpaquePointer = {
-        var callbacks: OpaquePointer?
-        nghttp2_session_callbacks_new(&callbacks)
+        let callbacks = table()
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             HTTP2ClientSession.of(userData).responseBegan(frame!.pointee.hd.stream_id)
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            HTTP2ClientSession.of(userData).header(
-                frame!.pointee.hd.stream_id, name: UnsafeRawBufferPointer(start: name, count: nameLength),
-                value: UnsafeRawBufferPointer(start: value, count: valueLength))
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, _, length, userData in
@@ -292,6 +260,6 @@ extension HTTP2Callbacks {
             HTTP2ClientSession.of(userData).streamClosed(streamID, code: code)
             return 0
         }
-        return callbacks!
+        return callbacks
     }()
 }

@@ -21,6 +21,3 @@ enum HTTP2Protocol: WireProtocolType {
 extension WireProtocol {
     public static let h2 = WireProtocol(HTTP2Protocol.self)
 }
-
-/// nghttp2's callback tables, one per side, made once for every session (each session is the callbacks' user data).
-enum HTTP2Callbacks {}

@@ -8,7 +8,7 @@ import CNGHTTP2
 ///
 /// A frame that breaks the protocol is nghttp2's to answer: it sends GOAWAY (or RST_STREAM for one stream) and the
 /// session closes once that is out. Callbacks never trap: what they cannot do they refuse with nghttp2's error codes.
-final class HTTP2ServerSession: ServerSession {
+final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     /// Scratch space for copied frames and DATA heads between two moments when every piece is sent.
     static let scratchCapacity = 64 * 1024
     /// DATA is laid no further ahead of the socket than this, as in multiplex: a small answer that comes later is not
@@ -30,11 +30,9 @@ final class HTTP2ServerSession: ServerSession {
 
     private let settings: ServerSessionSettings
     private let pool: RandomPool
-    private var session: OpaquePointer?
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: scratchCapacity, alignment: 16)
     private var scratchEnd = 0
     private var output = OutputPieces()
-    private var fields = HTTP2Fields()
     private var date = HTTPDate()
     private var streams: [Int32: Stream] = [:]
     /// A chunk of nghttp2's own buffer is among the pieces (it did not fit the scratch): it stays valid only until the
@@ -61,14 +59,13 @@ final class HTTP2ServerSession: ServerSession {
     init(_ settings: ServerSessionSettings) {
         self.settings = settings
         pool = settings.pool!
+        super.init()
         start()
     }
 
     deinit {
-        nghttp2_session_del(session)
         scratch.deallocate()
         output.deallocate()
-        fields.deallocate()
     }
 
     /// A new nghttp2 session with the server's SETTINGS queued, the first frame it sends.
@@ -138,7 +135,7 @@ final class HTTP2ServerSession: ServerSession {
         open += 1
     }
 
-    fileprivate func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard var stream = streams[streamID] else { return }
         if name.elementsEqual(HTTP2Names.method) {
             stream.method =
@@ -314,19 +311,12 @@ final class HTTP2ServerSession: ServerSession {
 /// The server's callbacks, made once: nghttp2 hands each the session's user data, the ``HTTP2ServerSession``.
 extension HTTP2Callbacks {
     nonisolated(unsafe) static let server: OpaquePointer = {
-        var callbacks: OpaquePointer?
-        nghttp2_session_callbacks_new(&callbacks)
+        let callbacks = table()
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             let frame = frame!.pointee
             if frame.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) && frame.headers.cat == NGHTTP2_HCAT_REQUEST {
                 HTTP2ServerSession.of(userData).beginRequest(frame.hd.stream_id)
             }
-            return 0
-        }
-        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            HTTP2ServerSession.of(userData).header(
-                frame!.pointee.hd.stream_id, name: UnsafeRawBufferPointer(start: name, count: nameLength),
-                value: UnsafeRawBufferPointer(start: value, count: valueLength))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -358,7 +348,7 @@ extension HTTP2Callbacks {
             }
             return 0
         }
-        return callbacks!
+        return callbacks
     }()
 
     /// The body of an answer, as nghttp2 asks for each DATA frame's worth: random bodies not copied (the payload is
