@@ -47,7 +47,9 @@ extension Bench {
         @Option(name: .customLong("max-request"), help: "Largest n a request may ask for, and largest HTTP body, in bytes.")
         var maxRequestBytes = Int(WireDefaults.maxRequestBytes)
 
-        @Option(name: .customLong("max-streams"), help: "h2: streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).")
+        @Option(
+            name: .customLong("max-streams"),
+            help: "h2: streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).")
         var maxStreams = Int(WireDefaults.maxStreams)
 
         @Option(

@@ -58,7 +58,8 @@ struct HTTP2InteropTests {
         return (row, stdout)
     }
 
-    @Test(.enabled(if: HTTPInteropTests.installed("nghttpd"), "nghttpd is not installed (apt-get install -y nghttp2-server)"))
+    @Test(.enabled(
+        if: HTTPInteropTests.installed("nghttpd"), "nghttpd is not installed (apt-get install -y nghttp2-server)"))
     func ourDriverAgainstNghttpdSeesNoFailures() async throws {
         let nghttpd = try NghttpdServer()
         defer { nghttpd.stop() }

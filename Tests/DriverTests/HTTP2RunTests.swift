@@ -11,7 +11,8 @@ import Wire
 struct HTTP2RunTests {
     /// `connections` connections of 100 requests each, `streams` at once, to an epoll server allowing `maxStreams`.
     private func run(streams: Int, maxStreams: UInt32, connections: Int = 20) async throws -> (DriveResult, any Server) {
-        let server = ServerModel(rawValue: "epoll")!.makeServer(ServerConfiguration(protocol: .h2, port: 0, maxStreams: maxStreams))
+        let server = ServerModel(rawValue: "epoll")!.makeServer(
+            ServerConfiguration(protocol: .h2, port: 0, maxStreams: maxStreams))
         let address = try await server.start()
         var settings = LoadSettings()
         (settings.port, settings.wireProtocol) = (address.port, .h2)

@@ -32,8 +32,10 @@ import Testing
     }
 
     /// The frames in `bytes`: type, flags, stream and payload of each, and whether a frame was left cut.
-    static func frames(_ bytes: [UInt8]) -> (frames: [(type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8])], cut: Bool) {
-        var frames: [(type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8])] = []
+    typealias Frame = (type: UInt8, flags: UInt8, stream: UInt32, payload: [UInt8])
+
+    static func frames(_ bytes: [UInt8]) -> (frames: [Frame], cut: Bool) {
+        var frames: [Frame] = []
         var offset = 0
         while offset + 9 <= bytes.count {
             let length = Int(bytes[offset]) << 16 | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2])
