@@ -45,6 +45,18 @@ struct HTTP2InteropTests {
         #expect(counters?.protocolErrors == 1, "the 404")
     }
 
+    /// `--streams` is h2's, `--pipeline` the others'; the server's `--max-streams` takes what a SETTINGS value may.
+    @Test(arguments: [
+        (["drive", "--protocol", "http", "--streams", "4"], "--streams applies to --protocol h2; the others take --pipeline"),
+        (["drive", "--protocol", "h2", "--streams", "4", "--pipeline", "2"], "give --streams or --pipeline, not both"),
+        (["drive", "--protocol", "h2", "--streams", "10"], "--streams (10) cannot exceed --requests (1)"),
+        (["serve", "--protocol", "h2", "--max-streams", "0"], "--max-streams must be within 1...2147483647"),
+    ])
+    func wrongUsageExits2WithTheFix(arguments: [String], message: String) async throws {
+        let (status, _, stderr) = try await BenchProcess(arguments).finish(within: 20)
+        #expect(status == 2 && stderr.contains(message), "\(arguments): \(stderr)")
+    }
+
     /// `bench drive --protocol h2` against `server`, 10 clients of 50 requests, 10 streams each; its summary row.
     private func drive(port: Int) async throws -> (row: [String: String], stdout: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("h2-\(UUID().uuidString)").path
