@@ -201,6 +201,17 @@ import Testing
         #expect(client.receiveEnd().ending == .complete)
     }
 
+    /// nginx's GOAWAY after 1,000 requests: the streams past its last one were never seen, and are no failure.
+    @Test func streamsPastAGracefulGoawayAreRetiredWithoutAFailure() {
+        let client = makeClient(.h2, pipelineDepth: 2, template: Self.template("/bytes/{size}"))
+        _ = Self.requests([1, 1], on: client)
+        let answer = Self.settings([]) + Self.frame(7, Self.bigEndian(1) + Self.bigEndian(0))
+            + Self.frame(1, flags: 4, stream: 1, [0x88]) + Self.frame(0, flags: 1, stream: 1, [7])
+        #expect(Self.events(answer, client: client).map(\.0) == [.firstByte, .response(.valid)])
+        #expect(client.outstanding == 0 && !client.canSend && client.serverCloses)
+        #expect(client.receiveEnd().ending == .complete)
+    }
+
     @Test func aGoawayWithAnErrorEndsTheConnectionAsItsOwnKind() {
         let client = makeClient(.h2, template: Self.template("/bytes/{size}"))
         _ = Self.requests([1], on: client)

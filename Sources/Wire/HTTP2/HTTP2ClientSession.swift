@@ -34,6 +34,8 @@ final class HTTP2ClientSession: HTTP2Endpoint, ClientSession {
     /// The server sent GOAWAY: no stream may be opened any more; with an error code, the connection failed.
     private(set) var serverCloses = false
     private var goawayError = false
+    /// The last stream a graceful GOAWAY said the server processes: those after it it never will.
+    private var goawayLastStream = Int32.max
     private(set) var lastRequest = 0
     private(set) var eventRequest = 0
 
@@ -91,7 +93,7 @@ final class HTTP2ClientSession: HTTP2Endpoint, ClientSession {
         unsent.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         (nextEvent, lastRequest, eventRequest) = (0, 0, 0)
-        (bad, serverCloses, goawayError) = (false, false, false)
+        (bad, serverCloses, goawayError, goawayLastStream) = (false, false, false, .max)
         places.reset()
         start()
     }
@@ -217,16 +219,19 @@ final class HTTP2ClientSession: HTTP2Endpoint, ClientSession {
     }
 
     /// The stream closed: whole answers are already retired; one that is not was reset (RST_STREAM, or refused by
-    /// the server's GOAWAY), with nghttp2's error code.
+    /// the server's GOAWAY), with nghttp2's error code. A stream past a graceful GOAWAY's last one is no failure: the
+    /// server goes away without having seen it, as an HTTP/1.1 server that says `Connection: close` (nginx after
+    /// 1,000 requests) never sees the requests a client would have sent after it; it is retired without an answer.
     fileprivate func streamClosed(_ streamID: Int32, code: UInt32) {
         guard let place = place(of: streamID) else { return }
         places.retire(place)
+        if code == NGHTTP2_REFUSED_STREAM.rawValue && streamID > goawayLastStream { return }
         emit(.response(.reset(code)), place)
     }
 
-    fileprivate func goaway(code: UInt32) {
+    fileprivate func goaway(code: UInt32, lastStream: Int32) {
         serverCloses = true
-        if code != NGHTTP2_NO_ERROR.rawValue { goawayError = true }
+        if code == NGHTTP2_NO_ERROR.rawValue { goawayLastStream = lastStream } else { goawayError = true }
     }
 
     fileprivate static func of(_ userData: UnsafeMutableRawPointer?) -> HTTP2ClientSession {
@@ -250,7 +255,7 @@ extension HTTP2Callbacks {
             let header = frame!.pointee.hd
             let session = HTTP2ClientSession.of(userData)
             if header.type == UInt8(NGHTTP2_GOAWAY.rawValue) {
-                session.goaway(code: frame!.pointee.goaway.error_code)
+                session.goaway(code: frame!.pointee.goaway.error_code, lastStream: frame!.pointee.goaway.last_stream_id)
             } else if header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
                 session.responseEnded(header.stream_id)
             }
