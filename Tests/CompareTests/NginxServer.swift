@@ -9,7 +9,8 @@ import Glibc
 /// nginx as a child of the test, on a free loopback port, serving a 16-byte file at `/bytes/16` from a temporary
 /// directory that holds its configuration, logs and temporary files too: nothing of the machine's nginx is used.
 /// `tls`: it listens with `ssl` instead, with a certificate made for the test (ECDSA P-256, as `bench serve --tls`);
-/// `http2`: it speaks h2c with prior knowledge (`listen PORT http2`, nginx 1.22) instead of HTTP/1.1.
+/// `http2`: it speaks h2c with prior knowledge (`listen PORT http2`, nginx 1.22) instead of HTTP/1.1, and ends each
+/// connection with GOAWAY after 100 requests (`keepalive_requests`, 1,000 by default), so a short run meets it.
 final class NginxServer {
     let port: Int
     private let directory: String
@@ -48,7 +49,7 @@ final class NginxServer {
             \(temporary)
                 server {
                     \(listen)
-                    root \(directory)/www;
+                    root \(directory)/www;\(http2 ? "\n            keepalive_requests 100;" : "")
                 }
             }
             """
