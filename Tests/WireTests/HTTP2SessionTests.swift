@@ -140,6 +140,25 @@ import Testing
         #expect(conversation.responses == 100)
     }
 
+    /// The preface or a request trickled byte by byte is mid-request from its first byte to its last (the models'
+    /// slowloris deadline); so is a frame of any kind, which nghttp2 holds until it is whole.
+    @Test func aTrickledRequestIsMidRequestUntilWhole() {
+        var conversation = SessionConversation(.h2)
+        var midAfter: [Bool] = []
+        for byte in Self.preface + Self.settings([]) + Self.get("/bytes/1", stream: 1) {
+            conversation.feed([byte])
+            midAfter.append(conversation.session.isMidRequest)
+        }
+        let settingsEnd = Self.preface.count + 9
+        #expect(midAfter[..<(Self.preface.count - 1)].allSatisfy { $0 }, "inside the preface")
+        #expect(!midAfter[Self.preface.count - 1] && !midAfter[settingsEnd - 1], "the preface whole, SETTINGS whole")
+        #expect(midAfter[settingsEnd..<(midAfter.count - 1)].allSatisfy { $0 }, "inside the HEADERS frame")
+        #expect(!midAfter.last! && conversation.responses == 1)
+        conversation.feed(Array(Self.frame(6, [UInt8](repeating: 1, count: 8)).prefix(3)))
+        #expect(conversation.session.isMidRequest, "a PING's head begun")
+        #expect(conversation.session.requestsBegun == 4, "the preface, SETTINGS, HEADERS, PING: each timed anew")
+    }
+
     @Test func theServerSendsNoMoreThanTheClientsWindow() {
         var conversation = SessionConversation(.h2)
         // A stream window of 100 bytes (SETTINGS_INITIAL_WINDOW_SIZE), then 1,000 bytes asked.

@@ -45,7 +45,7 @@ CHECKS = {
 }
 # What a client offers by ALPN under --tls, for the protocols that have a registered name.
 ALPN = {"http": ["http/1.1"], "h2": ["h2"]}
-SLOW_CHECKS = http.SLOW_CHECKS
+SLOW_CHECKS = http.SLOW_CHECKS | http2.SLOW_CHECKS
 
 READY_TIMEOUT = 10.0
 EXIT_TIMEOUT = 10.0
@@ -176,7 +176,7 @@ def parse_args(argv):
                    help="speak TLS (no certificate check; ALPN http/1.1 for http, h2 for h2), then check resumption")
     p.add_argument("--tls-version", choices=["1.2", "1.3"], help="with --tls: offer this version only")
     p.add_argument("--quick", action="store_true",
-                   help="http: skip http_slowloris_closed (the one check that waits, read timeout + up to 3 s)")
+                   help="http, h2: skip the slowloris check (the one that waits, read timeout + up to 3 s)")
     args = p.parse_args(argv)
     if not args.host.startswith("127.") and args.host not in ("::1", "localhost"):
         p.error("--host must be a loopback address")

@@ -46,6 +46,11 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     private var owed = 0
     /// Requests whose HEADERS came and whose END_STREAM has not (``isMidRequest``).
     private var open = 0
+    /// Whether the input stops inside the preface or a frame (``isMidRequest``).
+    private var edges = HTTP2FrameEdges()
+    /// Times the connection went from nothing begun to something begun (``isMidRequest``): the models time each from
+    /// its first byte, so streams and frames that follow one another while it lasts do not restart the clock, and a
+    /// client dripping small frames into an open request meets the read timeout as an HTTP/1.1 slowloris does.
     private(set) var requestsBegun = 0
     private var inputEnded = false
     private var failed = false
@@ -85,6 +90,7 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         streams.removeAll(keepingCapacity: true)
         (scratchEnd, ahead, completedUnplaced, owed, open, requestsBegun) = (0, 0, 0, 0, 0, 0)
         (holdsLentChunk, inputEnded, failed) = (false, false, false)
+        edges.reset()
         start()
     }
 
@@ -94,7 +100,9 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         output.isEmpty && nghttp2_session_want_write(session) == 0
             && (failed || nghttp2_session_want_read(session) == 0 || (inputEnded && owed == 0))
     }
-    var isMidRequest: Bool { open > 0 }
+    /// A request begun and not whole, or input that stops inside the preface or a frame: the model times it from its
+    /// first byte.
+    var isMidRequest: Bool { open > 0 || edges.isInside }
     /// Finished before the client's end (after a GOAWAY either way), the client may still be sending: its ACKs and
     /// WINDOW_UPDATEs, unread, would make the close a reset that can destroy the last answer before it is read (nginx
     /// closes h2 connections lingering for the same reason).
@@ -105,6 +113,9 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     func receive(_ bytes: UnsafeRawBufferPointer) -> SessionInput {
         guard !failed, let base = bytes.baseAddress else { return SessionInput(consumed: bytes.count) }
         received = SessionInput()
+        let wasMidRequest = isMidRequest
+        defer { if !wasMidRequest && isMidRequest { requestsBegun += 1 } }
+        edges.scan(bytes)
         let read = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         if read < 0 {
             // A bad preface: no GOAWAY is queued for it yet; the session closes once this one is out. (For a bad
@@ -131,7 +142,6 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
 
     fileprivate func beginRequest(_ streamID: Int32) {
         streams[streamID] = Stream()
-        requestsBegun += 1
         open += 1
     }
 

@@ -7,7 +7,8 @@ import struct
 import time
 
 from .common import (
-    CLIENTS, CONCURRENT_TIMEOUT, GREETING_LEN, IO_TIMEOUT, PREFIX, QUIET_TIME, SUFFIX, Failure, abort, connect,
+    CLIENTS, CLOSE_TIMEOUT, CONCURRENT_TIMEOUT, GREETING_LEN, IO_TIMEOUT, PREFIX, QUIET_TIME, SUFFIX, Failure, abort,
+    connect,
     deadline_in, looks_random, receive, run_concurrently, sizes_up_to_max, wait_readable,
 )
 
@@ -276,6 +277,32 @@ def check_half_close(t):
             raise Failure(f"expected EOF after our half-close, got GOAWAY {c.goaway} then {c.end}")
 
 
+def check_slowloris(t):
+    """The preface, SETTINGS and the first bytes of a HEADERS frame, then one byte a second: closed within read
+    timeout + 3 s, however often a byte comes (a frame is a request begun)."""
+    limit = t.read_timeout + 3.0
+    start = time.monotonic()
+    with connect(t) as s:
+        headers = (b"\x00\x00\x0f\x01\x05\x00\x00\x00\x01\x82\x86\x04\x08/bytes/1\x01\x01t")
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00" + headers[:5])
+        sent, next_send = 5, start + 1.0
+        while True:
+            now = time.monotonic()
+            if now - start > limit:
+                raise Failure(f"slow client (a HEADERS frame 1 byte/s, {sent} bytes so far): expected a close within "
+                              f"{limit:.0f} s (read timeout {t.read_timeout:g} s + 3), still open")
+            if now >= next_send and sent < len(headers) - 1:
+                try:
+                    s.sendall(headers[sent:sent + 1])
+                except OSError:
+                    return     # closed under us: what was asked
+                sent, next_send = sent + 1, next_send + 1.0
+            if wait_readable(s, max(0.05, min(next_send, start + limit) - now)):
+                data, how = receive(s, 1 << 16, deadline_in(CLOSE_TIMEOUT))
+                if how in ("eof", "reset"):
+                    return     # the server's SETTINGS (and a GOAWAY) may come before the close
+
+
 def answer(t, session, deadline):
     """One whole answer on a connection the client then ends (tls.py's resumption check)."""
     with H2Conn(t, deadline, session) as c:
@@ -297,4 +324,6 @@ CHECKS = [
     ("h2_bad_preface_goaway", check_bad_preface_goaway),
     ("h2_abort_survives", check_abort_survives),
     ("h2_concurrent_50", check_concurrent),
+    ("h2_slowloris_closed", check_slowloris),
 ]
+SLOW_CHECKS = {check_slowloris}
