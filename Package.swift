@@ -8,7 +8,9 @@ var targets: [Target] = [
     // perf_event_open(2), which counts a server's system calls: the kernel's own headers, no library.
     .systemLibrary(name: "CPerfEvent"),
     .target(name: "SystemCalls", dependencies: ["CPerfEvent"]),
-    .target(name: "Wire"),
+    // HTTP/2's framing, HPACK and flow control: the system's libnghttp2, driven through memory as curl and h2load do.
+    .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+    .target(name: "Wire", dependencies: ["CNGHTTP2"]),
     // One TLS engine for every model and the driver: the system's OpenSSL, driven through memory BIOs.
     .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
     .target(name: "TLS", dependencies: ["COpenSSL", "Wire"]),

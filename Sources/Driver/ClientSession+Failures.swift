@@ -21,6 +21,20 @@ extension ConnectionEnding {
         case .closedEarly: .closedEarly
         case .badResponse: .badResponse
         case .mismatch: .echoMismatch
+        case .goaway: .goaway
+        }
+    }
+}
+
+extension ResponseOutcome {
+    /// The failure a whole response is; nil for a valid one.
+    var failure: FailureKind? {
+        switch self {
+        case .valid: nil
+        case .clientError: .httpClientError
+        case .serverError: .httpServerError
+        // REFUSED_STREAM (RFC 9113 §8.7): the server did no work for it.
+        case .reset(let code): code == 7 ? .streamRefused : .streamReset
         }
     }
 }

@@ -171,16 +171,18 @@ public struct LoadSettings: Codable, Sendable, Equatable {
                 if let problem = HTTPRequestTemplate.problem(with: field) { return "--header " + problem }
             }
         }
+        // h2 names the requests in flight by their HTTP/2 name (--streams).
+        let inFlight = wireProtocol.traits.multiplexesStreams ? "--streams" : "--pipeline"
         if let profile = mix.first(where: { $0.requestsPerConnection < pipeline }), makesRequests {
-            return "--pipeline (\(pipeline)) cannot exceed the requests of --mix profile \(profile.name) "
+            return "\(inFlight) (\(pipeline)) cannot exceed the requests of --mix profile \(profile.name) "
                 + "(\(profile.requestsPerConnection))"
         }
         if !mix.isEmpty && (ratePacesConnections || isOpenLoop) {
-            return "--mix is a closed loop of request, http or multiplex clients: its profiles differ in requests "
-                + "and think time, which an open-loop --rate would not keep"
+            return "--mix is a closed loop of request, http, multiplex or h2 clients: its profiles differ in "
+                + "requests and think time, which an open-loop --rate would not keep"
         }
         if pipeline > requestsPerConnection && makesRequests && mix.isEmpty {
-            return "--pipeline (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
+            return "\(inFlight) (\(pipeline)) cannot exceed --requests (\(requestsPerConnection))"
         }
         if let tls {
             // An unknown cipher or group, an unreadable --ca: said now, not by every worker failing to start.

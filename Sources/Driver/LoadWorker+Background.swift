@@ -147,13 +147,12 @@ extension LoadWorker {
 
     private mutating func slowAnswered(_ slot: Int, _ outcome: ResponseOutcome, now: UInt64) {
         guard inWindow(now) else { return }
-        switch outcome {
-        case .valid:
+        if let failure = outcome.failure {
+            metrics.background?.slowFailures[failure] += 1
+        } else {
             metrics.background?.slowResponses += 1
             let sent = sentNanos[slot * settings.pipeline + slots[slot].session.eventRequest]
             metrics.background?.slowLatency.record(micros: Self.micros(from: sent, to: now))
-        case .clientError: metrics.background?.slowFailures[.httpClientError] += 1
-        case .serverError: metrics.background?.slowFailures[.httpServerError] += 1
         }
     }
 

@@ -132,14 +132,14 @@ extension LoadWorker {
             completed(slot, now: now)
         case .complete:
             fail(slot, .closedEarly, now: now)
-        case .closedEarly, .badResponse, .mismatch:
+        case .closedEarly, .badResponse, .mismatch, .goaway:
             fail(slot, ending.failure!, now: now)
         }
     }
 
     /// A whole connection: its client thinks before the next one as before a next request (a watchdog that polls
     /// every few seconds reconnects every few seconds), unless the open-loop schedule decides.
-    private mutating func completed(_ slot: Int, now: UInt64) {
+    mutating func completed(_ slot: Int, now: UInt64) {
         if inWindow(now) { record(slot) { $0.counters.connectionsCompleted += 1 } }
         closeConnection(slot)
         guard slots[slot].thinkMicros > 0 && !settings.isOpenLoop && traits.clientSends else {
@@ -208,14 +208,11 @@ extension LoadWorker {
     /// The oldest outstanding response of a slot is whole: timed when valid, counted by kind when an HTTP error.
     mutating func answered(_ slot: Int, _ outcome: ResponseOutcome, now: UInt64) {
         let ring = slot * settings.pipeline + slots[slot].session.eventRequest
-        switch outcome {
-        case .valid:
+        if let failure = outcome.failure {
+            count(slot, failure, now: now)
+        } else {
             recordResponse(slot, sent: sentNanos[ring],
                 intended: settings.isOpenLoop ? intendedNanos[ring] : sentNanos[ring], now: now, ring: ring)
-        case .clientError:
-            count(slot, .httpClientError, now: now)
-        case .serverError:
-            count(slot, .httpServerError, now: now)
         }
         slots[slot].done += 1
     }

@@ -202,6 +202,10 @@ extension LoadWorker {
                 answeredAny = true
             }
         }
+        if traits.closesWhenAnswered && slots[slot].done == slots[slot].requests {
+            completed(slot, now: now)
+            return false
+        }
         let closing = slots[slot].session.serverCloses
         let waiting = slots[slot].session.outstanding > 0 || slots[slot].halfClosed || closing
         slots[slot].deadlineNanos = waiting ? now + timeoutNanos : .max

@@ -16,6 +16,13 @@ public enum FailureKind: String, CaseIterable, Sendable, Codable {
     case httpClientError = "http_4xx"
     /// An HTTP response with a 5xx status.
     case httpServerError = "http_5xx"
+    /// HTTP/2: the server refused a stream (RST_STREAM with REFUSED_STREAM, or past a GOAWAY's last stream): it did
+    /// no work for it, and a client may try it again.
+    case streamRefused = "h2_refused_stream"
+    /// HTTP/2: the server reset a stream with any other error code (the connection goes on).
+    case streamReset = "h2_stream_reset"
+    /// HTTP/2: the server ended the connection with GOAWAY and an error code.
+    case goaway = "h2_goaway"
     /// The TLS handshake failed: an alert from the server (its name is kept, ``TLSFigures/lastFailure``), bytes that
     /// are not TLS, or the connection closed before the handshake ended.
     case tlsHandshake = "tls_handshake"

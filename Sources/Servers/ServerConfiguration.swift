@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tls: TLSSettings?
     /// What each request (greeting, echo: each connection) costs before its answer (`--work`); none by default.
     public var work: WorkPlan
+    /// h2: the streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS, `--max-streams`).
+    public var maxStreams: UInt32
 
     public init(
         protocol wireProtocol: WireProtocol,
@@ -56,7 +58,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         listeningDescriptor: Int32? = nil,
         executable: String? = nil,
         tls: TLSSettings? = nil,
-        work: WorkPlan = WorkPlan()
+        work: WorkPlan = WorkPlan(),
+        maxStreams: UInt32 = WireDefaults.maxStreams
     ) {
         self.wireProtocol = wireProtocol
         self.host = host
@@ -73,6 +76,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.executable = executable
         self.tls = tls
         self.work = work
+        self.maxStreams = maxStreams
     }
 
     /// 20,000: two clients of the largest run here, so that what 10,000 threads cost shows, under the descriptor

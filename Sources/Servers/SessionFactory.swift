@@ -12,6 +12,7 @@ final class SessionFactory: Sendable {
     let pool: RandomPool?
     let tls: TLSContext?
     let work: WorkPlan
+    private let maxStreams: UInt32
 
     /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
     /// pool stays at 2 MiB whatever the maximum request is.
@@ -21,6 +22,7 @@ final class SessionFactory: Sendable {
         wireProtocol = configuration.wireProtocol
         maxRequestBytes = configuration.maxRequestBytes
         work = configuration.work
+        maxStreams = configuration.maxStreams
         if wireProtocol.traits.answersFromPool {
             var random = WyRand()
             pool = RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
@@ -52,7 +54,8 @@ final class SessionFactory: Sendable {
 
     /// A session for one connection slot.
     func make() -> any ServerSession {
-        let settings = ServerSessionSettings(maxRequestBytes: maxRequestBytes, pool: pool, work: work)
+        let settings = ServerSessionSettings(
+            maxRequestBytes: maxRequestBytes, pool: pool, work: work, maxStreams: maxStreams)
         let session = wireProtocol.makeServerSession(settings)
         guard let tls else { return session }
         return TLSServerSession(session, context: tls)

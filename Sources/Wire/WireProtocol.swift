@@ -28,10 +28,16 @@ public struct ProtocolTraits: Sendable {
     public var halfClosesAfterLastRequest: Bool
     /// A server may close a connection between answers without it being a failure (an HTTP keep-alive limit).
     public var serverMayCloseWhenIdle: Bool
+    /// The client closes the connection itself once its last request is answered, as h2load does: an HTTP/2 server
+    /// keeps a connection the client no longer uses until its idle timeout (nginx does even after the client's GOAWAY).
+    public var closesWhenAnswered: Bool
     /// The client streams one exchange of `--size` bytes while it reads (echo), rather than writing requests.
     public var streamsExchange: Bool
     /// Requests name a path and carry header fields (`--path`, `--header`, URL targets).
     public var requestsByPath: Bool
+    /// Requests in flight are streams of one connection, answered in any order (HTTP/2): `--streams` counts them, as
+    /// h2load's `-m` does.
+    public var multiplexesStreams: Bool
     /// The largest `--size` a client may ask for.
     public var largestSize: UInt32
     /// The name TLS's ALPN agrees on for it (`http/1.1`), nil where no registered name exists.
@@ -40,8 +46,8 @@ public struct ProtocolTraits: Sendable {
     public init(
         summary: String, clientSends: Bool = true, exchange: Exchange = .request, answersFromPool: Bool = true,
         timesIdleClients: Bool = false, unsentLimit: Int? = nil, halfClosesAfterLastRequest: Bool = true,
-        serverMayCloseWhenIdle: Bool = false, streamsExchange: Bool = false, requestsByPath: Bool = false,
-        largestSize: UInt32 = WireDefaults.maxRequestBytes, alpn: String? = nil
+        serverMayCloseWhenIdle: Bool = false, closesWhenAnswered: Bool = false, streamsExchange: Bool = false,
+        requestsByPath: Bool = false, multiplexesStreams: Bool = false, largestSize: UInt32 = WireDefaults.maxRequestBytes, alpn: String? = nil
     ) {
         self.summary = summary
         self.clientSends = clientSends
@@ -51,8 +57,10 @@ public struct ProtocolTraits: Sendable {
         self.unsentLimit = unsentLimit
         self.halfClosesAfterLastRequest = halfClosesAfterLastRequest
         self.serverMayCloseWhenIdle = serverMayCloseWhenIdle
+        self.closesWhenAnswered = closesWhenAnswered
         self.streamsExchange = streamsExchange
         self.requestsByPath = requestsByPath
+        self.multiplexesStreams = multiplexesStreams
         self.largestSize = largestSize
         self.alpn = alpn
     }
@@ -74,7 +82,7 @@ public protocol WireProtocolType: Sendable {
 /// the models, the driver and the tests take them.
 public struct WireProtocol: Hashable, Sendable, CaseIterable, CustomStringConvertible {
     /// Every protocol, in the order they are listed. Adding a protocol is its files and a line here.
-    public static let allCases: [WireProtocol] = [.greeting, .request, .http, .echo, .multiplex]
+    public static let allCases: [WireProtocol] = [.greeting, .request, .http, .echo, .multiplex, .h2]
 
     private let type: any WireProtocolType.Type
 
@@ -100,7 +108,7 @@ public struct WireProtocol: Hashable, Sendable, CaseIterable, CustomStringConver
         type.makeClientSession(settings)
     }
 
-    /// Every name, as `--help` lists them: `greeting, request, http, echo or multiplex`.
+    /// Every name, as `--help` lists them: `greeting, request, http, echo, multiplex or h2`.
     public static var names: String {
         let names = allCases.map(\.rawValue)
         return names.dropLast().joined(separator: ", ") + " or " + names.last!
@@ -132,4 +140,6 @@ public enum WireDefaults {
     public static let host = "127.0.0.1"
     /// Largest request a server answers unless told otherwise: 1 MiB.
     public static let maxRequestBytes: UInt32 = 1 << 20
+    /// HTTP/2 streams a client may have open at once: 100, as RFC 9113 §6.5.2 advises at the least and nginx sets.
+    public static let maxStreams: UInt32 = 100
 }

@@ -54,6 +54,9 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Requests in flight per connection (request, http, multiplex).")
     var pipeline = "1"
 
+    @Option(help: "h2: streams in flight per connection, as h2load's -m (--pipeline by its HTTP/2 name).")
+    var streams: String?
+
     @Option(name: [.short, .long], help: "Event loops (threads) per process; default: one per core.")
     var threads: String?
 
@@ -137,7 +140,15 @@ struct LoadOptions: ParsableArguments {
                 ? try Units.sizeRange(size ?? "16", option: "--size", maximum: maximum)
                 : settings.sizeMix.map(\.min).min()!...settings.sizeMix.map(\.max).max()!
             (settings.sizeMin, settings.sizeMax) = (sizes.lowerBound, sizes.upperBound)
-            settings.pipeline = try Units.wholeCount(pipeline, option: "--pipeline")
+            if let streams {
+                guard settings.wireProtocol.traits.multiplexesStreams else {
+                    throw ValidationError("--streams applies to --protocol h2; the others take --pipeline")
+                }
+                guard pipeline == "1" else { throw ValidationError("give --streams or --pipeline, not both") }
+                settings.pipeline = try Units.wholeCount(streams, option: "--streams")
+            } else {
+                settings.pipeline = try Units.wholeCount(pipeline, option: "--pipeline")
+            }
             settings.threads = try threads.map { try Units.wholeCount($0, option: "--threads") }
                 ?? max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
             settings.processes = try Units.wholeCount(processes, option: "--processes")

@@ -49,6 +49,11 @@ extension Bench {
         var maxRequestBytes = Int(WireDefaults.maxRequestBytes)
 
         @Option(
+            name: .customLong("max-streams"),
+            help: "h2: streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).")
+        var maxStreams = Int(WireDefaults.maxStreams)
+
+        @Option(
             name: .customLong("read-timeout"),
             help: ArgumentHelp(
                 "How long a stalled client may hold a connection (5s, 500ms): a blocking read or write; in HTTP on "
@@ -109,6 +114,9 @@ extension Bench {
             guard (1...Int(UInt32.max)).contains(maxRequestBytes) else {
                 throw ValidationError("--max-request must be within 1...\(UInt32.max) bytes.")
             }
+            guard (1...Int(Int32.max)).contains(maxStreams) else {
+                throw ValidationError("--max-streams must be within 1...\(Int32.max).")
+            }
             guard try timeouts().read > .zero else { throw ValidationError("--read-timeout must be more than 0s.") }
             guard queueCapacity >= 1 else { throw ValidationError("--queue-capacity must be at least 1.") }
             _ = try workPlan()
@@ -143,7 +151,8 @@ extension Bench {
                 backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
                 readTimeout: try timeouts().read, queueCapacity: queueCapacity,
                 queueFullPolicy: queueFullPolicy, drainTimeout: try timeouts().drain, maxThreads: maxThreads,
-                listeningDescriptor: listeningDescriptor, tls: tls.settings, work: try workPlan())
+                listeningDescriptor: listeningDescriptor, tls: tls.settings, work: try workPlan(),
+                maxStreams: UInt32(maxStreams))
             let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()

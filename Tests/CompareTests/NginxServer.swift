@@ -8,7 +8,9 @@ import Glibc
 
 /// nginx as a child of the test, on a free loopback port, serving a 16-byte file at `/bytes/16` from a temporary
 /// directory that holds its configuration, logs and temporary files too: nothing of the machine's nginx is used.
-/// `tls`: it listens with `ssl` instead, with a certificate made for the test (ECDSA P-256, as `bench serve --tls`).
+/// `tls`: it listens with `ssl` instead, with a certificate made for the test (ECDSA P-256, as `bench serve --tls`);
+/// `http2`: it speaks h2c with prior knowledge (`listen PORT http2`, nginx 1.22) instead of HTTP/1.1, and ends each
+/// connection with GOAWAY after 100 requests (`keepalive_requests`, 1,000 by default), so a short run meets it.
 final class NginxServer {
     let port: Int
     private let directory: String
@@ -18,7 +20,7 @@ final class NginxServer {
         let description: String
     }
 
-    init(tls: Bool = false) throws {
+    init(tls: Bool = false, http2: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)").path
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory + "/www/bytes", withIntermediateDirectories: true)
@@ -27,7 +29,7 @@ final class NginxServer {
         self.port = port
         let temporary = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
             .map { "    \($0)_temp_path \(directory)/\($0);" }.joined(separator: "\n")
-        var listen = "listen 127.0.0.1:\(port);"
+        var listen = "listen 127.0.0.1:\(port)\(http2 ? " http2" : "");"
         if tls {
             let certificate = try SelfSignedCertificate()
             try certificate.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
@@ -47,7 +49,7 @@ final class NginxServer {
             \(temporary)
                 server {
                     \(listen)
-                    root \(directory)/www;
+                    root \(directory)/www;\(http2 ? "\n            keepalive_requests 100;" : "")
                 }
             }
             """
@@ -55,13 +57,17 @@ final class NginxServer {
         child = try ChildProcess(
             "nginx", ["-p", directory, "-c", directory + "/nginx.conf"], stderr: .file(directory + "/stderr"),
             searchPath: true)
-        // Listening once a connection is accepted; a bounded wait, then what nginx said.
+        try Self.awaitListening(port, child: child, stderr: directory + "/stderr")
+    }
+
+    /// Returns once `child` accepts a connection on `port`; a bounded wait, then what it said.
+    static func awaitListening(_ port: Int, child: ChildProcess, stderr: String) throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        while !Self.accepts(port) {
+        while !accepts(port) {
             guard ContinuousClock.now < deadline, !child.hasExited else {
                 child.stop(timeoutSeconds: 2)
-                let said = (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? ""
-                throw StartError(description: "nginx did not start: \(said)")
+                let said = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
+                throw StartError(description: "the server did not start: \(said)")
             }
             usleep(10_000)
         }

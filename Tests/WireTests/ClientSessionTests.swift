@@ -12,21 +12,7 @@ import Testing
 
     /// Every event `bytes` bring, fed in chunks of `chunk` bytes (1: byte by byte).
     static func events(_ bytes: [UInt8], chunk: Int = .max, client: any ClientSession) -> [ClientEvent] {
-        var events: [ClientEvent] = []
-        var start = 0
-        while start < bytes.count {
-            let piece = Array(bytes[start..<min(bytes.count, start + min(chunk, bytes.count - start))])
-            start += piece.count
-            piece.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let (end, event) = client.next(buffer, from: offset)
-                    offset = end
-                    if let event { events.append(event) }
-                }
-            }
-        }
-        return events
+        placedEvents(bytes, chunk: chunk, client: client).map(\.event)
     }
 
     /// Counts `size` as sent on `client`.

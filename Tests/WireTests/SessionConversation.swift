@@ -88,3 +88,23 @@ func makeClient(
     wireProtocol.makeClientSession(ClientSessionSettings(
         pipelineDepth: pipelineDepth, template: template, checksLength: checksLength, content: content))
 }
+
+/// Every event `bytes` bring to `client`, fed in chunks of `chunk` bytes (1: byte by byte), each with the place of the
+/// request it concerns (``ClientSession/eventRequest``).
+func placedEvents(_ bytes: [UInt8], chunk: Int = .max, client: any ClientSession) -> [(event: ClientEvent, place: Int)] {
+    var events: [(event: ClientEvent, place: Int)] = []
+    var start = 0
+    while start < bytes.count {
+        let piece = Array(bytes[start..<min(bytes.count, start + min(chunk, bytes.count - start))])
+        start += piece.count
+        piece.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let (end, event) = client.next(buffer, from: offset)
+                offset = end
+                if let event { events.append((event, client.eventRequest)) }
+            }
+        }
+    }
+    return events
+}

@@ -2,10 +2,11 @@
 """Protocol conformance client for the benchmark servers.
 
 Written from the protocols' definition (docs/PROTOCOL.md) only, independently of the Swift code, so that it does
-not share the implementers' misreadings. Python 3.11 standard library, loopback only. The checks of each protocol
+not share the implementers' misreadings. Python 3.11 standard library (and, for h2, Python's `h2` package, an HTTP/2
+stack apart from the servers' nghttp2), loopback only. The checks of each protocol
 are in checks/PROTOCOL.py, what they share in checks/common.py; this file runs them.
 
-    conformance.py --protocol greeting|request|http|echo|multiplex --port PORT [--host 127.0.0.1]
+    conformance.py --protocol greeting|request|http|echo|multiplex|h2 --port PORT [--host 127.0.0.1]
         [--max 1048576] [--read-timeout 5] [--quick] [--tls [--tls-version 1.2|1.3]]
     conformance.py --protocol request --spawn ".build/release/bench serve --model event-loop \
         --protocol request --port 0"
@@ -31,7 +32,7 @@ import time
 # The checks are imported from the source tree, which a run should leave as it found it: no __pycache__.
 sys.dont_write_bytecode = True
 
-from checks import echo, greeting, http, multiplex, request, tls  # noqa: E402 - after the line above, on purpose
+from checks import echo, greeting, http, http2, multiplex, request, tls  # noqa: E402 - after the line above, on purpose
 from checks.common import DEFAULT_MAX, Failure, Target, client_context, deadline_in  # noqa: E402
 
 CHECKS = {
@@ -40,8 +41,11 @@ CHECKS = {
     "http": http.CHECKS,
     "echo": echo.CHECKS,
     "multiplex": multiplex.CHECKS,
+    "h2": http2.CHECKS,
 }
-SLOW_CHECKS = http.SLOW_CHECKS
+# What a client offers by ALPN under --tls, for the protocols that have a registered name.
+ALPN = {"http": ["http/1.1"], "h2": ["h2"]}
+SLOW_CHECKS = http.SLOW_CHECKS | http2.SLOW_CHECKS
 
 READY_TIMEOUT = 10.0
 EXIT_TIMEOUT = 10.0
@@ -169,10 +173,10 @@ def parse_args(argv):
     p.add_argument("--read-timeout", type=float, default=5.0,
                    help="the server's read timeout in seconds, for http_slowloris_closed (default 5)")
     p.add_argument("--tls", action="store_true",
-                   help="speak TLS (no certificate check; ALPN http/1.1 for http), then check resumption")
+                   help="speak TLS (no certificate check; ALPN http/1.1 for http, h2 for h2), then check resumption")
     p.add_argument("--tls-version", choices=["1.2", "1.3"], help="with --tls: offer this version only")
     p.add_argument("--quick", action="store_true",
-                   help="http: skip http_slowloris_closed (the one check that waits, read timeout + up to 3 s)")
+                   help="http, h2: skip the slowloris check (the one that waits, read timeout + up to 3 s)")
     args = p.parse_args(argv)
     if not args.host.startswith("127.") and args.host not in ("::1", "localhost"):
         p.error("--host must be a loopback address")
@@ -195,7 +199,7 @@ def main(argv):
             context = None
             if args.tls:
                 version = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}.get(args.tls_version)
-                context = client_context(version, ["http/1.1"] if args.protocol == "http" else None)
+                context = client_context(version, ALPN.get(args.protocol))
             target = Target(args.host, port, args.max, args.read_timeout,
                             server.model if server else None, context)
             checks = CHECKS[args.protocol] + (tls.checks(args.protocol) if args.tls else [])

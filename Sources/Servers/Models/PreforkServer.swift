@@ -88,7 +88,7 @@ final class PreforkServer: ServerModelType {
         let arguments = [
             "serve", "--model", "blocking", "--protocol", configuration.wireProtocol.rawValue,
             "--host", configuration.host, "--port", String(listener.address.port),
-            "--max-request", String(configuration.maxRequestBytes),
+            "--max-request", String(configuration.maxRequestBytes), "--max-streams", String(configuration.maxStreams),
             "--read-timeout", String(Double(readSeconds) + Double(readAtto) / 1e18),
             "--drain-timeout", String(Double(drainSeconds) + Double(drainAtto) / 1e18), Self.workerOption, "3",
         ] + (tls?.serveArguments ?? []) + (configuration.work.isNone ? [] : ["--work", configuration.work.text])

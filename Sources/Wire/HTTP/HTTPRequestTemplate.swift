@@ -11,6 +11,10 @@ public struct HTTPRequestTemplate: Sendable, Equatable, Codable {
     /// The path after `{size}` (all of it without one), the version, Host and the user's fields.
     private let suffix: [UInt8]
     private let hasSize: Bool
+    /// The target, the authority and the user's fields as given, for HTTP/2, which sends them as header fields.
+    let path: String
+    let authority: String
+    let fields: [String]
     private static let close = Array("Connection: close\r\n\r\n".utf8)
     private static let end = Array("\r\n".utf8)
 
@@ -19,6 +23,7 @@ public struct HTTPRequestTemplate: Sendable, Equatable, Codable {
     ///   - authority: the Host field's value (`host:port`, as the target was given).
     ///   - fields: `Name: value` lines sent with every request; one naming Host replaces the default.
     public init(path: String, authority: String, fields: [String]) {
+        (self.path, self.authority, self.fields) = (path, authority, fields)
         let placeholder = path.firstRange(of: Self.sizePlaceholder)
         hasSize = placeholder != nil
         prefix = Array("GET \(placeholder.map { path[..<$0.lowerBound] } ?? path[...])".utf8)

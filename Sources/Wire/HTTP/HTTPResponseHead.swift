@@ -19,6 +19,19 @@ struct HTTPResponseHead: Equatable {
     /// `Connection: keep-alive` is sent: an HTTP/1.0 client asked for it, and its answer must say so.
     var saysKeepAlive: Bool
 
+    /// The status and body that answer `method` on `target`, in HTTP/1.1 and HTTP/2 alike: the harness's routes.
+    static func route(
+        _ method: HTTPRequestHead.Method, _ target: HTTPRequestHead.Target, maxRequestBytes: UInt32
+    ) -> (status: HTTPStatus, body: Body) {
+        switch (method, target) {
+        case (.other, _): (.methodNotAllowed, .reason)
+        case (_, .other): (.notFound, .reason)
+        case (_, .badCount): (.badRequest, .reason)
+        case (_, .root): (.ok, .greeting)
+        case (_, .bytes(let n)): n > UInt64(maxRequestBytes) ? (.contentTooLarge, .reason) : (.ok, .random(Int(n)))
+        }
+    }
+
     /// The longest head: the longest status line and every field at its longest.
     static let capacity = 320
 

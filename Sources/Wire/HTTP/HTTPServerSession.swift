@@ -109,16 +109,8 @@ final class HTTPServerSession: ServerSession {
 
     /// The answer to a request head the parser accepted.
     private func respond(to head: HTTPRequestHead) -> HTTPResponseHead {
-        var status = HTTPStatus.ok
-        var body = HTTPResponseHead.Body.reason
-        switch (head.method, head.target) {
-        case (.other, _): status = .methodNotAllowed
-        case (_, .other): status = .notFound
-        case (_, .badCount): status = .badRequest
-        case (_, .root): body = .greeting
-        case (_, .bytes(let n)):
-            if n > UInt64(settings.maxRequestBytes) { status = .contentTooLarge } else { body = .random(Int(n)) }
-        }
+        let routed = HTTPResponseHead.route(head.method, head.target, maxRequestBytes: settings.maxRequestBytes)
+        var status = routed.status
         // A request body larger than the largest answer is refused before it is read (nginx's
         // client_max_body_size): reading a huge body a byte at a time would hold the connection as long as the client
         // likes. Nothing after it can be read, so the connection closes.
@@ -126,7 +118,7 @@ final class HTTPServerSession: ServerSession {
         if bodyTooLarge { status = .contentTooLarge }
         let keepAlive = head.keepAlive && !status.closes && !bodyTooLarge
         return HTTPResponseHead(
-            status: status, body: body, omitsBody: head.method == .head, closes: !keepAlive,
+            status: status, body: routed.body, omitsBody: head.method == .head, closes: !keepAlive,
             saysKeepAlive: keepAlive && head.isHTTP10)
     }
 

@@ -1,50 +1,35 @@
 /// The multiplex protocol's client side: a request's id is its place among the outstanding ones; frames are matched
 /// to their request by id and their bytes counted, so answers may complete in any order.
 final class MultiplexClientSession: ClientSession {
-    private let depth: Int
-    /// The size each place asked for, the bytes received for it (-1: the place is free), and the free places.
-    private var asked: [UInt32]
-    private var got: [Int]
-    private var free: [Int]
+    private var places: RequestPlaces
     private var header = FixedHeader(length: MultiplexFrame.headerLength)
     /// The frame being read: its request, and its bytes still to come.
     private var frameRequest = 0
     private var frameLeft = 0
     private var bad = false
-    private(set) var outstanding = 0
     private(set) var lastRequest = 0
     private(set) var eventRequest = 0
 
     init(_ settings: ClientSessionSettings) {
-        depth = settings.pipelineDepth
-        asked = Array(repeating: 0, count: depth)
-        got = Array(repeating: -1, count: depth)
-        free = Array((0..<depth).reversed())
+        places = RequestPlaces(depth: settings.pipelineDepth)
     }
 
     func reset() {
         header.reset()
         frameLeft = 0
         bad = false
-        outstanding = 0
         lastRequest = 0
         eventRequest = 0
-        free.removeAll(keepingCapacity: true)
-        for place in (0..<depth).reversed() {
-            got[place] = -1
-            free.append(place)
-        }
+        places.reset()
     }
 
-    var canSend: Bool { outstanding < depth }
+    var outstanding: Int { places.outstanding }
+    var canSend: Bool { !places.isFull }
     var requestCapacity: Int { MultiplexFrame.requestLength }
 
     func writeRequest(_ size: UInt32, last: Bool, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         precondition(canSend, "request sent beyond the pipeline depth")
-        lastRequest = free.removeLast()
-        asked[lastRequest] = size
-        got[lastRequest] = 0
-        outstanding += 1
+        lastRequest = places.take(size)
         MultiplexFrame.write(UInt32(lastRequest), size, into: buffer)
         return MultiplexFrame.requestLength
     }
@@ -58,11 +43,9 @@ final class MultiplexClientSession: ClientSession {
                 let take = min(frameLeft, bytes.count - index)
                 index += take
                 frameLeft -= take
-                got[frameRequest] += take
-                guard got[frameRequest] == Int(asked[frameRequest]) else { continue }
-                got[frameRequest] = -1
-                free.append(frameRequest)
-                outstanding -= 1
+                places.receive(take, at: frameRequest)
+                guard places.received(frameRequest) == places.asked(frameRequest) else { continue }
+                places.retire(frameRequest)
                 eventRequest = frameRequest
                 return (index, .response(.valid))
             }
@@ -71,15 +54,15 @@ final class MultiplexClientSession: ClientSession {
             guard let value = header.take(byte) else { continue }
             let (id, length) = (Int(value >> 32), Int(value & 0xFFFF_FFFF))
             // A frame for no outstanding request, empty, over 16 KiB, or beyond what its request asked for.
-            guard id < depth, got[id] >= 0, (1...MultiplexFrame.maxPayload).contains(length),
-                got[id] + length <= Int(asked[id])
+            guard places.isOutstanding(id), (1...MultiplexFrame.maxPayload).contains(length),
+                places.received(id) + length <= places.asked(id)
             else {
                 bad = true
                 return (bytes.count, .bad)
             }
             frameRequest = id
             frameLeft = length
-            if got[id] == 0 {
+            if places.received(id) == 0 {
                 eventRequest = id
                 return (index, .firstByte)
             }
@@ -89,6 +72,6 @@ final class MultiplexClientSession: ClientSession {
 
     func receiveEnd() -> (event: ClientEvent?, ending: ConnectionEnding) {
         if bad { return (nil, .badResponse) }
-        return (nil, outstanding == 0 && !header.isPartial ? .complete : .closedEarly)
+        return (nil, places.outstanding == 0 && !header.isPartial ? .complete : .closedEarly)
     }
 }

@@ -87,6 +87,8 @@ public enum ResponseOutcome: Equatable, Sendable {
     case clientError
     /// HTTP 5xx.
     case serverError
+    /// HTTP/2: the server reset the stream (RST_STREAM, or a GOAWAY that left it unprocessed) with this error code.
+    case reset(UInt32)
 }
 
 /// How a connection ended, seen from the client, when the server closed its side.
@@ -99,6 +101,8 @@ public enum ConnectionEnding: Equatable, Sendable {
     case badResponse
     /// Echo: a byte came back changed or out of order.
     case mismatch
+    /// HTTP/2: the server said GOAWAY with an error code.
+    case goaway
 }
 
 /// What every client session of a run shares.

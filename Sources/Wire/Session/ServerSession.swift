@@ -112,11 +112,17 @@ public struct ServerSessionSettings: Sendable {
     /// What each request costs before its answer; drawn by the sessions whose protocol answers requests (the models
     /// draw it per connection for the others).
     public var work: WorkPlan
+    /// HTTP/2: the streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    public var maxStreams: UInt32
 
-    public init(maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes, pool: RandomPool?, work: WorkPlan = WorkPlan()) {
+    public init(
+        maxRequestBytes: UInt32 = WireDefaults.maxRequestBytes, pool: RandomPool?, work: WorkPlan = WorkPlan(),
+        maxStreams: UInt32 = WireDefaults.maxStreams
+    ) {
         self.maxRequestBytes = maxRequestBytes
         self.pool = pool
         self.work = work
+        self.maxStreams = maxStreams
     }
 }
 

@@ -1,11 +1,11 @@
 """tls (under --tls, after the protocol's own checks, which have all run over TLS): ALPN http/1.1
-for http; a second connection offering the first one's session is resumed; plaintext and cut
+for http and h2 for h2; a second connection offering the first one's session is resumed; plaintext and cut
 handshakes do not kill the server."""
 
 import os
 import socket
 
-from . import http, multiplex, request
+from . import http, http2, multiplex, request
 from .common import (
     GARBAGE, GREETING_LEN, IO_TIMEOUT, Failure, abort, deadline_in, connect, expect_eof, half_close,
     receive, recv_exact,
@@ -61,7 +61,10 @@ ANSWER = {
     "http": http_answer,
     "echo": echo_answer,
     "multiplex": multiplex_answer,
+    "h2": http2.answer,
 }
+# The name ALPN must agree on, for the protocols that have one.
+ALPN = {"http": "http/1.1", "h2": "h2"}
 
 
 def check_resumed(t, protocol):
@@ -77,10 +80,10 @@ def check_resumed(t, protocol):
                       "got a full handshake")
 
 
-def check_alpn(t):
+def check_alpn(t, protocol):
     with connect(t) as s:
-        if s.selected_alpn_protocol() != "http/1.1":
-            raise Failure(f"expected ALPN http/1.1 selected, got {s.selected_alpn_protocol()!r}")
+        if s.selected_alpn_protocol() != ALPN[protocol]:
+            raise Failure(f"expected ALPN {ALPN[protocol]} selected, got {s.selected_alpn_protocol()!r}")
 
 
 def check_plaintext_and_cut_handshakes_survive(t, protocol):
@@ -94,7 +97,9 @@ def check_plaintext_and_cut_handshakes_survive(t, protocol):
 
 
 def checks(protocol):
-    return ([("tls_alpn_http11", check_alpn)] if protocol == "http" else []) + [
+    alpn = ALPN.get(protocol)
+    return ([(f"tls_alpn_{alpn.replace('/', '').replace('.', '')}", lambda t: check_alpn(t, protocol))]
+            if alpn else []) + [
         ("tls_session_resumed", lambda t: check_resumed(t, protocol)),
         ("tls_plaintext_and_cut_handshakes_survive",
          lambda t: check_plaintext_and_cut_handshakes_survive(t, protocol)),

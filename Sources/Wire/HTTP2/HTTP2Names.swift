@@ -1,0 +1,20 @@
+/// The header names and values HTTP/2's sessions send and look for, lower case as HTTP/2 requires.
+enum HTTP2Names {
+    static let method = Array(":method".utf8)
+    static let path = Array(":path".utf8)
+    static let scheme = Array(":scheme".utf8)
+    static let authority = Array(":authority".utf8)
+    static let status = Array(":status".utf8)
+    static let server = Array("server".utf8)
+    static let date = Array("date".utf8)
+    static let contentType = Array("content-type".utf8)
+    static let contentLength = Array("content-length".utf8)
+    static let allow = Array("allow".utf8)
+    static let get = Array("GET".utf8)
+    static let head = Array("HEAD".utf8)
+    static let http = Array("http".utf8)
+    static let bench = Array("bench".utf8)
+    static let octets = Array("application/octet-stream".utf8)
+    static let text = Array("text/plain".utf8)
+    static let getHead = Array("GET, HEAD".utf8)
+}
