@@ -89,6 +89,10 @@ public enum HistogramEncoding {
         // and trap past it, so a histogram whose sum passes half of that (its buckets' highest values are at most
         // twice these) is refused here (found by Fuzz/Targets/hlog).
         var total: UInt64 = 0
+        // And the count itself: HdrHistogram's percentile iteration compares counts as Doubles, exact to 2^53; past
+        // it (a count in the zero bucket, whose value adds nothing to the sum above) the iteration never reaches
+        // 100% and spins (found by Fuzz/Targets/hlog, Fuzz/corpus/hlog/count-past-2-to-the-53).
+        var count: UInt64 = 0
         while position < payload.count {
             let word = try readZigZag(payload, at: &position)
             if word < 0 {
@@ -110,6 +114,10 @@ public enum HistogramEncoding {
                     throw DecodingError(description: "counts of values past 64 bits: not a histogram of latencies")
                 }
                 total = sum
+                count += UInt64(word)
+                guard count <= 1 << 53 else {
+                    throw DecodingError(description: "a count past 2^53: not a histogram of latencies")
+                }
                 if word > 0 { histogram.record(micros: micros, count: UInt64(word)) }
                 index += 1
             }

@@ -34,6 +34,13 @@ struct UnitsTests {
         #expect(throws: Units.ParseError.self) { try Units.wholeCount(text, option: "--clients") }
     }
 
+    /// Found by Fuzz/Targets/options (Fuzz/corpus/options/count-past-the-largest-double): `.41e308m` is a finite
+    /// number whose millions are not, and `--rate` took an infinite rate.
+    @Test(arguments: [".41e308m", "1e300g"])
+    func aCountPastTheLargestDoubleIsRefused(text: String) {
+        #expect(throws: Units.ParseError.self) { try Units.count(text, option: "--rate") }
+    }
+
     @Test func sizes() throws {
         #expect(try Units.sizeRange("16", option: "--size", maximum: 1 << 20) == 16...16)
         #expect(try Units.sizeRange("1-4096", option: "--size", maximum: 1 << 20) == 1...4096)
