@@ -27,9 +27,13 @@ import Testing
         ("http://host:x/", "has a bad port"),
         // Found by Fuzz/Targets/http-roundtrip (Fuzz/corpus/http-roundtrip/host-with-nul): the host became the
         // Host field, NULs and all, which the server refuses with 400.
-        ("HTTP://lo\0\0calhost/a/b%20c", "a space or a control character"),
-        ("http://a\r\nX-Smuggled: 1/", "a space or a control character"),
-        ("http://a b:80/", "a space or a control character"),
+        ("HTTP://lo\0\0calhost/a/b%20c", "a space, a control character"),
+        ("http://a\r\nX-Smuggled: 1/", "a space, a control character"),
+        ("http://a b:80/", "a space, a control character"),
+        // Found by Fuzz/Targets/target-url (Fuzz/corpus/target-url/mark-before-the-path): U+0603 and the '/' after
+        // it are one Character, and the path was read into the host.
+        ("https://a\u{0603}/", "a letter beyond ASCII"),
+        ("http://bücher.example/", "a letter beyond ASCII"),
     ])
     func badTargetsSayWhatIsWrong(text: String, message: String) {
         #expect {
