@@ -3,8 +3,10 @@
 # with every module under -sanitize=fuzzer,address, then runs each for SECONDS (60 by default), one after the other.
 # The committed seeds (Fuzz/corpus/TARGET) are only read: what a run adds goes to .build/fuzz/corpus/TARGET, kept
 # for the next run. An input that crashes, leaks, hangs (10 s) or runs out of memory is kept in
-# .build/fuzz/crashes/ and named at the end; the script then exits 1. FUZZ_SEED=N fixes libFuzzer's seed, so that
-# a run repeats the last one's mutations (CI's do). docs/fuzz.md says more.
+# .build/fuzz/crashes/ and named at the end; the script then exits 1. FUZZ_SEED=N fixes libFuzzer's seed (and Swift's
+# hashing, which orders what a Set or Dictionary covers), so that a run repeats the last one's mutations; FUZZ_RUNS=N
+# stops each target after N inputs, so that a faster machine walks no further than a slower one (CI's run sets both).
+# docs/fuzz.md says more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,7 @@ scratch=.build/fuzz
 # A Swift trap then reaches libFuzzer's handler, which keeps the input; Swift's own backtracer reads memory that
 # AddressSanitizer reports as an overflow of its own.
 export SWIFT_BACKTRACE=enable=no
+if [ -n "${FUZZ_SEED:-}" ]; then export SWIFT_DETERMINISTIC_HASHING=1; fi
 mkdir -p "$scratch/crashes"
 
 # -O runs the parsers 4 times as fast; -assert-config Debug keeps the messages of failed checks (and every assert);
@@ -50,7 +53,7 @@ for target in "${targets[@]}"; do
     printf '%-16s %4ss ' "$target" "$seconds"
     status=0
     "$scratch/debug/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -artifact_prefix="$scratch/crashes/$target-" ${dict:+-dict="$dict"} "$corpus" "Fuzz/corpus/$target" \
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -artifact_prefix="$scratch/crashes/$target-" ${dict:+-dict="$dict"} "$corpus" "Fuzz/corpus/$target" \
         > "$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)

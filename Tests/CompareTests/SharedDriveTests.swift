@@ -39,6 +39,27 @@ struct SharedDriveTests {
         #expect(throws: Units.ParseError.self) { try StartAt.parse("1791e30825") }
     }
 
+    @Test(arguments: [
+        ("2024-02-29T00:00:00Z", 1_709_164_800), ("2000-03-01T00:00:00Z", 951_868_800),
+        ("1970-01-01T00:00:00Z", 0), ("2026-12-31T23:59:59.5Z", 1_798_761_599.5),
+        ("2026-12-02T21:30:00.123456789Z", 1_796_247_000.123456789),
+    ])
+    func readsUTCTimesOfEveryMonthAndLeapDay(text: String, seconds: Double) throws {
+        #expect(try StartAt.parse(text).timeIntervalSince1970 == seconds)
+    }
+
+    /// Times a calendar has not, and the long fraction under which ICU's parser divided by zero (found by
+    /// Fuzz/Targets/options: Fuzz/corpus/options/start-at-long-fraction).
+    @Test(arguments: [
+        "2026-02-29T00:00:00Z", "2026-02-30T21:30:00Z", "2026-04-31T00:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-12-02T24:00:00Z", "2026-12-02T21:60:00Z", "2026-12-02T21:30:60Z", "2026-12-02T21:30:00.Z",
+        "2026-12-02T21:30:00.1234567890Z", "2026-12-02T21:30:00+01:00Z", "1969-12-31T23:59:59Z",
+        "2026-12-02T21:30:00." + String(repeating: "1", count: 100) + "25Z",
+    ])
+    func refusesTimesNoCalendarHas(text: String) {
+        #expect(throws: Units.ParseError.self) { try StartAt.parse(text) }
+    }
+
     /// Two drivers, each half of 400 connections, started together against one server: the server counts the whole.
     @Test func twoSharesMakeTheWholeLoadAndStartTogether() async throws {
         let server = try ServerProcess(
