@@ -16,11 +16,14 @@ extension LoadWorker {
             return
         }
         var intended = now
-        if settings.isOpenLoop && (traits.exchange == .connection) {
-            // Open loop greeting or echo: starts follow the slot's schedule; a late start is timed from its intended
-            // moment, so the driver's own lateness shows in the latency (coordinated omission corrected).
+        if settings.isOpenLoop {
+            // Open loop: a connection starts when its first exchange is due, as a client that has something to send
+            // connects. Opened early, it would sit silent on a thread of a blocking server while the requests due on
+            // connections behind it wait in the accept queue: the driver's order, not the server's, measured.
             guard slots[slot].nextIntendedNanos <= now else { return arm(slot, at: slots[slot].nextIntendedNanos) }
-            intended = takeIntended(slot, now: now)
+            // Greeting or echo: the start is the exchange, timed from its intended moment, so the driver's own
+            // lateness shows in the latency (coordinated omission corrected); a request takes its own when sent.
+            if traits.exchange == .connection { intended = takeIntended(slot, now: now) }
         }
         startsLeft -= 1
         if inWindow(now) { record(slot) { $0.counters.connectionsAttempted += 1 } }

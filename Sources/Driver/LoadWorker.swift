@@ -160,7 +160,7 @@ struct LoadWorker {
             // Idle and slow clients start paced whatever the load's shape: they are there before the window opens.
             if let schedule, slots[slot].role == .measured {
                 slots[slot].nextIntendedNanos = schedule.first(client: global, startNanos: startNanos, random: &random)
-                if traits.exchange == .connection { first = slots[slot].nextIntendedNanos }
+                first = slots[slot].nextIntendedNanos
             }
             arm(slot, at: first)
         }

@@ -134,6 +134,22 @@ struct DriverRunTests {
         #expect(result.metrics.scheduleLag?.count ?? 0 >= UInt64(result.counters.requests))
     }
 
+    /// A connection of an open loop opens when its first request is due, not ahead of it: opened early, it would sit
+    /// silent on a blocking server's one thread while requests due behind it waited in the accept queue.
+    @Test func openLoopConnectsWhenTheFirstRequestIsDue() async throws {
+        let server = try FaultServer(.request)
+        defer { server.stop() }
+        var load = settings(port: server.port, .request)
+        (load.clients, load.requestsPerConnection) = (8, 1)
+        load.rate = .constant(8)
+        let result = await LoadRun.run(load)
+        // 8 requests in the second, one a connection. Connecting ahead, each client would also open its next
+        // connection as soon as its first closed, 8 more connections idle at the window's end.
+        #expect(result.counters.requests >= 4)
+        #expect(result.counters.connectionsAttempted <= result.counters.requests + 2,
+            "\(result.counters.connectionsAttempted) connections for \(result.counters.requests) requests")
+    }
+
     /// Think time is waited between a response and the next request on the same connection.
     @Test func thinkTimeSpacesTheRequestsOfAConnection() async throws {
         let server = try FaultServer(.request)
