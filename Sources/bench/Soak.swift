@@ -137,7 +137,10 @@ extension Bench {
             let count = try Units.wholeCount(clients, option: "--clients")
             var settings = try loadOptions.settings(
                 clients: count, rate: given ?? 1000, defaultProtocol: Self.defaultProtocol, windows: Self.windows,
-                defaultArrivals: Knee.arrivals, defaultBackground: Self.background)
+                defaultArrivals: Knee.arrivals,
+                // A greeting's client says nothing, so it cannot be idle or slow: none beside it unless asked.
+                defaultBackground: (loadOptions.wireProtocol ?? Self.defaultProtocol).traits.clientSends
+                    ? Self.background : ("0", "0"))
             guard settings.durationMicros >= Self.leastSamples * sampleMicros else {
                 throw ValidationError(
                     "--duration must hold at least \(Self.leastSamples) samples (--sample \(sample)), so that a line "
