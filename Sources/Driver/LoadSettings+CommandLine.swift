@@ -40,6 +40,7 @@ extension LoadSettings {
         if slow > 0 { arguments += ["--slow", "\(slow):\(slowBytesPerSecond)"] }
         if hostShares > 1 { arguments += ["--share", "\(hostShare + 1)/\(hostShares)"] }
         if let tls { arguments += tls.driveArguments }
+        if !keepsTimeline { arguments.append("--no-timeline") }
         return arguments
     }
 }

@@ -45,6 +45,9 @@ public struct LoadSettings: Codable, Sendable, Equatable {
     public var hostShares = 1
     /// `--hlog`: keep a histogram of every latency for each second of the window, for an interval log.
     public var intervalLog = false
+    /// Keep a histogram for each second of the window (timeline.csv). Off for a soak: at 25 KiB a second and event
+    /// loop, an hour's timeline would be the driver's memory growing by design, where the soak looks for growth.
+    public var keepsTimeline = true
     public var connectTimeoutMicros = 2_000_000
     /// Longest wait for the server's next byte once connected.
     public var timeoutMicros = 5_000_000

@@ -162,9 +162,10 @@ extension LoadWorker {
     mutating func count(_ slot: Int, _ kind: FailureKind, now: UInt64) {
         guard inWindow(now) else { return }
         let second = second(now)
+        let keepsTimeline = settings.keepsTimeline
         record(slot) {
             $0.counters.failures[kind] += 1
-            $0.timeline.recordFailure(second: second)
+            if keepsTimeline { $0.timeline.recordFailure(second: second) }
         }
     }
 
@@ -197,12 +198,13 @@ extension LoadWorker {
         let uncorrected = Self.micros(from: sent, to: now)
         let share = ring.flatMap { sentShare.isEmpty ? nil : Int(sentShare[$0]) }
         let second = second(now)
+        let keepsTimeline = settings.keepsTimeline
         record(slot) {
             $0.counters.requests += 1
             $0.totalLatency.record(micros: total)
             if let share { $0.sizeLatency[share].record(micros: total) }
             $0.uncorrectedLatency?.record(micros: uncorrected)
-            $0.timeline.recordRequest(second: second, latencyMicros: total)
+            if keepsTimeline { $0.timeline.recordRequest(second: second, latencyMicros: total) }
             $0.intervals?.record(.total, second: second, micros: total)
             if $0.uncorrectedLatency != nil { $0.intervals?.record(.uncorrected, second: second, micros: uncorrected) }
         }

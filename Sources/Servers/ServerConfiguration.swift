@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var work: WorkPlan
     /// h2: the streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS, `--max-streams`).
     public var maxStreams: UInt32
+    /// Bytes allocated, written and never freed per connection: a leak on purpose, which the soak's test must catch
+    /// (`bench serve --leak-per-connection`, hidden); 0, as everywhere else.
+    public var leakBytesPerConnection = 0
 
     public init(
         protocol wireProtocol: WireProtocol,

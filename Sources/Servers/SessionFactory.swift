@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TLS
 import Wire
 
@@ -13,6 +16,7 @@ final class SessionFactory: Sendable {
     let tls: TLSContext?
     let work: WorkPlan
     private let maxStreams: UInt32
+    private let leakBytes: Int
 
     /// The largest slice one write takes from the random pool. Larger responses go out as several slices, so the
     /// pool stays at 2 MiB whatever the maximum request is.
@@ -23,6 +27,7 @@ final class SessionFactory: Sendable {
         maxRequestBytes = configuration.maxRequestBytes
         work = configuration.work
         maxStreams = configuration.maxStreams
+        leakBytes = configuration.leakBytesPerConnection
         if wireProtocol.traits.answersFromPool {
             var random = WyRand()
             pool = RandomPool(maxSlice: min(Int(maxRequestBytes), Self.largestSliceBytes), random: &random)
@@ -48,6 +53,9 @@ final class SessionFactory: Sendable {
     /// The work a new connection costs before its first byte: the whole exchange's for a protocol whose exchange is
     /// the connection (greeting, echo); the sessions of the others draw it per request.
     func connectionWork(using random: inout WyRand) -> RequestWork {
+        // Every model calls this once per connection, so the soak's test can make any of them leak
+        // (``ServerConfiguration/leakBytesPerConnection``); written, so that the pages count in the resident set.
+        if leakBytes > 0, let lost = malloc(leakBytes) { memset(lost, 1, leakBytes) }
         guard !work.isNone, wireProtocol.traits.exchange == .connection else { return .none }
         return work.draw(using: &random)
     }

@@ -13,6 +13,8 @@ public struct ProcessStats: Sendable, Equatable {
     public var descriptors = 0
     /// The sum of each process's peak resident memory so far (VmHWM).
     public var peakResidentKiB = 0
+    /// The sum of each process's resident memory now (VmRSS): what a soak follows, as a peak cannot fall.
+    public var residentKiB = 0
     /// System calls entered since counting started (``SyscallCounter``, which /proc does not show); nil where none
     /// are counted.
     public var systemCalls: UInt64?
@@ -28,7 +30,9 @@ public struct ProcessStats: Sendable, Equatable {
             stats.cpuSeconds += stat.cpuSeconds ?? 0
             stats.threads += stat.threads ?? 0
             stats.descriptors += ProcFile.entries("/proc/\(pid)/fd")?.count ?? 0
-            stats.peakResidentKiB += statusValue(pid, "VmHWM:") ?? 0
+            let status = ProcFile.lines("/proc/\(pid)/status", limit: 4096) ?? []
+            stats.peakResidentKiB += statusValue(status, "VmHWM:") ?? 0
+            stats.residentKiB += statusValue(status, "VmRSS:") ?? 0
         }
         return found ? stats : nil
     }
@@ -46,10 +50,9 @@ public struct ProcessStats: Sendable, Equatable {
         ProcStat(pid: pid)?.cpuSeconds
     }
 
-    /// A number of /proc/PID/status, such as `VmHWM:   1234 kB`.
-    private static func statusValue(_ pid: pid_t, _ key: String) -> Int? {
-        let path = "/proc/\(pid)/status"
-        guard let line = ProcFile.lines(path, limit: 4096)?.first(where: { $0.hasPrefix(key) }) else { return nil }
+    /// A number of /proc/PID/status's lines, such as `VmHWM:   1234 kB`.
+    private static func statusValue(_ status: [Substring], _ key: String) -> Int? {
+        guard let line = status.first(where: { $0.hasPrefix(key) }) else { return nil }
         // The value follows a tab and, for sizes, spaces: "VmHWM:\t    1234 kB".
         return Int(line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
     }

@@ -12,7 +12,7 @@ struct Bench: AsyncParsableCommand {
         discussion: "Exit status: 0 success, 1 failure (bench check: a regression), 2 wrong usage or a bad baseline, "
             + "3 an --objective missed (bench drive, bench compare), 130 stopped by Ctrl-C (143 SIGTERM and 129 "
             + "SIGHUP alike).",
-        subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Check.self, Merge.self, Models.self, Protocols.self]
+        subcommands: [Serve.self, Drive.self, Compare.self, Knee.self, Soak.self, Check.self, Merge.self, Models.self, Protocols.self]
     )
 
     /// ArgumentParser's own main, with two changes: wrong usage exits 2 (ArgumentParser says 64, EX_USAGE),

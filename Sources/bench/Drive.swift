@@ -83,6 +83,11 @@ extension Bench {
         @Option(help: .private)
         var workerSettings: String?
 
+        /// `bench soak`'s driver keeps no timeline (``LoadSettings/keepsTimeline``); private, as no one else needs a
+        /// drive without timeline.csv.
+        @Flag(name: .customLong("no-timeline"), help: .private)
+        var noTimeline = false
+
         @Option(help: .private)
         var workerIndex = 0
 
@@ -96,6 +101,8 @@ extension Bench {
         func run() async throws {
             raiseDescriptorLimit()
             Interrupt.install()
+            // bench soak runs the driver as its child: it must not outlive a soak killed outright.
+            ParentWatch.adopt()
             if let workerSettings {
                 let settings = try JSONDecoder().decode(LoadSettings.self, from: Data(workerSettings.utf8))
                 let result = LoadRun.runWorkerProcess(settings, processIndex: workerIndex)
@@ -155,6 +162,7 @@ extension Bench {
                 defaultRequests: target == nil ? "1" : "unlimited",
                 secure: target.map { $0.lowercased().hasPrefix("https://") } ?? false)
             settings.intervalLog = hlog != nil
+            settings.keepsTimeline = !noTimeline
             do {
                 if let share { (settings.hostShare, settings.hostShares) = try Units.hostShare(share) }
                 if let startAt { _ = try StartAt.parse(startAt) }

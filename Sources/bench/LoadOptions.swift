@@ -76,12 +76,12 @@ struct LoadOptions: ParsableArguments {
     var mix: String?
 
     @Option(help: "Connections opened beside the measured clients and held silent, reported apart (10k allowed).")
-    var idle = "0"
+    var idle: String?
 
     @Option(help: ArgumentHelp(
         "N clients beside the measured ones that send each request and read each response at RATE bytes/s "
             + "(default 10), reported apart.", valueName: "N[:RATE]"))
-    var slow = "0"
+    var slow: String?
 
     @Option(help: ArgumentHelp(
         "backoff[=MIN..MAX]: a client refused or reset waits a random delay of up to MIN x 2^(tries-1), at most MAX "
@@ -109,13 +109,14 @@ struct LoadOptions: ParsableArguments {
 
     /// The settings these options describe for `clients` clients (and `defaultProtocol` when --protocol is not
     /// given, `windows` when --duration or --warmup is not, `defaultRequests` when --requests is not,
-    /// `defaultArrivals` when --arrivals is not; `secure`: TLS
+    /// `defaultArrivals` when --arrivals is not, `defaultBackground` when --idle or --slow is not; `secure`: TLS
     /// without --tls, for an https:// target; `rate`: the open loop's rate when the command sets it, as `bench knee`
     /// does each step's, instead of `shape`); throws a `ValidationError` naming the option and what it takes.
     func settings(
         clients: Int, shape: LoadShapeOptions? = nil, rate: Double? = nil, defaultProtocol: WireProtocol = .greeting,
         windows: (duration: String, warmup: String) = driveWindows, defaultRequests: String = "1",
-        defaultArrivals: Arrivals = .uniform, secure: Bool = false
+        defaultArrivals: Arrivals = .uniform, defaultBackground: (idle: String, slow: String) = ("0", "0"),
+        secure: Bool = false
     ) throws -> LoadSettings {
         do {
             var settings = LoadSettings()
@@ -160,8 +161,8 @@ struct LoadOptions: ParsableArguments {
                 thinkMicros: settings.thinkMicros, jitterMicros: settings.jitterMicros)
             settings.mix = try mix.map { try ClientProfile.parse($0, defaults: defaults) } ?? []
             settings.reconnectBackoffMicros = try reconnect.map { try Units.backoff($0, option: "--reconnect") }
-            settings.idle = try Units.wholeCount(idle, option: "--idle", minimum: 0)
-            let slowParts = slow.split(separator: ":", maxSplits: 1).map(String.init)
+            settings.idle = try Units.wholeCount(idle ?? defaultBackground.idle, option: "--idle", minimum: 0)
+            let slowParts = (slow ?? defaultBackground.slow).split(separator: ":", maxSplits: 1).map(String.init)
             settings.slow = try Units.wholeCount(slowParts.first ?? "0", option: "--slow", minimum: 0)
             if slowParts.count == 2 { settings.slowBytesPerSecond = try Units.count(slowParts[1], option: "--slow's RATE") }
             settings.sourceAddresses = sourceAddresses

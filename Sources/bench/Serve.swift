@@ -89,6 +89,10 @@ extension Bench {
         @Option(name: .customLong("listen-fd"), help: .private)
         var listeningDescriptor: Int32?
 
+        /// Leak this many bytes per connection: the deliberately leaking server that `bench soak`'s test must catch.
+        @Option(name: .customLong("leak-per-connection"), help: .private)
+        var leakBytesPerConnection = 0
+
         /// What --threads means, model by model, from the registry.
         static var threadsHelp: String {
             let models = ServerModel.allCases.compactMap { model in
@@ -146,13 +150,14 @@ extension Bench {
         func run() async throws {
             ParentWatch.adopt()
             raiseDescriptorLimit()
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 protocol: wireProtocol, host: try SocketAddress.resolve(host, port: port).host, port: port,
                 backlog: backlog, threads: threads, maxRequestBytes: UInt32(maxRequestBytes),
                 readTimeout: try timeouts().read, queueCapacity: queueCapacity,
                 queueFullPolicy: queueFullPolicy, drainTimeout: try timeouts().drain, maxThreads: maxThreads,
                 listeningDescriptor: listeningDescriptor, tls: tls.settings, work: try workPlan(),
                 maxStreams: UInt32(maxStreams))
+            configuration.leakBytesPerConnection = leakBytesPerConnection
             let preforkWorker = listeningDescriptor != nil
             // Before the listening line: whoever reads it may send SIGTERM at once.
             let signals = TerminationSignals()

@@ -19,6 +19,7 @@ import Testing
         DocumentedCommand(command: "drive", page: "docs/drive.md", heading: "## Options"),
         DocumentedCommand(command: "compare", page: "docs/compare.md", heading: "## Options"),
         DocumentedCommand(command: "knee", page: "docs/knee.md", heading: "## Options"),
+        DocumentedCommand(command: "soak", page: "docs/soak.md", heading: "## Options"),
         DocumentedCommand(command: "check", page: "docs/check.md", heading: "## Options"),
         DocumentedCommand(command: "merge", page: "docs/hosts.md", heading: "## Options of bench merge"),
     ]
@@ -106,7 +107,7 @@ import Testing
             ("summary.csv", SummaryCSV.columns), ("latency.csv", LatencyCSV.columns), ("sizes.csv", SizesCSV.columns),
             ("timeline.csv", TimelineCSV.columns), ("knee.csv", KneeCSV.stepColumns),
             ("capacity.csv", KneeCSV.capacityColumns), ("pairs.csv", PairsCSV.columns),
-            ("objectives.csv", ObjectivesCSV.columns),
+            ("objectives.csv", ObjectivesCSV.columns), ("samples.csv", SoakSample.columns), ("soak.csv", SoakCSV.columns),
         ]
         for (file, columns) in files {
             let section = try #require(DocsText.section(page, heading: "## \(file)"), "docs/csv.md has no '## \(file)'")

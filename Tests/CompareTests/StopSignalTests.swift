@@ -33,6 +33,28 @@ struct StopSignalTests {
         try await expectNothingLeftRunning(run)
     }
 
+    @Test func sigtermStopsASoakWithItsSamplesWrittenAndNoChildLeft() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try BenchProcess([
+            "soak", "--models", "prefork", "--rate", "200", "--clients", "4", "--threads", "1", "-d", "60s",
+            "--sample", "100ms", "--out", directory,
+        ])
+        // Stopped once samples are on disk (every 10 s) and the server, its workers and the driver run.
+        let deadline = ContinuousClock.now + .seconds(40)
+        var sampled = false
+        while !sampled && ContinuousClock.now < deadline {
+            let samples = (try? CSVReader.parse(String(contentsOfFile: directory + "/samples.csv", encoding: .utf8)))
+            sampled = (samples?.records.count ?? 0) >= 2 && !run.childServers().isEmpty
+            if !sampled { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(sampled, "no sample was written while a server ran")
+        run.send(SIGTERM)
+        let (status, _, stderr) = try await run.finish(within: 30)
+        #expect(status == 143, "stderr: \(stderr)")
+        try expectWholeFiles(in: directory)
+        try await expectNothingLeftRunning(run)
+    }
+
     /// The build of the other revision, which the check starts in a process group of its own, is stopped too, and
     /// so is a job of that build in a session of its own (as a build's compiler jobs may be): a stand-in `swift` on
     /// PATH plays the build, so the test needs no toolchain run.

@@ -92,6 +92,8 @@ final class PreforkServer: ServerModelType {
             "--read-timeout", String(Double(readSeconds) + Double(readAtto) / 1e18),
             "--drain-timeout", String(Double(drainSeconds) + Double(drainAtto) / 1e18), Self.workerOption, "3",
         ] + (tls?.serveArguments ?? []) + (configuration.work.isNone ? [] : ["--work", configuration.work.text])
+            + (configuration.leakBytesPerConnection > 0
+                ? ["--leak-per-connection", String(configuration.leakBytesPerConnection)] : [])
         do {
             // In this process's group, so that the CPU of the group is the server's, workers included.
             return try ChildProcess(
