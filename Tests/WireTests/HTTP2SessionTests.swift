@@ -130,7 +130,9 @@ import Testing
         var conversation = SessionConversation(.h2)
         conversation.feed(Self.preface + Self.settings([]))
         let first = Self.frames(conversation.output).frames.first
-        #expect(first?.type == 4 && first?.payload == [0, 3] + Self.bigEndian(100), "SETTINGS_MAX_CONCURRENT_STREAMS 100")
+        #expect(
+            first?.type == 4 && first?.payload == [0, 3] + Self.bigEndian(100) + [0, 6] + Self.bigEndian(16_384),
+            "SETTINGS_MAX_CONCURRENT_STREAMS 100, SETTINGS_MAX_HEADER_LIST_SIZE 16 KiB")
         // Before the client acknowledges the SETTINGS, a stream past the limit is refused (nghttp2 ends the
         // connection for one after it: below).
         conversation.feed(Self.requests101)
