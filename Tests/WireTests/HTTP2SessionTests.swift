@@ -175,6 +175,21 @@ import Testing
         #expect(conversation.responses == 1)
     }
 
+    @Test func aStopSaysGoawayAndFinishesTheStreamInFlight() {
+        var conversation = SessionConversation(.h2)
+        // A stream window of 0: the answer's body waits for the client.
+        conversation.feed(Self.preface + Self.settings([(4, 0)]) + Self.get("/bytes/100", stream: 1))
+        conversation.session.beginStop()
+        conversation.feed([])
+        let goaway = Self.frames(conversation.output).frames.last { $0.type == 7 }
+        #expect(goaway?.payload == Self.bigEndian(1) + Self.bigEndian(0), "last stream 1, NO_ERROR")
+        #expect(!conversation.session.isFinished, "the stream in flight is still owed")
+        conversation.feed(Self.frame(8, stream: 1, Self.bigEndian(100)))
+        let data = Self.frames(conversation.output).frames.filter { $0.type == 0 && $0.stream == 1 }
+        #expect(data.flatMap(\.payload).count == 100 && conversation.responses == 1)
+        #expect(conversation.session.isFinished, "then the connection closes")
+    }
+
     /// Broken input, each with the GOAWAY error code it earns and whether nghttp2 reports it (a frame too large for
     /// any stream it answers without a word to the session).
     static let broken: [String: (input: [UInt8], code: UInt32, reported: Bool)] = [

@@ -61,6 +61,8 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     private var abuse = HTTP2Abuse()
     /// The connection is ending with an error of the server's choosing (abuse, a flood): counted once.
     private var terminated = false
+    /// The server is stopping: GOAWAY NO_ERROR is queued, and the streams open then are finished.
+    private var stopping = false
     /// What the input being received did, filled by nghttp2's callbacks.
     private var received = SessionInput()
     /// The model's generator, for the pool's offsets, while ``gather(using:)`` runs.
@@ -99,7 +101,7 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         output.reset()
         streams.removeAll(keepingCapacity: true)
         (scratchEnd, ahead, completedUnplaced, owed, open, requestsBegun) = (0, 0, 0, 0, 0, 0)
-        (holdsLentChunk, inputEnded, failed, terminated) = (false, false, false, false)
+        (holdsLentChunk, inputEnded, failed, terminated, stopping) = (false, false, false, false, false)
         edges.reset()
         abuse.reset()
         start()
@@ -145,6 +147,17 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         terminated = true
         received.protocolErrors += 1
         nghttp2_session_terminate_session(session, code.rawValue)
+    }
+
+    /// The server is stopping: GOAWAY NO_ERROR naming the last stream nghttp2 took, so that the client knows which
+    /// requests were seen; those streams are still answered, then the session finishes (nghttp2 wants no more
+    /// input once GOAWAY is out and no stream is open).
+    func beginStop() {
+        guard !stopping, !failed, !terminated else { return }
+        stopping = true
+        nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+            NGHTTP2_NO_ERROR.rawValue, nil, 0)
     }
 
     /// What was asked is still answered, then the connection closes. No GOAWAY: the end of the stream is most often a
