@@ -156,6 +156,10 @@ public final class TLSServerSession: ServerSession {
         recordsWaiting = !innerEnded && !failed
     }
 
+    public func beginStop() {
+        if handshakeDone && !failed && !closing { inner.beginStop() }
+    }
+
     public func receiveEnd() -> SessionInput {
         var result = SessionInput()
         guard let connection, !failed, !innerEnded else { return result }

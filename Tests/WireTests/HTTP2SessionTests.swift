@@ -130,7 +130,9 @@ import Testing
         var conversation = SessionConversation(.h2)
         conversation.feed(Self.preface + Self.settings([]))
         let first = Self.frames(conversation.output).frames.first
-        #expect(first?.type == 4 && first?.payload == [0, 3] + Self.bigEndian(100), "SETTINGS_MAX_CONCURRENT_STREAMS 100")
+        #expect(
+            first?.type == 4 && first?.payload == [0, 3] + Self.bigEndian(100) + [0, 6] + Self.bigEndian(16_384),
+            "SETTINGS_MAX_CONCURRENT_STREAMS 100, SETTINGS_MAX_HEADER_LIST_SIZE 16 KiB")
         // Before the client acknowledges the SETTINGS, a stream past the limit is refused (nghttp2 ends the
         // connection for one after it: below).
         conversation.feed(Self.requests101)
@@ -171,6 +173,21 @@ import Testing
         conversation.feed(Self.frame(8, stream: 1, Self.bigEndian(900)))
         #expect(data().count == 1000, "the rest once the window opens")
         #expect(conversation.responses == 1)
+    }
+
+    @Test func aStopSaysGoawayAndFinishesTheStreamInFlight() {
+        var conversation = SessionConversation(.h2)
+        // A stream window of 0: the answer's body waits for the client.
+        conversation.feed(Self.preface + Self.settings([(4, 0)]) + Self.get("/bytes/100", stream: 1))
+        conversation.session.beginStop()
+        conversation.feed([])
+        let goaway = Self.frames(conversation.output).frames.last { $0.type == 7 }
+        #expect(goaway?.payload == Self.bigEndian(1) + Self.bigEndian(0), "last stream 1, NO_ERROR")
+        #expect(!conversation.session.isFinished, "the stream in flight is still owed")
+        conversation.feed(Self.frame(8, stream: 1, Self.bigEndian(100)))
+        let data = Self.frames(conversation.output).frames.filter { $0.type == 0 && $0.stream == 1 }
+        #expect(data.flatMap(\.payload).count == 100 && conversation.responses == 1)
+        #expect(conversation.session.isFinished, "then the connection closes")
     }
 
     /// Broken input, each with the GOAWAY error code it earns and whether nghttp2 reports it (a frame too large for

@@ -62,11 +62,12 @@ final class EpollLoop: ServingLoop, @unchecked Sendable {
 
     // MARK: Running
 
-    /// The loop's thread: serves until a stop, then lets open connections finish for up to the drain timeout, closes
+    /// The loop's thread: serves until a stop, then tells every session, lets open connections finish for up to the drain timeout, closes
     /// the rest, and returns with every descriptor it opened closed.
     func run() {
         while !stopping.load(ordering: .relaxed) { turn(timeoutNanos: 100_000_000) }
         listener.close()
+        connections.beginStop { settle($0, $1, now: MonotonicClock.nanos()) }
         let drainUntil = MonotonicClock.nanos() + ConnectionDeadlines.nanos(configuration.drainTimeout)
         while connections.open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
         for fd in connections.descriptors { closeConnection(fd, lost: false) }

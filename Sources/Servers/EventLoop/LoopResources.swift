@@ -26,6 +26,8 @@ final class LoopResources {
     /// as the other models reuse theirs. Bounded, so that a storm of connections does not keep its peak for ever.
     private var idleSessions: [any ServerSession] = []
     private static let idleSessionLimit = 1024
+    /// The handlers of the loop's open connections, with their contexts, for a stop to tell.
+    private var handlers: [ObjectIdentifier: (handler: SessionHandler, context: ChannelHandlerContext)] = [:]
 
     init(
         _ configuration: ServerConfiguration, sessions: SessionFactory, counters: CounterCells,
@@ -54,6 +56,20 @@ final class LoopResources {
     /// Called by a handler that is done with its session.
     func give(_ session: any ServerSession) {
         if idleSessions.count < Self.idleSessionLimit { idleSessions.append(session) }
+    }
+
+    /// Called by a handler when its channel becomes active, and when the handler leaves the pipeline.
+    func opened(_ handler: SessionHandler, context: ChannelHandlerContext) {
+        handlers[ObjectIdentifier(handler)] = (handler, context)
+    }
+
+    func removed(_ handler: SessionHandler) {
+        handlers[ObjectIdentifier(handler)] = nil
+    }
+
+    /// The server is stopping: every open connection's handler is told (``SessionHandler/beginStop(context:)``).
+    func beginStop() {
+        for (handler, context) in handlers.values { handler.beginStop(context: context) }
     }
 
     /// Called by a handler whose channel closed: counts a reset unless the conversation had ended or a stop cut it.

@@ -51,6 +51,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         resources.counters.add(.connections)
+        resources.opened(self, context: context)
         if resources.timesIdleClients { DeadlineTimer.arm(for: self, context: context) }
         work(resources.connectionWork(), context: context)
         writeOwed(context: context)  // a greeting is owed at once
@@ -69,6 +70,7 @@ final class SessionHandler: ChannelDuplexHandler {
         deadline?.cancel()
         workTimer?.cancel()
         removed = true
+        resources.removed(self)
         resources.give(session)
     }
 
@@ -271,6 +273,15 @@ final class SessionHandler: ChannelDuplexHandler {
                 channel.close(promise: nil)  // nobody waits: the refused client's time is up
             }
         }
+    }
+
+    /// The server is stopping: the session is told (``ServerSession/beginStop()``) and what it then owes goes out, or
+    /// the connection closes if that finished it. A refused client, lingering, hears nothing more.
+    func beginStop(context: ChannelHandlerContext) {
+        guard !closing, lingering == nil else { return }
+        session.beginStop()
+        writeOwed(context: context)
+        context.flush()
     }
 
     /// Whether the connection waits on the client: nothing is owed to it.

@@ -65,7 +65,7 @@ final class IOUringLoop: ServingLoop, @unchecked Sendable {
 
     // MARK: Running
 
-    /// The loop's thread: serves until a stop, then lets open connections finish for up to the drain timeout, closes
+    /// The loop's thread: serves until a stop, then tells every session, lets open connections finish for up to the drain timeout, closes
     /// the rest, and returns with every descriptor it opened closed.
     func run() {
         // The probe at start made the same ring; should this one still be refused (out of locked memory), this
@@ -77,6 +77,7 @@ final class IOUringLoop: ServingLoop, @unchecked Sendable {
         // The cancel is submitted with the next turn; until then the socket is the pending accept's, not the
         // descriptor's, and connections it still brings are closed as they come.
         listener.close()
+        connections.beginStop { settle($0, $1, now: MonotonicClock.nanos()) }
         let drainUntil = MonotonicClock.nanos() + ConnectionDeadlines.nanos(configuration.drainTimeout)
         while connections.open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
         for fd in connections.descriptors { closeConnection(fd, lost: false) }

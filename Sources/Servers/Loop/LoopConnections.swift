@@ -87,6 +87,16 @@ final class LoopConnections<Connection: LoopConnection> {
         return nil
     }
 
+    /// The server is stopping: every open connection's session is told (``ServerSession/beginStop()``), and `settle`
+    /// writes what that made it owe, or closes it if that finished it. A refused client, lingering, hears nothing more.
+    func beginStop(settle: (_ fd: Int32, _ connection: Connection) -> Void) {
+        for fd in descriptors {
+            guard let connection = self[fd], connection.lingering == nil else { continue }
+            connection.session.beginStop()
+            settle(Int32(fd), connection)
+        }
+    }
+
     /// Closes (with `close`) the connections whose deadline passed (``ConnectionDeadlines``, where the protocol
     /// times idle clients), and refused clients past their time of lingering.
     func sweep(now: UInt64, close: (_ fd: Int) -> Void) {

@@ -24,6 +24,8 @@ final class EventLoopServer: ServerModelType {
         let counters: [CounterCells]
         let isClosingAll: ManagedAtomic<Bool>
         let offload: NIOThreadPool?
+        /// Each loop's resources, which know its open connections.
+        let resources: [NIOLoopBoundBox<LoopResources>]
     }
 
     /// Listening sockets each loop accepts from, so that one loop alone can hold 16,384 pending connections.
@@ -90,7 +92,8 @@ final class EventLoopServer: ServerModelType {
                 try await loop.submit { [port] in PosixThread.nameCurrent("srv-nio\(index)-\(port)") }.get()
             }
             let started = Running(
-                group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll, offload: offload)
+                group: group, listeners: listeners, counters: counters, isClosingAll: isClosingAll, offload: offload,
+                resources: Array(resources.values))
             running.withLock { $0 = started }
             return ServerAddress(host: configuration.host, port: port)
         } catch {
@@ -144,6 +147,7 @@ final class EventLoopServer: ServerModelType {
     func stop() async {
         guard let running = running.withLock({ $0 }), !stopped.exchange(true, ordering: .relaxed) else { return }
         for listener in running.listeners { try? await listener.close() }
+        for box in running.resources { try? await box.eventLoop.submit { box.value.beginStop() }.get() }
         _ = await Drain.wait(upTo: configuration.drainTimeout) {
             let snapshot = running.counters.reduce(0) { $0 + $1.value(.connections) - $1.value(.closed) }
             return snapshot == 0

@@ -64,7 +64,11 @@ final class ThreadPerConnectionServer: ServerModelType {
         guard let run = run.withLock({ $0 }) else { return }
         await run.stop(drainTimeout: configuration.drainTimeout)
         let threads = threads
-        if !(await Drain.wait(upTo: configuration.drainTimeout) { threads.running == 0 }) {
+        let drained = await Drain.wait(upTo: configuration.drainTimeout) {
+            threads.wakeForStop()
+            return threads.running == 0
+        }
+        if !drained {
             threads.forceAll()
             _ = await Drain.wait(upTo: .seconds(5)) { threads.running == 0 }
         }
@@ -141,6 +145,11 @@ final class ConnectionThreads: Sendable {
     /// A stop began: no more threads start, and an acceptor waiting at the limit gives up.
     func close() {
         state.withLock { $0.closed = true }
+    }
+
+    /// A stop began: every connection's thread is told (``ConnectionSlot/wakeForStop()``).
+    func wakeForStop() {
+        for slot in state.withLock({ Array($0.slots.values) }) { slot.wakeForStop() }
     }
 
     /// The drain timeout passed: every connection still served is shut down.

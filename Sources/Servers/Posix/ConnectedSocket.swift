@@ -19,6 +19,8 @@ struct ConnectedSocket {
         case received(Int)
         /// The client half-closed (read returned 0).
         case ended
+        /// A signal came first: a stop's wake-up (``StopWake``).
+        case interrupted
         case failed(Failure)
     }
 
@@ -68,7 +70,7 @@ struct ConnectedSocket {
             let count = recv(descriptor, buffer.baseAddress, buffer.count, 0)
             if count > 0 { return .received(count) }
             if count == 0 { return .ended }
-            if errno == EINTR { continue }
+            if errno == EINTR { return .interrupted }
             return .failed(Self.failure(errno))
         }
     }

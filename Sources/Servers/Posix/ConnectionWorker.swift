@@ -22,6 +22,8 @@ final class ConnectionWorker {
     private let counters: CounterCells
     private let slot: ConnectionSlot
     private var random = WyRand()
+    /// The session of the connection served now has been told of the stop.
+    private var toldOfStop = false
     /// Reused for every connection the worker serves: 64 KiB by default, up to 16,384 pipelined request headers per
     /// read.
     private let readBuffer: UnsafeMutableRawBufferPointer
@@ -40,6 +42,8 @@ final class ConnectionWorker {
         deadlines = ConnectionDeadlines(timeout: configuration.readTimeout)
         self.counters = counters
         self.slot = slot
+        // Made on the thread that serves with it.
+        StopWake.unblockHere()
     }
 
     deinit {
@@ -56,6 +60,7 @@ final class ConnectionWorker {
         }
         defer { slot.release() }
         session.reset()
+        toldOfStop = false
         // No timeouts or TCP_NODELAY for the greeting: 81 bytes always fit in an empty send buffer, so the write
         // never blocks, and the two setsockopt calls would be a third of this model's syscalls per connection.
         if clientSends { socket.configureForRequests(timeout: configuration.readTimeout) }
@@ -73,6 +78,7 @@ final class ConnectionWorker {
         if timed { deadlines.start(now: MonotonicClock.nanos()) }
         var shortenedWait: UInt64?
         while true {
+            noticeStop()
             guard writeOwed(on: socket) else { return }
             if session.isFinished {
                 if session.lingers { linger(on: socket) }
@@ -108,6 +114,8 @@ final class ConnectionWorker {
                 unread = 0..<byteCount
             case .ended:
                 counters.add(session.receiveEnd())
+            case .interrupted:
+                continue
             case .failed(.timedOut):
                 let now = MonotonicClock.nanos()
                 return counters.add(deadlines.expired(now: now, owesNothing: session.owesNothing) ?? .readTimeouts)
@@ -127,8 +135,23 @@ final class ConnectionWorker {
             let now = MonotonicClock.nanos()
             guard !lingering.isOver(now: now) else { return }
             socket.setReceiveTimeout(nanos: lingering.endNanos - now)
-            guard case .received(let count) = socket.read(into: readBuffer), !lingering.drop(count) else { return }
+            switch socket.read(into: readBuffer) {
+            case .received(let count):
+                if lingering.drop(count) { return }
+            case .interrupted:
+                noticeStop()  // and no more wake-ups: a refused client has nothing more to hear
+            case .ended, .failed:
+                return
+            }
         }
+    }
+
+    /// Tells the session once that the server is stopping (``ServerSession/beginStop()``), when it is.
+    private func noticeStop() {
+        guard !toldOfStop && slot.isStopping else { return }
+        toldOfStop = true
+        session.beginStop()
+        slot.noticeStop()
     }
 
     /// Hands everything the session owes to the socket; false when the client is gone (counted).

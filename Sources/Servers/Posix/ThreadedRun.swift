@@ -73,14 +73,18 @@ final class ThreadedRun: Sendable {
         }
     }
 
-    /// Stops accepting, lets the threads finish their connections for up to `drainTimeout`, then forces the rest:
+    /// Stops accepting, tells the threads (``ConnectionSlot/wakeForStop()``), lets them finish their connections for
+    /// up to `drainTimeout`, then forces the rest:
     /// every slot's connection is shut down, and the model's `force` runs. Returns once every thread has been joined
     /// and the listeners closed; a second call returns at once.
     func stop(drainTimeout: Duration) async {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         listeners.shutdown()
         wake()
-        let drained = await Drain.wait(upTo: drainTimeout) { running.load(ordering: .acquiring) == 0 }
+        let drained = await Drain.wait(upTo: drainTimeout) {
+            for slot in slots { slot.wakeForStop() }
+            return running.load(ordering: .acquiring) == 0
+        }
         if !drained {
             for slot in slots { slot.force() }
             force()

@@ -192,10 +192,11 @@ final class HTTP2ClientSession: HTTP2Endpoint, ClientSession {
         emit(.firstByte, place)
     }
 
-    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        guard let place = place(of: streamID), name.elementsEqual(HTTP2Names.status) else { return }
+    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+        guard let place = place(of: streamID), name.elementsEqual(HTTP2Names.status) else { return true }
         // nghttp2 lets only three digits through; anything else would be no status.
         status[place] = value.count == 3 ? value.reduce(0) { $0 * 10 + Int(HTTPBytes.decimalDigit($1) ?? 0) } : 0
+        return true
     }
 
     fileprivate func body(_ streamID: Int32, count: Int) {

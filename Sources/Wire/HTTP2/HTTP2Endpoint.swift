@@ -12,8 +12,9 @@ class HTTP2Endpoint {
         fields.deallocate()
     }
 
-    /// A field of a HEADERS frame nghttp2 read on `streamID` (it checked it: a valid name, no forbidden bytes).
-    func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {}
+    /// A field of a HEADERS frame nghttp2 read on `streamID` (it checked it: a valid name, no forbidden bytes); false
+    /// when the stream is refused there, and nghttp2 skips the rest of its fields.
+    func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool { true }
 }
 
 /// nghttp2's callback tables, one per side, made once for every session (each session is the callbacks' user data).
@@ -24,10 +25,10 @@ enum HTTP2Callbacks {
         nghttp2_session_callbacks_new(&callbacks)
         nghttp2_session_callbacks_set_on_header_callback(callbacks) {
             _, frame, name, nameLength, value, valueLength, _, userData in
-            Unmanaged<HTTP2Endpoint>.fromOpaque(userData!).takeUnretainedValue().header(
+            let accepted = Unmanaged<HTTP2Endpoint>.fromOpaque(userData!).takeUnretainedValue().header(
                 frame!.pointee.hd.stream_id, name: UnsafeRawBufferPointer(start: name, count: nameLength),
                 value: UnsafeRawBufferPointer(start: value, count: valueLength))
-            return 0
+            return accepted ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
         return callbacks!
     }

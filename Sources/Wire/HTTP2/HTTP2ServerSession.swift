@@ -7,7 +7,9 @@ import CNGHTTP2
 /// bodies are. Anything else nghttp2 serializes (SETTINGS, HEADERS, WINDOW_UPDATE, GOAWAY) is copied into the scratch.
 ///
 /// A frame that breaks the protocol is nghttp2's to answer: it sends GOAWAY (or RST_STREAM for one stream) and the
-/// session closes once that is out. Callbacks never trap: what they cannot do they refuse with nghttp2's error codes.
+/// session closes once that is out. A client that makes the server work for nothing (``HTTP2Abuse``) is answered
+/// GOAWAY ENHANCE_YOUR_CALM, and so are the floods nghttp2 itself detects. Callbacks never trap: what they cannot do
+/// they refuse with nghttp2's error codes.
 final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     /// Scratch space for copied frames and DATA heads between two moments when every piece is sent.
     static let scratchCapacity = 64 * 1024
@@ -26,6 +28,8 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         var left = 0
         /// The answer is submitted and its last frame not yet out.
         var owed = false
+        /// The header list's size so far (``HTTP2Abuse/maxHeaderListBytes``).
+        var headerBytes = 0
     }
 
     private let settings: ServerSessionSettings
@@ -54,6 +58,11 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     private(set) var requestsBegun = 0
     private var inputEnded = false
     private var failed = false
+    private var abuse = HTTP2Abuse()
+    /// The connection is ending with an error of the server's choosing (abuse, a flood): counted once.
+    private var terminated = false
+    /// The server is stopping: GOAWAY NO_ERROR is queued, and the streams open then are finished.
+    private var stopping = false
     /// What the input being received did, filled by nghttp2's callbacks.
     private var received = SessionInput()
     /// The model's generator, for the pool's offsets, while ``gather(using:)`` runs.
@@ -78,7 +87,10 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         nghttp2_session_server_new(&session, HTTP2Callbacks.server, Unmanaged.passUnretained(self).toOpaque())
         var entries = [
             nghttp2_settings_entry(
-                settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxStreams)
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxStreams),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+                value: UInt32(HTTP2Abuse.maxHeaderListBytes)),
         ]
         nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
     }
@@ -89,8 +101,9 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         output.reset()
         streams.removeAll(keepingCapacity: true)
         (scratchEnd, ahead, completedUnplaced, owed, open, requestsBegun) = (0, 0, 0, 0, 0, 0)
-        (holdsLentChunk, inputEnded, failed) = (false, false, false)
+        (holdsLentChunk, inputEnded, failed, terminated, stopping) = (false, false, false, false, false)
         edges.reset()
+        abuse.reset()
         start()
     }
 
@@ -118,14 +131,33 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         edges.scan(bytes)
         let read = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         if read < 0 {
-            // A bad preface: no GOAWAY is queued for it yet; the session closes once this one is out. (For a bad
-            // frame nghttp2 queues GOAWAY itself and reads no more once it is sent.)
+            // A bad preface or a flood: no GOAWAY is queued for it yet; the session closes once this one is out.
+            // (For a bad frame nghttp2 queues GOAWAY itself and reads no more once it is sent.)
             failed = true
-            received.protocolErrors += 1
-            nghttp2_session_terminate_session(session, NGHTTP2_PROTOCOL_ERROR.rawValue)
+            let flood = read == Int(NGHTTP2_ERR_FLOODED.rawValue) || read == Int(NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue)
+            terminate(flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR)
         }
         received.consumed = bytes.count
         return received
+    }
+
+    /// Ends the connection with GOAWAY `code` once what is queued is out; counted as one protocol error.
+    private func terminate(_ code: nghttp2_error_code) {
+        guard !terminated else { return }
+        terminated = true
+        received.protocolErrors += 1
+        nghttp2_session_terminate_session(session, code.rawValue)
+    }
+
+    /// The server is stopping: GOAWAY NO_ERROR naming the last stream nghttp2 took, so that the client knows which
+    /// requests were seen; those streams are still answered, then the session finishes (nghttp2 wants no more
+    /// input once GOAWAY is out and no stream is open).
+    func beginStop() {
+        guard !stopping, !failed, !terminated else { return }
+        stopping = true
+        nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
+            NGHTTP2_NO_ERROR.rawValue, nil, 0)
     }
 
     /// What was asked is still answered, then the connection closes. No GOAWAY: the end of the stream is most often a
@@ -143,10 +175,24 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     fileprivate func beginRequest(_ streamID: Int32) {
         streams[streamID] = Stream()
         open += 1
+        abuse.requestBegun()
     }
 
-    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        guard var stream = streams[streamID] else { return }
+    /// A frame the client sent for no request of its own: a reset, a PING or SETTINGS to acknowledge.
+    fileprivate func idleFrame(reset: Bool) {
+        if reset ? abuse.clientReset() : abuse.controlFrame() { terminate(NGHTTP2_ENHANCE_YOUR_CALM) }
+    }
+
+    override func header(_ streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+        guard var stream = streams[streamID] else { return true }
+        stream.headerBytes += HTTP2Abuse.fieldBytes(name: name.count, value: value.count)
+        guard stream.headerBytes <= HTTP2Abuse.maxHeaderListBytes else {
+            // nghttp2 skips the rest of the block's fields: their bytes are decoded but never checked or handed on.
+            received.protocolErrors += 1
+            nghttp2_submit_rst_stream(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+            return false
+        }
         if name.elementsEqual(HTTP2Names.method) {
             stream.method =
                 value.elementsEqual(HTTP2Names.get) ? .get : value.elementsEqual(HTTP2Names.head) ? .head : .other
@@ -154,6 +200,7 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
             stream.route = HTTPPath.read(value)
         }
         streams[streamID] = stream
+        return true
     }
 
     /// The request is whole (its END_STREAM came): answered at once, its work drawn as HTTP/1.1's is.
@@ -294,6 +341,7 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         stream.owed = false
         streams[streamID] = stream
         owed -= 1
+        abuse.answerSent()
         if output.isEmpty { completedUnplaced += 1 } else { output.completeWithLast() }
     }
 
@@ -333,8 +381,13 @@ extension HTTP2Callbacks {
             let header = frame!.pointee.hd
             let carriesRequest =
                 header.type == UInt8(NGHTTP2_HEADERS.rawValue) || header.type == UInt8(NGHTTP2_DATA.rawValue)
+            let asksAck =
+                (header.type == UInt8(NGHTTP2_PING.rawValue) || header.type == UInt8(NGHTTP2_SETTINGS.rawValue))
+                && header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0
             if carriesRequest && header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 {
                 HTTP2ServerSession.of(userData).requestEnded(header.stream_id)
+            } else if asksAck || header.type == UInt8(NGHTTP2_RST_STREAM.rawValue) {
+                HTTP2ServerSession.of(userData).idleFrame(reset: !asksAck)
             }
             return 0
         }

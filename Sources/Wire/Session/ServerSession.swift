@@ -45,6 +45,12 @@ public protocol ServerSession: AnyObject {
     /// Called by a model with every chunk it reads, of any size.
     func receive(_ bytes: UnsafeRawBufferPointer) -> SessionInput
 
+    /// Called by a model once, when the server begins to stop, for each connection still open: the session says so
+    /// to the client where its protocol can (h2: GOAWAY NO_ERROR), finishes what is in flight, and then is
+    /// ``isFinished``. The model writes what it owes after the call and serves the connection on until the drain
+    /// timeout. A protocol that has no way to say it does nothing.
+    func beginStop()
+
     /// Called by a model when the client half-closes (read returned 0): what was asked is still answered, then the
     /// connection closes.
     func receiveEnd() -> SessionInput
@@ -63,6 +69,7 @@ extension ServerSession {
     public var requestsBegun: Int { 0 }
     public var lingers: Bool { false }
     public var hasHeldInput: Bool { false }
+    public func beginStop() {}
 }
 
 /// What a chunk of input, or the client's end, did.
