@@ -22,29 +22,7 @@ trap cleanup EXIT
 source Benchmarks/common.sh
 
 # nginx_with WORKERS: starts nginx with that many workers; its port goes to $port.
-nginx_with() {
-    local dir=$work/nginx-$1
-    port=$(free_port)
-    mkdir -p "$dir/www/bytes"
-    printf '%016d' 0 >"$dir/www/bytes/16"
-    cat >"$dir/nginx.conf" <<CONF
-daemon off;
-worker_processes $1;
-user root;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
-    server { listen 127.0.0.1:$port; root $dir/www; }
-}
-CONF
-    nginx -p "$dir" -c "$dir/nginx.conf" >>"$dir/error.log" 2>&1 &
-    pids+=($!)
-    wait_port "$port"
-}
+nginx_with() { start_nginx "$work/nginx-$1" "$1" ""; }
 
 # serve MODEL: starts `bench serve --protocol http`; its port goes to $port.
 serve() {
@@ -103,14 +81,8 @@ for model in "${models[@]}"; do
     serve "$model"
     ports[$model]=$port
 done
-for run in $(seq "$runs"); do
-    for index in "${!servers[@]}"; do
-        server=${servers[$(( (index + run) % ${#servers[@]} ))]}
-        figures=$(wrk_run "${ports[$server]}")
-        echo "run $run $server: $figures"
-        echo "$figures" >>"$work/wrk-$server"
-    done
-done
+wrk_on() { wrk_run "${ports[$1]}"; }
+rotate_runs wrk wrk_on "${servers[@]}"
 for server in "${servers[@]}"; do report "$work/wrk-$server" "$server"; done
 nginx_rate=$(cut -d' ' -f1 "$work/wrk-nginx-2" | median)
 for server in "${models[@]}"; do

@@ -31,30 +31,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
     -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 
 # nginx: one worker, ssl, a 16-byte file at /bytes/16; its port goes to $nginx_port.
-nginx_port=$(free_port)
-mkdir -p "$work/nginx/www/bytes"
-printf '%016d' 0 >"$work/nginx/www/bytes/16"
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-user root;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy; fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$nginx_port ssl backlog=4096;
-        ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.2 TLSv1.3;
-        root $work/nginx/www;
-    }
-}
-CONF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >>"$work/nginx/error.log" 2>&1 &
-pids+=($!)
-wait_port "$nginx_port"
+start_nginx "$work/nginx" 1 "ssl backlog=4096" \
+    "ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_protocols TLSv1.2 TLSv1.3;"
+nginx_port=$port
 
 # The epoll model, one loop (as nginx's one worker), the same certificate; its port goes to $epoll_port.
 epoll_port=$(free_port)
@@ -97,23 +76,6 @@ PY
 drive_handshakes_run() { drive_run "$1" 1; }
 drive_requests_run() { drive_run "$1" 1g; }
 wrk_run() { wrk -t1 -c100 -d"${seconds}s" "$(url "$1")" | awk '/^Requests\/sec/ { printf "%.0f\n", $2 }'; }
-
-# alternate LABEL PORT TOOL...: RUNS runs of each tool on PORT, the order rotated every run; figures in $work/LABEL-TOOL.
-alternate() {
-    local label=$1 port=$2; shift 2
-    local tools=("$@")
-    for run in $(seq "$runs"); do
-        for index in "${!tools[@]}"; do
-            local tool=${tools[$(( (index + run) % ${#tools[@]} ))]}
-            local figure
-            figure=$("${tool}_run" "$port")
-            echo "run $run $label $tool: $figure"
-            echo "$figure" >>"$work/$label-$tool"
-        done
-    done
-}
-med() { median <"$work/$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "== the library alone: OpenSSL $(openssl version | cut -d' ' -f2), one core"
 openssl speed -seconds 2 ecdsap256 ecdhx25519 2>/dev/null | grep -E '^ *(256 bits ecdsa|253 bits ecdh)'
