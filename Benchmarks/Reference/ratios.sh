@@ -3,7 +3,8 @@
 # and once more with THREADS for each MODEL:THREADS given) against the C reference server, all driven by the C
 # reference client, in one run: RUNS runs (3) of SECONDS seconds (5) each, the servers' order rotating from run to
 # run; prints every run, then the medians and each one's ratio to refserver.
-#   request:  refclient -m ka -n 16 -k 0 -c 100 -S 8 (keep-alive, n=16, 100 connections): requests/s
+#   request:  refclient -m ka -n 16 -k 0 -c 100 -S 8 (keep-alive, n=16, 100 connections): requests/s, and the
+#             server's CPU per request
 #   greeting: refclient -c 1000 -S 8 (a connection per greeting, 1,000 clients): connections/s, and the server's
 #             CPU (user + system, of its whole process group, from /proc) per connection
 # Every server runs in a process group of its own (setsid) on 127.0.0.1, with its default threads, and is stopped
@@ -99,14 +100,18 @@ done
 column_median() { cut -d' ' -f"$2" "$1" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo
-printf '%-22s %10s %6s %10s %6s %12s %6s\n' server "req/s" ratio "conn/s" ratio "CPU us/conn" ratio
+printf '%-22s %10s %6s %11s %6s %10s %6s %12s %6s\n' server "req/s" ratio "CPU us/req" ratio "conn/s" ratio \
+    "CPU us/conn" ratio
 ref_requests=$(column_median "$work/refserver.request" 1)
+ref_request_cpu=$(column_median "$work/refserver.request" 2)
 ref_connections=$(column_median "$work/refserver.greeting" 1)
 ref_cpu=$(column_median "$work/refserver.greeting" 2)
 for server in "${servers[@]}"; do
     requests=$(column_median "$work/$server.request" 1)
+    request_cpu=$(column_median "$work/$server.request" 2)
     connections=$(column_median "$work/$server.greeting" 1)
     cpu=$(column_median "$work/$server.greeting" 2)
-    printf '%-22s %10.0f %6s %10.0f %6s %12.1f %6s\n' "$server" "$requests" "$(ratio "$requests" "$ref_requests")" \
+    printf '%-22s %10.0f %6s %11.2f %6s %10.0f %6s %12.1f %6s\n' "$server" \
+        "$requests" "$(ratio "$requests" "$ref_requests")" "$request_cpu" "$(ratio "$request_cpu" "$ref_request_cpu")" \
         "$connections" "$(ratio "$connections" "$ref_connections")" "$cpu" "$(ratio "$cpu" "$ref_cpu")"
 done

@@ -213,12 +213,18 @@ struct LoadWorker {
         metrics.reconnect?.waitingAtEnd = backingOff
         metrics.profiles = profileMetrics
         live.publish(metrics.counters, open: 0)
+        release()
+        let end = min(now, measureEndNanos)
+        return (metrics, Int(end > measureStartNanos ? (end - measureStartNanos) / 1_000 : 0))
+    }
+
+    /// Frees the epoll instance and the buffers: ``run()`` does at its end, and a worker stepped by hand (the tests'
+    /// ConnectionNewsTests) when done with it.
+    mutating func release() {
         epoll.release()
         output.deallocate()
         input.deallocate()
         ciphertextInput.deallocate()
-        let end = min(now, measureEndNanos)
-        return (metrics, Int(end > measureStartNanos ? (end - measureStartNanos) / 1_000 : 0))
     }
 
     /// Every 100 ms: connections whose wait ran past its deadline fail as timeouts (refclient scans alike). A socket

@@ -13,7 +13,7 @@ enum ThreadGroup {
     static func run<T: Sendable>(
         _ count: Int, _ body: @escaping @Sendable (Int) -> T, tick: () -> Void = {}
     ) -> [T] {
-        let results = Mutex<[T?]>(Array(repeating: nil, count: count))
+        let results = Locked<[T?]>(Array(repeating: nil, count: count))
         let finished = Atomic<Int>(0)
         let threads = (0..<count).map { index in
             spawn("drv-worker-\(index)") {

@@ -233,8 +233,10 @@ public final class TLSServerSession: ServerSession {
 }
 
 /// A buffer allocated while it holds bytes and freed once they are used: a TLS connection's plaintext and ciphertext
-/// in flight, which most connections most of the time do not have.
-struct ScratchBuffer {
+/// in flight, which most connections most of the time do not have. Noncopyable, so that it frees itself with the
+/// session that owns it: a session ended with bytes held (a client gone mid-answer) leaked them (AddressSanitizer,
+/// docs/sanitizers.md).
+struct ScratchBuffer: ~Copyable {
     private(set) var bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     /// At least `count` bytes (what was there is not kept).
@@ -249,5 +251,9 @@ struct ScratchBuffer {
     mutating func release() {
         bytes.deallocate()
         bytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    }
+
+    deinit {
+        bytes.deallocate()
     }
 }

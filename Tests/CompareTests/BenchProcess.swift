@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SystemCalls
 
 /// The `bench` executable of this build, run as a child process the way a person runs it: the compare tests
@@ -120,5 +119,5 @@ struct BenchProcess {
 
 /// The processes a ``BenchProcess`` has seen below it, shared by its copies.
 private final class Census: Sendable {
-    let members = Mutex<(all: Set<ProcessTree.Member>, servers: Set<ProcessTree.Member>)>(([], []))
+    let members = Locked<(all: Set<ProcessTree.Member>, servers: Set<ProcessTree.Member>)>(([], []))
 }

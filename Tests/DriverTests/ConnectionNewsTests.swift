@@ -42,6 +42,7 @@ struct ConnectionNewsTests {
     /// reset came (its kernel had forgotten the connection), all before the driver took the handshake's event.
     @Test func aResetAfterTheServersEndLeavesTheGreetingASuccess() throws {
         var worker = try worker()
+        defer { worker.release() }
         let (client, server) = try LoopbackSocket.connectedPair()
         greet(server)
         try #require(LoopbackSocket.wait(client, for: Int32(Epoll.readHangUp)) != 0)
@@ -68,6 +69,7 @@ struct ConnectionNewsTests {
     /// Past the deadline, a handshake and a greeting that came while the driver was busy are taken, not failed.
     @Test func newsWaitingAtTheDeadlineIsHandledNotFailed() throws {
         var worker = try worker()
+        defer { worker.release() }
         let (client, server) = try LoopbackSocket.connectedPair()
         defer { close(server) }
         greet(server)
@@ -82,6 +84,7 @@ struct ConnectionNewsTests {
     /// A finished handshake is news, so the connection opens; a greeting that then does not come is a read timeout.
     @Test func silenceAfterTheHandshakeIsAReadTimeout() throws {
         var worker = try worker()
+        defer { worker.release() }
         let (client, server) = try LoopbackSocket.connectedPair()
         defer { close(server) }
         try #require(LoopbackSocket.wait(client, for: Int32(Epoll.writable)) != 0)
@@ -98,6 +101,7 @@ struct ConnectionNewsTests {
     /// A SYN the server's full queue dropped leaves no news: a connect timeout.
     @Test func aDroppedSYNIsAConnectTimeout() throws {
         var worker = try worker()
+        defer { worker.release() }
         // Backlog 0 holds one connection; the listener never accepts, so later SYNs are dropped.
         let (listener, port) = try LoopbackSocket.listen(backlog: 0)
         defer { close(listener) }

@@ -143,11 +143,11 @@ struct DriverRunTests {
         (load.clients, load.requestsPerConnection) = (8, 1)
         load.rate = .constant(8)
         let result = await LoadRun.run(load)
-        // 8 requests in the second, one a connection. Connecting ahead, each client would also open its next
-        // connection as soon as its first closed, 8 more connections idle at the window's end.
-        #expect(result.counters.requests >= 4)
-        #expect(result.counters.connectionsAttempted <= result.counters.requests + 2,
-            "\(result.counters.connectionsAttempted) connections for \(result.counters.requests) requests")
+        // 8 requests due in the second, one a connection (a slow machine may leave the last ones unanswered).
+        // Connecting ahead, each client would also open its next connection as soon as its first closed: 16.
+        #expect(result.counters.requests >= 1)
+        #expect(result.counters.connectionsAttempted <= 9,
+            "\(result.counters.connectionsAttempted) connections for the 8 requests due")
     }
 
     /// Think time is waited between a response and the next request on the same connection.

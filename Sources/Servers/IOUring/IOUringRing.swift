@@ -1,5 +1,4 @@
 import CURing
-import Synchronization
 import SystemCalls
 
 #if canImport(Glibc)
@@ -43,7 +42,7 @@ final class IOUringRing {
     /// Why io_uring cannot serve here, or nil when a ring as the model needs can be made: found once a process, by
     /// making one on a thread of its own (see above).
     static let refusal: String? = {
-        let found = Mutex<String?>(nil)
+        let found = Locked<String?>(nil)
         do {
             try PosixThread.spawn(name: "uring-probe") {
                 do throws(ServerUnavailable) {

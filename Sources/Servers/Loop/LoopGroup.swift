@@ -25,7 +25,7 @@ final class LoopGroup<Loop: ServingLoop>: Sendable {
 
     private let configuration: ServerConfiguration
     private let role: String
-    private let running = Mutex<Running?>(nil)
+    private let running = Locked<Running?>(nil)
     private let stopping = ManagedAtomic(false)
 
     init(_ configuration: ServerConfiguration, role: String) {

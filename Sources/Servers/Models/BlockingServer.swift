@@ -1,4 +1,4 @@
-import Synchronization
+import SystemCalls
 
 /// The classic demo server: one thread accepts a connection, serves it to its end, closes it, and only then
 /// accepts the next. Clients arriving meanwhile wait in the listen backlog; a stalled client holds up everyone until
@@ -11,7 +11,7 @@ final class BlockingServer: ServerModelType {
         listeningSockets: { _ in 1 }, blocksOnReads: true)
 
     private let configuration: ServerConfiguration
-    private let run = Mutex<ThreadedRun?>(nil)
+    private let run = Locked<ThreadedRun?>(nil)
 
     init(configuration: ServerConfiguration) {
         self.configuration = configuration

@@ -43,7 +43,7 @@ final class EventLoopServer: ServerModelType {
     /// Threads of the pool the CPU and blocking parts of `--work` are handed to (``EventLoopPoolServer``); nil: the
     /// loops do them.
     private let offloadThreads: Int?
-    private let running = Mutex<Running?>(nil)
+    private let running = Locked<Running?>(nil)
     private let stopped = ManagedAtomic(false)
 
     convenience init(configuration: ServerConfiguration) {

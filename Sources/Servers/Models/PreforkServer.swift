@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 import SystemCalls
 import TLS
 
@@ -34,17 +33,17 @@ final class PreforkServer: ServerModelType {
 
     /// The last counters line of each worker, and when the reader must give up on a worker that does not end.
     private final class Tally: Sendable {
-        let latest: Mutex<[ServerCounters]>
-        let giveUpAt = Mutex<Double?>(nil)
+        let latest: Locked<[ServerCounters]>
+        let giveUpAt = Locked<Double?>(nil)
 
         init(workers: Int) {
-            latest = Mutex(Array(repeating: ServerCounters(), count: workers))
+            latest = Locked(Array(repeating: ServerCounters(), count: workers))
         }
     }
 
     private let configuration: ServerConfiguration
-    private let running = Mutex<Running?>(nil)
-    private let stopped = Mutex(false)
+    private let running = Locked<Running?>(nil)
+    private let stopped = Locked(false)
 
     init(configuration: ServerConfiguration) {
         self.configuration = configuration

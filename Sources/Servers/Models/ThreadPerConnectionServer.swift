@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import NIOCore
-import Synchronization
 import SystemCalls
 
 /// An acceptor starts one thread per accepted connection, which serves it to its end and ends: the classic
@@ -23,7 +22,7 @@ final class ThreadPerConnectionServer: ServerModelType {
     static let readBufferBytes = 16 << 10
 
     private let configuration: ServerConfiguration
-    private let run = Mutex<ThreadedRun?>(nil)
+    private let run = Locked<ThreadedRun?>(nil)
     private let threads: ConnectionThreads
 
     init(configuration: ServerConfiguration) {
@@ -87,7 +86,7 @@ final class ConnectionThreads: Sendable {
     }
 
     private let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(limit: Int) {
         self.limit = limit

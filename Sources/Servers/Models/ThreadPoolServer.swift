@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
+import SystemCalls
 
 /// An acceptor thread hands each connection to a fixed pool of workers through a bounded queue; a worker serves it
 /// to its end, then takes the next. When the queue is full, ``QueueFullPolicy`` decides and the event is counted.
@@ -23,7 +23,7 @@ final class ThreadPoolServer: ServerModelType {
     static let listeners = 4
 
     private let configuration: ServerConfiguration
-    private let run = Mutex<ThreadedRun?>(nil)
+    private let run = Locked<ThreadedRun?>(nil)
 
     init(configuration: ServerConfiguration) {
         self.configuration = configuration

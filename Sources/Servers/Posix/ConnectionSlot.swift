@@ -3,6 +3,7 @@ import Atomics
 import Glibc
 #endif
 import Synchronization
+import SystemCalls
 
 /// The connection one thread is serving, held where a stop can reach it: when the drain timeout has passed, the stop
 /// shuts it down, which wakes the thread from its blocking read or write.
@@ -21,7 +22,7 @@ final class ConnectionSlot: Sendable {
         var thread: pthread_t?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Atomics, not the lock: the serving thread reads `stopping` between every two reads.
     private let stopping = ManagedAtomic(false)
     private let stopNoticed = ManagedAtomic(false)

@@ -13,7 +13,7 @@ final class ThreadedRun: Sendable {
     private let stopping = ManagedAtomic(false)
     /// Threads whose body has not returned yet.
     private let running = ManagedAtomic(0)
-    private let threads = Mutex<[PosixThread]>([])
+    private let threads = Locked<[PosixThread]>([])
     private let wake: @Sendable () -> Void
     private let force: @Sendable () -> Void
 
