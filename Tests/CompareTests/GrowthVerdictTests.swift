@@ -69,6 +69,19 @@ import Testing
         #expect(GrowthVerdict.bound(metric: .threads, mean: 7, standardError: 0) == 4)
     }
 
+    /// 26 idle and slow clients, closed by the server's timeouts and reconnecting in waves, may all be closed when
+    /// the second half begins and all open when it ends: a rise of up to 26 descriptors that is no leak (CI's soak
+    /// saw 12.3 against a bound of 14.2, 2026-12-06).
+    @Test func backgroundClientsReconnectingInWavesHeld() {
+        let series = Self.series(seconds: 60, noise: 1) { 14 + max(0, $0 - 30) * 0.8 }
+        let alone = GrowthVerdict(metric: .fds, series: series)
+        #expect(alone.grew, "growth \(alone.growth ?? 0), bound \(alone.bound): no longer the case this covers")
+        let verdict = GrowthVerdict(metric: .fds, series: series, background: 26)
+        #expect(!verdict.grew, "growth \(verdict.growth ?? 0), bound \(verdict.bound)")
+        // Memory and threads are not the background's.
+        #expect(GrowthVerdict.bound(metric: .rss, mean: 0, standardError: 0, background: 26) == 2 * Self.mib)
+    }
+
     @Test func theFitOfAStraightLineIsExact() throws {
         let fit = try #require(GrowthVerdict.fit([(0, 1), (1, 3), (2, 5), (3, 7)]))
         #expect(fit.slope == 2)

@@ -94,7 +94,8 @@ public struct SoakRun {
                 let mine = samples[from...].filter { $0.process == process }
                 for metric in GrowthVerdict.Metric.allCases {
                     let series = mine.map { (time: $0.time, value: $0.value(metric)) }
-                    models[models.count - 1].verdicts.append((process, GrowthVerdict(metric: metric, series: series)))
+                    let verdict = GrowthVerdict(metric: metric, series: series, background: load.idle + load.slow)
+                    models[models.count - 1].verdicts.append((process, verdict))
                 }
             }
             try recorded(samples, models)
