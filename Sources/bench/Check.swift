@@ -157,10 +157,8 @@ extension Bench {
                 },
                 againstWork: settings.load.serverWork.map { _ in build.takes("--work", in: "serve") })
             settings.extraMeta = [("against", build.label), ("fixed_server", server.name)]
-            let started = Date()
-            let directory = try ResultsDirectory(
-                path: out ?? "/tmp/bench-check-" + Compare.stamp(started, compact: true), facts: MachineFacts.read(),
-                runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
+            let directory = try Compare.resultsDirectory(
+                { out ?? "/tmp/bench-check-" + $0 }, settings: settings.metaEntries)
             let run = PairedRun(
                 settings: settings, executable: Compare.executable, against: build, server: server,
                 directory: directory.path, pairing: pairing)

@@ -117,10 +117,7 @@ extension Bench {
         ) async throws -> (
             results: [CellResult], interrupted: Bool, directory: ResultsDirectory
         ) {
-            let started = Date()
-            let directory = try ResultsDirectory(
-                path: path(stamp(started, compact: true)), facts: MachineFacts.read(),
-                runUTC: stamp(started, compact: false), settings: settings.metaEntries)
+            let directory = try resultsDirectory(path, settings: settings.metaEntries)
             let cells = settings.models.count * settings.clients.count * settings.repetitions
             let run = CompareRun(settings: settings, executable: executable)
             let (results, interrupted) = try await run.run { result, all in
@@ -170,6 +167,17 @@ extension Bench {
 
         static var executable: String {
             ProcFile.ownExecutable ?? CommandLine.arguments[0]
+        }
+
+        /// A run's results directory, begun now: `path` of the UTC time in compact form, and the time in full in
+        /// its meta.csv beside `settings`.
+        static func resultsDirectory(
+            _ path: (_ stamp: String) -> String, settings: [(key: String, value: String)]
+        ) throws -> ResultsDirectory {
+            let started = Date()
+            return try ResultsDirectory(
+                path: path(stamp(started, compact: true)), facts: MachineFacts.read(),
+                runUTC: stamp(started, compact: false), settings: settings)
         }
 
         static func stamp(_ date: Date, compact: Bool) -> String {

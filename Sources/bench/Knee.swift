@@ -78,10 +78,8 @@ extension Bench {
             let settings = try kneeSettings()
             if let problem = settings.compare.load.problem(descriptorLimit: limit) { throw ValidationError(problem) }
             Interrupt.install()
-            let started = Date()
-            let directory = try ResultsDirectory(
-                path: out ?? "results/knee-" + Compare.stamp(started, compact: true), facts: MachineFacts.read(),
-                runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
+            let directory = try Compare.resultsDirectory(
+                { out ?? "results/knee-" + $0 }, settings: settings.metaEntries)
             let run = KneeRun(settings: settings, executable: Compare.executable)
             var capacities: [KneeCapacity] = []
             func write(_ steps: [KneeStep]) throws {

@@ -82,10 +82,8 @@ extension Bench {
             let settings = try soakSettings()
             if let problem = settings.compare.load.problem(descriptorLimit: limit) { throw ValidationError(problem) }
             Interrupt.install()
-            let started = Date()
-            let directory = try ResultsDirectory(
-                path: out ?? "results/soak-" + Compare.stamp(started, compact: true), facts: MachineFacts.read(),
-                runUTC: Compare.stamp(started, compact: false), settings: settings.metaEntries)
+            let directory = try Compare.resultsDirectory(
+                { out ?? "results/soak-" + $0 }, settings: settings.metaEntries)
             let run = SoakRun(settings: settings, executable: Compare.executable, directory: directory.path)
             var steps: [KneeStep] = []
             func write(_ samples: [SoakSample], _ models: [SoakModel]) throws {
