@@ -93,6 +93,49 @@ import Testing
         #expect(answered == [1, 0], "the 16 bytes are whole before the MiB")
     }
 
+    /// The socket takes half of what one gather laid out, as a slow link's does: what is left waits.
+    static func sendHalf(of session: any ServerSession, using random: inout WyRand) -> [UInt8] {
+        let gathered = session.gather(using: &random).flatMap { $0 }
+        let half = gathered.count / 2
+        _ = session.advance(half)
+        return Array(gathered[..<half])
+    }
+
+    /// A request that comes while a large answer waits on the socket is read at once, and its answer laid between
+    /// the large one's frames, rather than left unread until the large answer is all in the socket: HTTP/1.1's
+    /// head-of-line wait, which streams exist to remove.
+    @Test func aRequestThatComesWhileALargeAnswerWaitsIsReadAndOvertakesIt() {
+        let client = makeClient(.h2, pipelineDepth: 2, template: Self.template("/bytes/{size}"))
+        let session = SessionConversation(.h2).session
+        var random = WyRand(seed: 7)
+        let large = Self.requests([1 << 20], on: client)
+        #expect(large.withUnsafeBytes { session.receive($0) }.consumed == large.count)
+        var output = Self.sendHalf(of: session, using: &random)
+        #expect(session.wantsInput, "reading on with an answer waiting")
+        let small = Self.requests([16], on: client)
+        #expect(small.withUnsafeBytes { session.receive($0) }.consumed == small.count)
+        while case let pieces = session.gather(using: &random), !pieces.isEmpty {
+            let bytes = pieces.flatMap { $0 }
+            output += bytes
+            _ = session.advance(bytes.count)
+        }
+        let answered = Self.events(output, client: client).filter { $0.0 == .response(.valid) }.map(\.1)
+        #expect(answered == [1, 0], "the 16 bytes asked second are whole before the MiB asked first")
+    }
+
+    /// Reading on while answers wait is bounded: a client that asks and does not read is no longer read from once it
+    /// is owed ``ServerSessionLimits/pendingAnswers`` answers.
+    @Test func itStopsReadingAtItsLimitOfOwedAnswersWhileOutputWaits() {
+        let session = SessionConversation(.h2).session
+        var random = WyRand(seed: 7)
+        let many = ServerSessionLimits.pendingAnswers + 3
+        let asks = Self.preface + Self.settings([])
+            + (0..<UInt32(many)).flatMap { Self.get("/bytes/100000", stream: 2 * $0 + 1) }
+        _ = asks.withUnsafeBytes { session.receive($0) }
+        _ = Self.sendHalf(of: session, using: &random)
+        #expect(!session.wantsInput, "\(many) answers owed and output waiting")
+    }
+
     @Test func theClientHalfClosingGetsItsAnswersThenTheClose() {
         let client = makeClient(.h2, pipelineDepth: 2, template: Self.template("/bytes/{size}"))
         var server = SessionConversation(.h2)

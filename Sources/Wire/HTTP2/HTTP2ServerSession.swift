@@ -14,8 +14,10 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     /// Scratch space for copied frames and DATA heads between two moments when every piece is sent.
     static let scratchCapacity = 64 * 1024
     /// DATA is laid no further ahead of the socket than this, as in multiplex: a small answer that comes later is not
-    /// queued behind a MiB of frames already gathered; the socket's unsent limit is the same.
-    static let renderedAhead = 16 * 16 * 1024
+    /// queued behind a MiB of frames already gathered; the socket's unsent limit is the same. Four frames: on a slow
+    /// link a small answer waits behind little, while on loopback a large answer's wakeups, one each time the socket
+    /// drains, cost nothing measurable (two frames cost some; docs/performance.md#head-of-line-blocking).
+    static let renderedAhead = 4 * 16 * 1024
 
     /// One request stream: what it asked for, and its answer's body while that is sent.
     private struct Stream {
@@ -107,7 +109,16 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
         start()
     }
 
-    var wantsInput: Bool { !inputEnded && !failed && output.isEmpty && nghttp2_session_want_read(session) != 0 }
+    /// Input is read while answers are still going out, as in multiplex: a request that comes in the middle of a
+    /// large answer is taken at once and its frames interleaved with the rest, rather than left unread until that
+    /// answer is all in the socket (HTTP/1.1's head-of-line wait again). What a client that does not read can make
+    /// the session hold stays bounded: at most ``ServerSessionLimits/pendingAnswers`` answers owed while output
+    /// waits, the streams nghttp2 allows, and acknowledgements cut off by ``HTTP2Abuse``. A chunk nghttp2 lent is out
+    /// first: receiving may reuse its buffer.
+    var wantsInput: Bool {
+        !inputEnded && !failed && !holdsLentChunk && (output.isEmpty || owed < ServerSessionLimits.pendingAnswers)
+            && nghttp2_session_want_read(session) != 0
+    }
     var owesNothing: Bool { output.isEmpty && owed == 0 && nghttp2_session_want_write(session) == 0 }
     var isFinished: Bool {
         output.isEmpty && nghttp2_session_want_write(session) == 0

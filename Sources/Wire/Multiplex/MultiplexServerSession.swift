@@ -3,8 +3,9 @@
 /// connection at once.
 final class MultiplexServerSession: ServerSession {
     /// Frames are rendered no further ahead of the socket than this, so that a small answer that arrives later is not
-    /// queued behind a MiB of frames already gathered; the socket's unsent limit is the same.
-    static let renderedAhead = 16 * MultiplexFrame.maxPayload
+    /// queued behind a MiB of frames already gathered; the socket's unsent limit is the same. Four frames, as h2's
+    /// DATA (``HTTP2ServerSession/renderedAhead``, which says why).
+    static let renderedAhead = 4 * MultiplexFrame.maxPayload
     /// Frame heads: at most 128 between two moments when every piece is sent.
     private static let headSpace = 1024
 

@@ -15,8 +15,9 @@ public protocol ServerSession: AnyObject {
     /// Called by a model when a new connection starts on this session: nothing owed, nothing read.
     func reset()
 
-    /// Whether the model should read from the client now: not while output it owes is waiting (so a client that does
-    /// not read its answers is not read from either), nor once the conversation is ending.
+    /// Whether the model should read from the client now: not once the conversation is ending, and not without bound
+    /// while output it owes is waiting, so that a client that does not read its answers is soon not read from either.
+    /// A protocol without head-of-line waits (multiplex, h2) reads on while a bounded number of answers is owed.
     var wantsInput: Bool { get }
 
     /// Whether the model should close the connection now: everything owed has been handed over and the conversation
@@ -135,7 +136,7 @@ public struct ServerSessionSettings: Sendable {
 
 /// Bounds every server session keeps, whatever its protocol.
 public enum ServerSessionLimits {
-    /// HTTP or multiplex answers queued at most before the session stops reading a client that pipelines without
+    /// HTTP, multiplex or h2 answers queued at most before the session stops reading a client that pipelines without
     /// reading.
     public static let pendingAnswers = 32
     /// Output pieces gathered at most at once (a writev takes up to 1,024); a model sizes its iovec array by it.
