@@ -59,10 +59,11 @@ for end in srv:$server cli:198.18.0.2; do
         { echo "$me: tc cannot shape here (tbf)" >&2; exit 2; }
 done
 if ip netns exec "$tag-cli" ip route get 8.8.8.8 >/dev/null 2>&1; then
-    echo "$me: the client's namespace has a route out; refusing to send load" >&2; exit 1
+    echo "$me: the client's namespace has a route out; refusing to send load" >&2; exit 2
 fi
 
-rm -rf "$out"
+# Only what an earlier run of this script wrote is replaced: OUT may hold other things.
+rm -rf "$out/runs" "$out/head-of-line.csv" "$out/head-of-line.png"
 mkdir -p "$out/runs"
 protocols=(http h2 multiplex)
 declare -A ports=([http]=5070 [h2]=5071 [multiplex]=5072)
@@ -113,12 +114,14 @@ names=(small_p50_ms small_p90_ms small_p99_ms large_p50_ms large_p99_ms)
     done
 } >"$out/head-of-line.csv"
 echo "== medians ($out/head-of-line.csv)"
-column -s, -t "$out/head-of-line.csv"
+tr , '\t' <"$out/head-of-line.csv"
 
 # One group of bars a protocol (the small answers' p50, p90, p99), log scale: the wait spans three decades. The line
 # is the time one 1 MB answer takes to cross the link, what a small answer queued behind one waits at most.
-crossing=$(awk -v r="$rate" 'BEGIN { n = r + 0; u = substr(r, length(n "") + 1)
-    f = (u ~ /^g/) ? 1e9 : (u ~ /^m/) ? 1e6 : (u ~ /^k/) ? 1e3 : 1; print 8 * 1e6 / (n * f) * 1000 }')
+# tc's units: kbit, mbit, gbit or a bare number are bits a second, kbps, mbps, gbps and bps bytes.
+crossing=$(awk -v r="$rate" 'BEGIN { n = r + 0; u = tolower(substr(r, length(n "") + 1))
+    f = (u ~ /^g/) ? 1e9 : (u ~ /^m/) ? 1e6 : (u ~ /^k/) ? 1e3 : 1; if (u ~ /bps$/) f *= 8
+    print 8 * 1e6 / (n * f) * 1000 }')
 gnuplot <<PLOT
 set terminal pngcairo size 960,600 font "sans,11"; set grid ytics; set key top center horizontal box; set xrange [-0.6:2.6]
 set output "$out/head-of-line.png"

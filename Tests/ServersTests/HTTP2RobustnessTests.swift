@@ -157,6 +157,33 @@ extension ServerTests {
             }
         }
 
+        /// A client that asks for 8 MiB, never reads, and keeps sending a frame that asks for nothing (a PING's ACK
+        /// every 50 ms) is closed as a client that does not read, one read timeout (300 ms) after its answers stopped
+        /// moving: the server reads on while answers wait, and what it reads then is not the client's progress.
+        @Test(arguments: ServerModel.allCases)
+        func aClientThatDoesNotReadIsClosedWhileItSendsFrames(model: ServerModel) async throws {
+            try await withRunningServer(model, protocol: .h2, configure: { $0.readTimeout = .milliseconds(300) }) {
+                server, port in
+                let client = try TestClient(port: port)
+                // Windows of 1 GiB, so that the answers wait on the socket, not on flow control.
+                let path = "/bytes/\(WireDefaults.maxRequestBytes)"
+                let streams = (0..<UInt32(8)).flatMap { H2.get(path, stream: 2 * $0 + 1) }
+                #expect(client.send(H2.preface + H2.settings([(id: 4, value: 1 << 30)])
+                    + H2.windowUpdate(0, by: 1 << 30) + streams))
+                let pingAck = H2.frame(.ping, flags: 1, [UInt8](repeating: 7, count: 8))
+                // Three seconds of it at most, ten read timeouts; it ends sooner once the server counts the timeout
+                // or has closed (a send then fails).
+                var pings = 0
+                while pings < 60, server.counters.writeTimeouts == 0, client.send(pingAck) {
+                    pings += 1
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(pings < 60, "closed while the client still sent")
+                #expect(await eventually { server.counters.writeTimeouts == 1 }, "\(server.counters)")
+                #expect(try TestClient.h2Served(port: port), "an honest client after it")
+            }
+        }
+
         /// A client that speaks HTTP/1.1 to the h2c port: GOAWAY PROTOCOL_ERROR, then the close.
         @Test(arguments: ServerModel.allCases)
         func badPrefaceIsAProtocolError(model: ServerModel) async throws {

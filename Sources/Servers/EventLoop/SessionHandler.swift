@@ -144,6 +144,7 @@ final class SessionHandler: ChannelDuplexHandler {
     /// Gives `buffer` to the session; what it does not take is kept for later, and a pending end follows it.
     private func feed(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
         var buffer = buffer
+        let owed = !session.owesNothing
         let received = buffer.withUnsafeReadableBytes { session.receive($0) }
         resources.counters.add(received)
         work(received.work, context: context)
@@ -153,7 +154,7 @@ final class SessionHandler: ChannelDuplexHandler {
             endPending = false
             resources.counters.add(session.receiveEnd())
         }
-        deadlines.track(session, now: MonotonicClock.nanos())
+        deadlines.track(session, owedBefore: owed, now: MonotonicClock.nanos())
     }
 
     /// Writes what the session owes while the channel is writable, feeds it the input it held back once it wants

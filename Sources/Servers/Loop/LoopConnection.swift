@@ -40,9 +40,10 @@ class LoopConnection {
 
     /// Gives `bytes` to the session and keeps what it does not take; returns what the session made of them.
     final func feed(_ bytes: UnsafeRawBufferPointer, now: UInt64) -> SessionInput {
+        let owed = !session.owesNothing
         let received = session.receive(bytes)
         if received.consumed < bytes.count { unread += bytes[received.consumed...] }
-        deadlines.track(session, now: now)
+        deadlines.track(session, owedBefore: owed, now: now)
         return received
     }
 
@@ -54,10 +55,11 @@ class LoopConnection {
         if hasUnread {
             // Bytes of the session's own held input (TLS records) are offered with an empty chunk; after it the
             // session either stops again or holds nothing, so this ends.
+            let owed = !session.owesNothing
             received = unread.withUnsafeBytes { session.receive($0) }
             guard received.consumed > 0 || unread.isEmpty else { return nil }
             unread.removeFirst(received.consumed)
-            deadlines.track(session, now: now)
+            deadlines.track(session, owedBefore: owed, now: now)
         }
         if !hasUnread && endPending {
             endPending = false

@@ -6,16 +6,18 @@ import Wire
 /// - a client owed nothing that sends nothing for that long is idle (`read_timeouts`);
 /// - owed output that makes no progress for that long means a client that does not read (`write_timeouts`).
 ///
-/// Waiting starts anew whenever the connection moves either way (input taken, output sent), so that a client that
+/// Waiting starts anew whenever output is sent, and when input is taken while nothing was owed, so that a client that
 /// reads a long answer slowly is not idle while it reads, and an answer owed after a long silence is not already
-/// stalled. A model keeps one per connection and tells it what happened; an event loop asks it whether a deadline
+/// stalled. Input taken while output waits does not count: h2 and multiplex read on meanwhile, and a client that sends
+/// (frames that ask for nothing, a PING's ACK, a WINDOW_UPDATE) and never reads would otherwise keep its connection
+/// for ever. A model keeps one per connection and tells it what happened; an event loop asks it whether a deadline
 /// passed (at its sweep, or at a timer armed for ``next``), a blocking thread how long its next read may wait.
 struct ConnectionDeadlines {
     let timeoutNanos: UInt64
     /// When the request being received began, and which one it is (``ServerSession/requestsBegun``).
     private(set) var requestStarted: UInt64?
     private var timedRequest = 0
-    /// When input was last taken or output last sent.
+    /// When output was last sent, or input last taken while nothing was owed.
     private(set) var lastMovement: UInt64 = 0
 
     init(timeout: Duration) {
@@ -40,9 +42,10 @@ struct ConnectionDeadlines {
         lastMovement = now
     }
 
-    /// After input was given to `session`: a request that has begun is timed from its first byte.
-    mutating func track(_ session: any ServerSession, now: UInt64) {
-        lastMovement = now
+    /// After input was given to `session`, which owed output before it when `owedBefore`: a request that has begun is
+    /// timed from its first byte.
+    mutating func track(_ session: any ServerSession, owedBefore: Bool, now: UInt64) {
+        if !owedBefore { lastMovement = now }
         if !session.isMidRequest {
             requestStarted = nil
         } else if session.requestsBegun != timedRequest || requestStarted == nil {

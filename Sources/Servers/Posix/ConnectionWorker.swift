@@ -86,12 +86,13 @@ final class ConnectionWorker {
             }
             guard session.wantsInput else { return }  // nothing owed, nothing wanted: the conversation is over
             if !unread.isEmpty || session.hasHeldInput {
+                let owed = !session.owesNothing
                 let received = session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[unread]))
                 counters.add(received)
                 // A thread serves one connection, so its requests' work, waits included, is done right here.
                 WorkPerformer.perform(received.work, waitHere: true, counters: counters)
                 unread = (unread.lowerBound + received.consumed)..<unread.upperBound
-                if timed { deadlines.track(session, now: MonotonicClock.nanos()) }
+                if timed { deadlines.track(session, owedBefore: owed, now: MonotonicClock.nanos()) }
                 continue
             }
             if timed {
