@@ -39,11 +39,12 @@ final class FaultServer: Sendable {
         ThreadGroup.spawn("fault-accept") { [self] in acceptLoop() }.detach()
     }
 
-    /// Stops accepting and closes the listener: later connects are refused, as with a killed server.
+    /// Stops accepting: later connects are refused, as with a killed server. The shutdown wakes the accept thread, which
+    /// closes the listener itself: closed here, its number could be reused by another test's socket before that thread
+    /// calls accept on it again, and take that socket's connections.
     func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func acceptLoop() {
@@ -62,6 +63,7 @@ final class FaultServer: Sendable {
             }
         }
         for connection in held { close(connection) }
+        close(listener)
     }
 
     private func writeGreeting(_ connection: Int32, length: Int, corrupt: Bool) {
