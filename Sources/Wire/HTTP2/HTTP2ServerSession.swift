@@ -16,7 +16,8 @@ final class HTTP2ServerSession: HTTP2Endpoint, ServerSession {
     /// DATA is laid no further ahead of the socket than this, as in multiplex: a small answer that comes later is not
     /// queued behind a MiB of frames already gathered; the socket's unsent limit is the same. Four frames: on a slow
     /// link a small answer waits behind little, while on loopback a large answer's wakeups, one each time the socket
-    /// drains, cost nothing measurable (two frames cost some; docs/performance.md#head-of-line-blocking).
+    /// drains, cost nothing measurable (two frames cost some: docs/performance.md, "Head-of-line blocking on a slow
+    /// link").
     static let renderedAhead = 4 * 16 * 1024
 
     /// One request stream: what it asked for, and its answer's body while that is sent.
