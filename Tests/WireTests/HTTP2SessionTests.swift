@@ -106,20 +106,16 @@ import Testing
     /// head-of-line wait, which streams exist to remove.
     @Test func aRequestThatComesWhileALargeAnswerWaitsIsReadAndOvertakesIt() {
         let client = makeClient(.h2, pipelineDepth: 2, template: Self.template("/bytes/{size}"))
-        let session = SessionConversation(.h2).session
-        var random = WyRand(seed: 7)
+        var server = SessionConversation(.h2)
+        let session = server.session
         let large = Self.requests([1 << 20], on: client)
         #expect(large.withUnsafeBytes { session.receive($0) }.consumed == large.count)
-        var output = Self.sendHalf(of: session, using: &random)
+        let half = Self.sendHalf(of: session, using: &server.random)
         #expect(session.wantsInput, "reading on with an answer waiting")
         let small = Self.requests([16], on: client)
         #expect(small.withUnsafeBytes { session.receive($0) }.consumed == small.count)
-        while case let pieces = session.gather(using: &random), !pieces.isEmpty {
-            let bytes = pieces.flatMap { $0 }
-            output += bytes
-            _ = session.advance(bytes.count)
-        }
-        let answered = Self.events(output, client: client).filter { $0.0 == .response(.valid) }.map(\.1)
+        server.drain()
+        let answered = Self.events(half + server.output, client: client).filter { $0.0 == .response(.valid) }.map(\.1)
         #expect(answered == [1, 0], "the 16 bytes asked second are whole before the MiB asked first")
     }
 
