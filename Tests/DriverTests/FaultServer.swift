@@ -31,9 +31,12 @@ final class FaultServer: Sendable {
     private let listener: Int32
     private let stopped = Atomic<Bool>(false)
     private let behaviour: Behaviour
+    private let stopAfter: Int?
 
-    init(_ behaviour: Behaviour) throws {
-        self.behaviour = behaviour
+    /// - Parameter stopAfter: stop on the accept thread once this many responses are whole: a test that waited on
+    ///   Swift's cooperative threads to stop the server could be held past the end of its run by other suites' work.
+    init(_ behaviour: Behaviour, stopAfter: Int? = nil) throws {
+        (self.behaviour, self.stopAfter) = (behaviour, stopAfter)
         let (listener, port) = try LoopbackSocket.listen(backlog: 4096)
         (self.listener, self.port) = (listener, Int(UInt16(bigEndian: port)))
         ThreadGroup.spawn("fault-accept") { [self] in acceptLoop() }.detach()
@@ -61,6 +64,7 @@ final class FaultServer: Sendable {
             case .silent: held.append(connection)
             case .request: ThreadGroup.spawn("fault-serve") { [self] in serveRequests(connection) }.detach()
             }
+            if let stopAfter, responses.load(ordering: .relaxed) >= stopAfter { stop() }
         }
         for connection in held { close(connection) }
         close(listener)
