@@ -1,5 +1,6 @@
 import Metrics
 import Servers
+import SystemCalls
 import Testing
 import Wire
 
@@ -98,13 +99,17 @@ struct ConversationRunTests {
         var load = settings(port: port)
         load.durationMicros = 2_500_000
         load.reconnectBackoffMicros = 5_000...200_000
-        let run = Task { await LoadRun.run(load) }
-        for _ in 0..<50 where first.counters.requests < 100 { try await Task.sleep(for: .milliseconds(20)) }
-        await first.stop()
-        try await Task.sleep(for: .milliseconds(400))
         let second = ServerModel(rawValue: "epoll")!.makeServer(ServerConfiguration(protocol: .request, port: port))
-        _ = try await second.start()
-        let result = await run.value
+        // The restart must fall inside the 2.5 s run: off Swift's cooperative threads, which the suites' blocking
+        // tests can hold for seconds.
+        let result = try await withTaskExecutorPreference(QueueExecutor("test-restart")) { [load] in
+            async let run = LoadRun.run(load)
+            for _ in 0..<50 where first.counters.requests < 100 { try await Task.sleep(for: .milliseconds(20)) }
+            await first.stop()
+            try await Task.sleep(for: .milliseconds(400))
+            _ = try await second.start()
+            return await run
+        }
         await second.stop()
         let figures = try #require(result.metrics.reconnect)
         #expect(result.counters.failures[.connectRefused] > 0)

@@ -28,13 +28,25 @@ struct RequestWorkTests {
         return MonotonicClock.seconds() - start
     }
 
+    /// A server for ``allAnswered(_:port:clients:)`` doing `work`. Its clients wait connected and silent until the
+    /// server has accepted all of them, an `eventually` that a loaded machine (Swift's cooperative threads held by the
+    /// suites' blocking tests) has stretched past the default 5 s read timeout, which then closed the first of them.
+    private static func serving(_ work: WorkPlan, threads: Int? = nil) -> (inout ServerConfiguration) -> Void {
+        { configuration in
+            configuration.work = work
+            configuration.readTimeout = .seconds(60)
+            if let threads { configuration.threads = threads }
+        }
+    }
+
     /// With `wait=250ms` and 100 requests at once, a pool of 64 threads serves them in two waves, each thread blocked
     /// for a whole wait; a thread per connection and the event loops wait for all of them at once. (A long wait: a
     /// debug build of SwiftNIO takes up to 80 ms to read a hundred requests and answer them beside other suites.)
     @Test(arguments: ["thread-pool", "thread-per-connection", "event-loop", "event-loop-pool", "epoll"])
     func waitsTakeWavesOnlyWhereThreadsAreFew(model: String) async throws {
         let model = try #require(ServerModel(rawValue: model))
-        try await withRunningServer(model, configure: { $0.work = WorkPlan(wait: .fixed(250_000_000)) }) { server, port in
+        try await withRunningServer(model, configure: Self.serving(WorkPlan(wait: .fixed(250_000_000)))) {
+            server, port in
             let seconds = try await Self.allAnswered(server, port: port, clients: 100)
             let waves = model.traits.concurrentConnections(model.defaultThreads).map { (100 + $0 - 1) / $0 } ?? 1
             #expect(seconds >= Double(waves) * 0.25, "\(model): all answered in \(seconds) s")
@@ -49,11 +61,8 @@ struct RequestWorkTests {
     @Test(arguments: ["event-loop", "epoll", "event-loop-pool"])
     func blockingSerializesAnEventLoopUnlessAPoolTakesIt(model: String) async throws {
         let model = try #require(ServerModel(rawValue: model))
-        let configure: (inout ServerConfiguration) -> Void = {
-            $0.work = WorkPlan(block: .fixed(50_000_000))
-            $0.threads = 1
-        }
-        try await withRunningServer(model, configure: configure) { server, port in
+        try await withRunningServer(model, configure: Self.serving(WorkPlan(block: .fixed(50_000_000)), threads: 1)) {
+            server, port in
             let seconds = try await Self.allAnswered(server, port: port, clients: 6)
             if model.rawValue == "event-loop-pool" {
                 #expect(seconds < 0.3, "the pool slept them one after the other: \(seconds) s")

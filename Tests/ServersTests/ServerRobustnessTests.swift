@@ -43,6 +43,9 @@ extension ServerTests {
     func stopLeavesNoThreadOrSocketBehind(model: ServerModel) async throws {
         if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
         var configuration = ServerConfiguration(protocol: .request, port: 0, drainTimeout: .milliseconds(200))
+        // Only the drain ends the idle client: the waits below, which Swift's cooperative threads (held by the suites'
+        // blocking tests) can stretch, must not meet the default 5 s read timeout first.
+        configuration.readTimeout = .seconds(60)
         let traits = model.traits
         if traits.threadsAre != nil { configuration.threads = 2 }
         let threads = configuration.threads ?? traits.defaultThreads

@@ -12,6 +12,9 @@ extension ServerTests {
                 $0.threads = 1
                 $0.queueCapacity = 1
                 $0.queueFullPolicy = policy
+                // The clients held open wait through `eventually`s, which Swift's cooperative threads, held by the
+                // suites' blocking tests, can stretch past the default 5 s.
+                $0.readTimeout = .seconds(60)
             }
         ) { server, port in
             // `busy` holds the only worker: it has been answered, and its connection stays open.
