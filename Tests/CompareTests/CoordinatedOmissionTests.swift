@@ -51,13 +51,14 @@ struct CoordinatedOmissionTests {
         (load.durationMicros, load.warmupMicros) = (5_000_000, 500_000)
         // The stall must fall inside the measured window: off Swift's cooperative threads, which the suites'
         // blocking tests can hold for seconds.
-        let result = try await withTaskExecutorPreference(QueueExecutor("test-stall")) { [load] in
+        let executor = QueueExecutor("test-stall")
+        let result = await withTaskExecutorPreference(executor) { [load] in
             let started = ContinuousClock.now
             async let driving = LoadRun.run(load)
             // The stall: SIGSTOP 2 s into the measured window, SIGCONT 500 ms later (the stall itself is the wait).
-            try await Task.sleep(until: started + .milliseconds(2_500), clock: .continuous)
+            await executor.sleep(until: started + .milliseconds(2_500))
             kill(server.pid, SIGSTOP)
-            try await Task.sleep(until: started + .milliseconds(3_000), clock: .continuous)
+            await executor.sleep(until: started + .milliseconds(3_000))
             kill(server.pid, SIGCONT)
             return await driving
         }

@@ -102,11 +102,14 @@ struct ConversationRunTests {
         let second = ServerModel(rawValue: "epoll")!.makeServer(ServerConfiguration(protocol: .request, port: port))
         // The restart must fall inside the 2.5 s run: off Swift's cooperative threads, which the suites' blocking
         // tests can hold for seconds.
-        let result = try await withTaskExecutorPreference(QueueExecutor("test-restart")) { [load] in
+        let executor = QueueExecutor("test-restart")
+        let result = try await withTaskExecutorPreference(executor) { [load] in
             async let run = LoadRun.run(load)
-            for _ in 0..<50 where first.counters.requests < 100 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<50 where first.counters.requests < 100 {
+                await executor.sleep(until: .now + .milliseconds(20))
+            }
             await first.stop()
-            try await Task.sleep(for: .milliseconds(400))
+            await executor.sleep(until: .now + .milliseconds(400))
             _ = try await second.start()
             return await run
         }

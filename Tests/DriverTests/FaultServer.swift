@@ -33,8 +33,9 @@ final class FaultServer: Sendable {
     private let behaviour: Behaviour
     private let stopAfter: Int?
 
-    /// - Parameter stopAfter: stop on the accept thread once this many responses are whole: a test that waited on
-    ///   Swift's cooperative threads to stop the server could be held past the end of its run by other suites' work.
+    /// - Parameter stopAfter: stop on the accept thread once this many responses are whole, checked after each
+    ///   greeting it writes (the request behaviour answers on threads of its own): a test that waited on Swift's
+    ///   cooperative threads to stop the server could be held past the end of its run by other suites' work.
     init(_ behaviour: Behaviour, stopAfter: Int? = nil) throws {
         (self.behaviour, self.stopAfter) = (behaviour, stopAfter)
         let (listener, port) = try LoopbackSocket.listen(backlog: 4096)

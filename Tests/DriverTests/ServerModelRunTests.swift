@@ -67,11 +67,14 @@ struct ServerModelRunTests {
         var load = settings(port: address.port, .greeting)
         (load.durationMicros, load.timeoutMicros) = (1_500_000, 500_000)
         // Off Swift's cooperative threads, which the suites' blocking tests can hold past the end of the run.
-        let result = try await withTaskExecutorPreference(QueueExecutor("test-stop")) { [load] in
+        let executor = QueueExecutor("test-stop")
+        let result = await withTaskExecutorPreference(executor) { [load] in
             async let run = LoadRun.run(load)
             // Stop once the server has served some clients (polled for at most 1 s of the 1.5 s run), not after a
             // guessed delay.
-            for _ in 0..<50 where server.counters.connections < 50 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<50 where server.counters.connections < 50 {
+                await executor.sleep(until: .now + .milliseconds(20))
+            }
             #expect(server.counters.connections >= 50)
             await server.stop()
             return await run
