@@ -18,7 +18,8 @@ extension Bench {
                 a step fails, then is bisected to 2% (15 steps at most; with nothing passed, it gives up below the rate at \
                 which each client starts once a window). A step runs --warmup, then a window of \
                 --duration with fresh histograms; it fails when the objective's percentile of the corrected latency \
-                is over its limit, when under 95% of the offered rate was achieved, or when the server failed a \
+                is over its limit, when under 95% of the offered rate was achieved (under Poisson arrivals below \
+                3,600 starts a window, 3 standard deviations of the count under it), or when the server failed a \
                 client. Every step's starts come at random (Poisson arrivals, as independent users arrive; --arrivals \
                 uniform spaces them evenly, the optimistic case that finds capacities 10-25% higher). A step whose \
                 percentile's 95% confidence interval straddles the limit, or whose two halves \
