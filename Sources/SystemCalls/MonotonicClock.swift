@@ -15,4 +15,10 @@ public enum MonotonicClock {
     public static func seconds() -> Double {
         Double(nanos()) / 1e9
     }
+
+    /// `duration` in nanoseconds of this clock, 0 for a negative one.
+    public static func nanos(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
 }

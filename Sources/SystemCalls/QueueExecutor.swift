@@ -22,10 +22,9 @@ public final class QueueExecutor: TaskExecutor {
     /// executor, whose threads are the ones held, even for a task that prefers this executor: a 300 ms sleep took
     /// 0.9 s beside a blocking task per core.
     public func sleep(until deadline: ContinuousClock.Instant) async {
-        let (seconds, attoseconds) = (deadline - .now).components
-        let nanos = max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        let nanos = MonotonicClock.nanos(deadline - .now)
         await withCheckedContinuation { continuation in
-            queue.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { continuation.resume() }
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { continuation.resume() }
         }
     }
 }

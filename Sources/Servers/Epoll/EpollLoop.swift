@@ -68,7 +68,7 @@ final class EpollLoop: ServingLoop, @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) { turn(timeoutNanos: 100_000_000) }
         listener.close()
         connections.beginStop { settle($0, $1, now: MonotonicClock.nanos()) }
-        let drainUntil = MonotonicClock.nanos() + ConnectionDeadlines.nanos(configuration.drainTimeout)
+        let drainUntil = MonotonicClock.nanos() + MonotonicClock.nanos(configuration.drainTimeout)
         while connections.open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
         for fd in connections.descriptors { closeConnection(fd, lost: false) }
         epoll.release()

@@ -78,7 +78,7 @@ final class IOUringLoop: ServingLoop, @unchecked Sendable {
         // descriptor's, and connections it still brings are closed as they come.
         listener.close()
         connections.beginStop { settle($0, $1, now: MonotonicClock.nanos()) }
-        let drainUntil = MonotonicClock.nanos() + ConnectionDeadlines.nanos(configuration.drainTimeout)
+        let drainUntil = MonotonicClock.nanos() + MonotonicClock.nanos(configuration.drainTimeout)
         while connections.open > 0 && MonotonicClock.nanos() < drainUntil { turn(timeoutNanos: 10_000_000) }
         for fd in connections.descriptors { closeConnection(fd, lost: false) }
         // Cancels and closes complete at once; the bound only keeps a kernel that misbehaves from holding the stop.

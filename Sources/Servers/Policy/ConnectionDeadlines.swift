@@ -1,3 +1,4 @@
+import SystemCalls
 import Wire
 
 /// The deadlines of one connection, all the server's read timeout, written once for every model so that a comparison
@@ -21,13 +22,7 @@ struct ConnectionDeadlines {
     private(set) var lastMovement: UInt64 = 0
 
     init(timeout: Duration) {
-        timeoutNanos = Self.nanos(timeout)
-    }
-
-    /// `duration` in nanoseconds of the monotonic clock the loops read, 0 for a negative one.
-    static func nanos(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        timeoutNanos = MonotonicClock.nanos(timeout)
     }
 
     /// A new connection.
