@@ -17,20 +17,24 @@ struct StopSignalTests {
             "knee", "--models", "epoll", "--clients", "4", "--threads", "1", "--start-rate", "200", "-d", "300ms",
             "--warmup", "0s", "--max-window", "300ms", "--out", directory,
         ])
-        // Stopped once a step is on disk and a server runs for the next. The search takes seconds (6 s in a debug
-        // build), so the polls run on a thread of their own: on Swift's cooperative threads, held by the suites'
-        // blocking tests, they have missed all of it.
+        // Stopped once a step is on disk and a server runs for the next. The search takes seconds (1.4-6 s in a debug
+        // build), so the polls and the signal come from a thread of their own: on Swift's cooperative threads, held
+        // by the suites' blocking tests, a poll has missed all of it, and a signal sent after leaving the executor
+        // has come after the search's end (exit 0).
         let executor = QueueExecutor("test-knee-poll")
         let stepped = await withTaskExecutorPreference(executor) { [directory] in
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 let steps = (try? CSVReader.parse(String(contentsOfFile: directory + "/knee.csv", encoding: .utf8)))
-                if (steps?.records.count ?? 0) >= 1 && !run.childServers().isEmpty { return true }
+                if (steps?.records.count ?? 0) >= 1 && !run.childServers().isEmpty {
+                    run.send(SIGTERM)
+                    return true
+                }
                 await executor.sleep(until: .now + .milliseconds(20))
             }
+            run.send(SIGTERM)
             return false
         }
-        run.send(SIGTERM)
         let (status, _, stderr) = try await run.finish(within: 30)
         try #require(stepped, "no step was written while a server ran; the search said: \(stderr)")
         #expect(status == 143, "stderr: \(stderr)")
