@@ -23,16 +23,19 @@ struct ArrivalRunTests {
         (load.port, load.wireProtocol) = (server.port, wireProtocol)
         // Requests on connections kept for the whole run: the rate paces requests, not connections.
         if wireProtocol == .request { load.requestsPerConnection = LoadSettings.unlimitedRequests }
-        (load.threads, load.clients, load.warmupMicros, load.durationMicros) = (1, 8, 0, 1_000_000)
+        // 32 clients, not 8: a client waits for its connection before its next start, and in the whole suite's first
+        // seconds a greeting held back a few tens of milliseconds cost 8 clients a start each time (498 and 575 of
+        // 800, 2026-12-07); a client's gap of 40 ms absorbs it.
+        (load.threads, load.clients, load.warmupMicros, load.durationMicros) = (1, 32, 0, 1_000_000)
         (load.rate, load.arrivals) = (.constant(800), arrivals)
         let result = await LoadRun.run(load)
         // 800 offered; Poisson's count is a draw with a standard deviation of 28. A loaded machine may leave some
         // unfinished at the window's end, never more than the schedule asked for.
         #expect((600...920).contains(result.counters.requests), "\(result.counters.requests) of 800 offered")
         let gaps = try #require(result.metrics.arrivalGaps)
-        // 8 clients sharing 800/s: each client's gaps average 10 ms, here to within 4 standard errors of 800
+        // 32 clients sharing 800/s: each client's gaps average 40 ms, here to within 4 standard errors of about 770
         // exponential draws; their coefficient of variation has one of 1/sqrt(800), 0.035.
-        #expect(abs(gaps.summary.meanMicros - 10_000) < 1_500, "mean gap \(gaps.summary.meanMicros) us")
+        #expect(abs(gaps.summary.meanMicros - 40_000) < 6_000, "mean gap \(gaps.summary.meanMicros) us")
         #expect(
             variation.contains(gaps.coefficientOfVariation),
             "coefficient of variation \(gaps.coefficientOfVariation) of \(gaps.count) gaps")
