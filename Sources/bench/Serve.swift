@@ -2,6 +2,7 @@ import ArgumentParser
 import Driver
 import Foundation
 import Servers
+import Synchronization
 import SystemCalls
 import Wire
 
@@ -159,10 +160,18 @@ extension Bench {
                 maxStreams: UInt32(maxStreams))
             configuration.leakBytesPerConnection = leakBytesPerConnection
             let preforkWorker = listeningDescriptor != nil
-            // Before the listening line: whoever reads it may send SIGTERM at once.
-            let signals = TerminationSignals()
             let server = model.makeServer(configuration)
-            let counterRequests = Self.answerCounterRequests(server)
+            // Before the listening line: whoever reads it may send SIGTERM at once.
+            let signals: TerminationSignals
+            let counterRequests: any DispatchSourceSignal
+            do {
+                signals = try TerminationSignals()
+                // SIGUSR1 asks for the counters so far while the server goes on: how a long run's operator (or a test
+                // waiting for a refusal to be counted) sees them without stopping it.
+                counterRequests = try RegisteredSignal.watch(SIGUSR1) { Self.writeCounters(server) }
+            } catch {
+                throw Failure(message: error.description, code: 1)
+            }
             defer { counterRequests.cancel() }
             let address: ServerAddress
             do {
@@ -176,19 +185,9 @@ extension Bench {
             let reporting = preforkWorker ? Self.report(server) : nil
             _ = await signals.wait()
             await server.stop()
-            reporting?.cancel()
+            reporting?.stop()
             if preforkWorker { Self.printCounters(server) }
             Self.writeCounters(server)
-        }
-
-        /// SIGUSR1 asks for the counters so far, on stderr, while the server goes on: how a long run's operator (or a
-        /// test waiting for a refusal to be counted) sees them without stopping it.
-        private static func answerCounterRequests(_ server: any Server) -> any DispatchSourceSignal {
-            signal(SIGUSR1, SIG_IGN)  // delivered to the source instead of ending the process
-            let requests = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
-            requests.setEventHandler { writeCounters(server) }
-            requests.resume()
-            return requests
         }
 
         /// The counters line on stderr, in one write so that lines asked for at once do not interleave.
@@ -197,14 +196,20 @@ extension Bench {
             _ = write(STDERR_FILENO, counters, counters.count)
         }
 
-        /// A prefork worker's counters line on stdout, ten times a second, for its parent to sum.
-        private static func report(_ server: any Server) -> Task<Void, Never> {
-            Task.detached {
-                while !Task.isCancelled {
+        /// A prefork worker's counters line on stdout, ten times a second, for its parent to sum. On a thread of its
+        /// own, whose sleep needs no descriptor: Dispatch opens a timerfd when its clock's first timer is armed, which
+        /// a worker whose descriptors are all taken then cannot get, and the sleep ends only when something else wakes
+        /// Dispatch (the worker's refusals went uncounted). Should no thread start, the parent sees the worker's
+        /// counters once, when it stops.
+        private static func report(_ server: any Server) -> CounterReport? {
+            let report = CounterReport()
+            report.thread = try? PosixThread.spawn(name: "counter-report") {
+                while !report.stopping.load(ordering: .relaxed) {
                     printCounters(server)
-                    try? await Task.sleep(for: .milliseconds(100))
+                    usleep(100_000)
                 }
             }
+            return report.thread == nil ? nil : report
         }
 
         private static func printCounters(_ server: any Server) {
@@ -223,3 +228,16 @@ extension ServerModel: ExpressibleByArgument {
 }
 
 extension QueueFullPolicy: ExpressibleByArgument {}
+
+/// The thread of a prefork worker's counters lines, and what stops it.
+private final class CounterReport: @unchecked Sendable {
+    // @unchecked: `thread` is written once, before anyone calls stop().
+    let stopping = Atomic(false)
+    var thread: PosixThread?
+
+    /// Ends the thread, within the 100 ms of its sleep.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        thread?.join()
+    }
+}

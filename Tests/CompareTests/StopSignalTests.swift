@@ -1,12 +1,13 @@
 import Foundation
+import Servers
 import SystemCalls
 import Testing
 
 @testable import Compare
 
 /// SIGTERM (as `timeout` and CI runners stop a command) and SIGHUP (a closed terminal) to every command that has
-/// children: each stops as Ctrl-C stops it, leaving whole files and nothing running below it. (bench compare's
-/// signals are in ``CompareCommandTests``.)
+/// children: each stops as Ctrl-C stops it, leaving whole files and nothing running below it; and to `bench serve`
+/// however soon it comes. (bench compare's signals are in ``CompareCommandTests``.)
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct StopSignalTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID().uuidString)").path
@@ -128,6 +129,23 @@ struct StopSignalTests {
         #expect(status == 0, "stderr: \(stderr)")
         #expect(stderr.contains("connections="), "no counters line: \(stderr)")
         try await expectNothingLeftRunning(run)
+    }
+
+    /// A server signalled the moment it says `listening` stops, every time: the signal is watched for before the
+    /// line is written (Dispatch opens a source's signalfd later, on a thread of its own, and a signal that came
+    /// before was lost: the server ran on).
+    @Test(arguments: ServerModel.allCases)
+    func aServerStoppedTheMomentItListensStops(model: ServerModel) throws {
+        if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
+        for attempt in 1...5 {
+            let serve = try ChildProcess(
+                BenchProcess.executable.path, ["serve", "--model", model.rawValue, "--port", "0"], stdout: .pipe,
+                stderr: .discard)
+            let line = serve.readFirstLine(timeoutSeconds: 30).line ?? ""
+            let exit = serve.stop(signal: SIGTERM, timeoutSeconds: 10).exit
+            #expect(line.hasPrefix("listening "), "attempt \(attempt): \(line)")
+            #expect(exit == .status(0), "attempt \(attempt): \(exit)")
+        }
     }
 
     /// Nothing seen below `run` (each test has seen its children before the signal) still runs, within 5 s of its
