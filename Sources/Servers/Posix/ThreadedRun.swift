@@ -81,7 +81,7 @@ final class ThreadedRun: Sendable {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         listeners.shutdown()
         wake()
-        let drained = await Drain.wait(upTo: drainTimeout) {
+        let drained = await Drain.wait(upTo: drainTimeout) { [self] in
             for slot in slots { slot.wakeForStop() }
             return running.load(ordering: .acquiring) == 0
         }
