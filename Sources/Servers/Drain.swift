@@ -12,7 +12,9 @@ enum Drain {
     /// connection's hot path a check for a waiting stopper. The polls sleep on a thread of their own, not by
     /// `Task.sleep`: Dispatch opens the timerfd of a clock when its first timer is armed, and a server stopped with
     /// its descriptors all taken (the moment a stop matters most) had none to open: its sleeps ended whenever
-    /// something else woke Dispatch, 0.7 s or 3.7 s into a drain of 3 s.
+    /// something else woke Dispatch, 0.7 s or 3.7 s into a drain of 3 s. Should no thread start, the polls hold the
+    /// caller's thread instead (``PosixThread/offload(_:_:)``): a stop that holds one of Swift's threads, never one
+    /// without a deadline.
     static func wait(upTo timeout: Duration, until isDone: @escaping @Sendable () -> Bool) async -> Bool {
         let cancelled = Locked(false)
         return await withTaskCancellationHandler {

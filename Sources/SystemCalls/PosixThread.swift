@@ -67,13 +67,20 @@ private func runThreadStart(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutab
 }
 
 extension PosixThread {
-    /// Names the calling thread (one another library started, too) through /proc, since Swift's Glibc module hides
-    /// the GNU pthread_setname_np; the kernel keeps 15 bytes.
+    /// Names the calling thread (one another library started, too): its first 15 bytes, all the kernel keeps (a
+    /// longer name is refused, not cut).
     public static func nameCurrent(_ name: String) {
-        guard let file = fopen("/proc/thread-self/comm", "w") else { return }
-        fputs(name, file)
-        fclose(file)
+        guard let setName else { return }
+        let bytes = name.utf8.prefix(15).map { CChar(bitPattern: $0) } + [0]
+        _ = setName(pthread_self(), bytes)
     }
+
+    /// pthread_setname_np, a GNU extension the Glibc module does not export, looked up at run time. Not a write to
+    /// /proc/thread-self/comm: that takes a descriptor, which a thread started at the descriptor limit has none of,
+    /// and which another process reading this one's descriptor table (a test about to lower its limit) sees.
+    private typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    private static let setName: SetName? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np")
+        .map { unsafeBitCast($0, to: SetName.self) }
 }
 
 /// What a new thread runs, passed through pthread_create's one pointer.

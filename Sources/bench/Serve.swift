@@ -182,10 +182,10 @@ extension Bench {
             print("listening \(address) model=\(model.rawValue) protocol=\(wireProtocol.rawValue)"
                 + (configuration.tls == nil ? "" : " tls=on"))
             fflush(nil)  // stdout into a pipe is block-buffered, and the reader waits for this line
-            let reporting = preforkWorker ? Self.report(server) : nil
+            let stopReporting = preforkWorker ? Self.report(server) : nil
             _ = await signals.wait()
             await server.stop()
-            reporting?.stop()
+            stopReporting?()
             if preforkWorker { Self.printCounters(server) }
             Self.writeCounters(server)
         }
@@ -201,15 +201,19 @@ extension Bench {
         /// a worker whose descriptors are all taken then cannot get, and the sleep ends only when something else wakes
         /// Dispatch (the worker's refusals went uncounted). Should no thread start, the parent sees the worker's
         /// counters once, when it stops.
-        private static func report(_ server: any Server) -> CounterReport? {
-            let report = CounterReport()
-            report.thread = try? PosixThread.spawn(name: "counter-report") {
-                while !report.stopping.load(ordering: .relaxed) {
+        private static func report(_ server: any Server) -> (() -> Void)? {
+            let stopping = StopFlag()
+            let thread = try? PosixThread.spawn(name: "counter-report") {
+                while !stopping.isSet.load(ordering: .relaxed) {
                     printCounters(server)
                     usleep(100_000)
                 }
             }
-            return report.thread == nil ? nil : report
+            guard let thread else { return nil }
+            return {  // within the 100 ms of a sleep
+                stopping.isSet.store(true, ordering: .relaxed)
+                thread.join()
+            }
         }
 
         private static func printCounters(_ server: any Server) {
@@ -229,15 +233,7 @@ extension ServerModel: ExpressibleByArgument {
 
 extension QueueFullPolicy: ExpressibleByArgument {}
 
-/// The thread of a prefork worker's counters lines, and what stops it.
-private final class CounterReport: @unchecked Sendable {
-    // @unchecked: `thread` is written once, before anyone calls stop().
-    let stopping = Atomic(false)
-    var thread: PosixThread?
-
-    /// Ends the thread, within the 100 ms of its sleep.
-    func stop() {
-        stopping.store(true, ordering: .relaxed)
-        thread?.join()
-    }
+/// What ends a prefork worker's thread of counters lines.
+private final class StopFlag: Sendable {
+    let isSet = Atomic(false)
 }
