@@ -5,24 +5,36 @@ import Testing
 
 @testable import Compare
 
-/// A step's verdict on the rate it achieved: 95% of the offered rate, widened under Poisson arrivals to the spread
-/// of the window's count where that spread is the larger.
+/// A step's verdict on the rate it achieved and on its halves' agreement: 95% of the offered rate, and halves within
+/// 10% of it, each widened under Poisson arrivals to the spread of the window's counts where that spread is the larger.
 struct KneeStepTests {
-    /// A one-second step of the request protocol offered `offered`/s that completed `requests`, each in 1 ms.
-    private func step(offered: Double, requests: Int, arrivals: Arrivals) -> KneeStep {
+    /// A step of the request protocol offered `offered`/s that completed `perSecond[i]` requests in its second i,
+    /// each in 1 ms.
+    private func step(offered: Double, perSecond: [Int], arrivals: Arrivals) -> KneeStep {
         var load = LoadSettings()
         (load.wireProtocol, load.clients, load.rate, load.arrivals) = (.request, 10, .constant(offered), arrivals)
         var metrics = RunMetrics(openLoop: true)
-        for _ in 0..<requests { metrics.totalLatency.record(micros: 1_000) }
-        metrics.counters.requests = requests
+        for (second, requests) in perSecond.enumerated() {
+            for _ in 0..<requests {
+                metrics.totalLatency.record(micros: 1_000)
+                metrics.timeline.recordRequest(second: second, latencyMicros: 1_000)
+            }
+        }
+        metrics.counters.requests = perSecond.reduce(0, +)
         let drive = DriveResult(
-            settings: load, startedAt: Date(), elapsedMicros: 1_000_000, metrics: metrics, interrupted: false)
+            settings: load, startedAt: Date(), elapsedMicros: 1_000_000 * perSecond.count, metrics: metrics,
+            interrupted: false)
         let result = CellResult(
             cell: .init(subject: .external("ours"), clients: 10, repetition: 1), settings: load, drive: drive,
             server: nil, floor: nil, failure: nil)
         return KneeStep(
             result: result, phase: .ramp, offered: offered,
             objective: LatencyObjective(percentile: 99, micros: 10_000), tolerance: 0.1)
+    }
+
+    /// A one-second step that completed `requests`.
+    private func step(offered: Double, requests: Int, arrivals: Arrivals) -> KneeStep {
+        step(offered: offered, perSecond: [requests], arrivals: arrivals)
     }
 
     @Test func aPoissonCountWithinItsSpreadIsNotSaturation() {
@@ -38,5 +50,18 @@ struct KneeStepTests {
         // 10,000/s: three deviations are 300, less than the 5% (500), so 9,500 stays the bound.
         #expect(step(offered: 10_000, requests: 9_450, arrivals: .poisson).verdict == .rate)
         #expect(step(offered: 10_000, requests: 9_550, arrivals: .poisson).verdict == .pass)
+    }
+
+    @Test func poissonHalvesWithinTheirSpreadAreSteady() {
+        // 1,000/s in halves of a second: the difference of their rates has a deviation of 45, so halves may differ by
+        // 134/s, not 100.
+        #expect(step(offered: 1_000, perSecond: [1_060, 940], arrivals: .poisson).verdict == .pass)
+        #expect(step(offered: 1_000, perSecond: [1_070, 930], arrivals: .poisson).verdict == .unsteady)
+        // Evenly spaced starts: 10% it is.
+        #expect(step(offered: 1_000, perSecond: [1_060, 940], arrivals: .uniform).verdict == .unsteady)
+        #expect(step(offered: 1_000, perSecond: [1_050, 950], arrivals: .uniform).verdict == .pass)
+        // 10,000/s: three deviations are 424/s, less than the 10% (1,000), which stays the bound.
+        #expect(step(offered: 10_000, perSecond: [10_600, 9_400], arrivals: .poisson).verdict == .unsteady)
+        #expect(step(offered: 10_000, perSecond: [10_400, 9_600], arrivals: .poisson).verdict == .pass)
     }
 }
