@@ -59,7 +59,11 @@ struct KneeStepTests {
         #expect(step(offered: 1_000, perSecond: [1_070, 930], arrivals: .poisson).verdict == .unsteady)
         // Evenly spaced starts: 10% it is.
         #expect(step(offered: 1_000, perSecond: [1_060, 940], arrivals: .uniform).verdict == .unsteady)
-        #expect(step(offered: 1_000, perSecond: [1_050, 950], arrivals: .uniform).verdict == .pass)
+        #expect(step(offered: 1_000, perSecond: [1_040, 960], arrivals: .uniform).verdict == .pass)
+        // Three seconds: halves of 1 s and 2 s, whose difference has a deviation of sqrt(1,000 + 500), so 116/s may
+        // part them (halves of 1.5 s each would allow 110).
+        #expect(step(offered: 1_000, perSecond: [1_112, 1_000, 1_000], arrivals: .poisson).verdict == .pass)
+        #expect(step(offered: 1_000, perSecond: [1_120, 1_000, 1_000], arrivals: .poisson).verdict == .unsteady)
         // 10,000/s: three deviations are 424/s, less than the 10% (1,000), which stays the bound.
         #expect(step(offered: 10_000, perSecond: [10_600, 9_400], arrivals: .poisson).verdict == .unsteady)
         #expect(step(offered: 10_000, perSecond: [10_400, 9_600], arrivals: .poisson).verdict == .pass)

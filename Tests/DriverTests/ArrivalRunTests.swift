@@ -11,8 +11,8 @@ import Wire
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct ArrivalRunTests {
     @Test(arguments: [
-        (WireProtocol.greeting, Arrivals.uniform, 0.0...0.01), (.greeting, .poisson, 0.85...1.15),
-        (.request, .uniform, 0.0...0.01), (.request, .poisson, 0.85...1.15),
+        (WireProtocol.greeting, Arrivals.uniform, 0.0...0.01), (.greeting, .poisson, 0.85...1.2),
+        (.request, .uniform, 0.0...0.01), (.request, .poisson, 0.85...1.2),
     ])
     func theRunOffersTheAskedArrivals(
         wireProtocol: WireProtocol, arrivals: Arrivals, variation: ClosedRange<Double>
@@ -35,8 +35,10 @@ struct ArrivalRunTests {
         // unfinished at the window's end, never more than the schedule asked for.
         #expect((600...920).contains(result.counters.requests), "\(result.counters.requests) of 800 offered")
         let gaps = try #require(result.metrics.arrivalGaps)
-        // 128 clients sharing 800/s: each client's gaps average 160 ms, here to within 4 standard errors (6 ms) of
-        // about 670 exponential draws; their coefficient of variation has one of 1/sqrt(670), 0.039.
+        // 128 clients sharing 800/s: each client's gaps average 160 ms. Every gap from a start in the window is
+        // recorded, those ending after it too, so about 800 exponential draws: a standard error of 5.7 ms, and 25 ms
+        // is 4.4 of them. Their coefficient of variation has one of 1/sqrt(800), 0.035, skewed to the right: the
+        // range is 0.85...1.2 (a simulation of 200,000 runs saw 0.856 to 1.195).
         #expect(abs(gaps.summary.meanMicros - 160_000) < 25_000, "mean gap \(gaps.summary.meanMicros) us")
         #expect(
             variation.contains(gaps.coefficientOfVariation),

@@ -25,8 +25,8 @@ public struct KneeStep: Sendable {
     public var phase: KneePhase
     public var offered: Double
     public var objective: LatencyObjective
-    /// The halves' agreement: their percentiles and achieved rates may differ by at most this share of the objective
-    /// and of the offered rate.
+    /// The halves' agreement: their percentiles may differ by at most this share of the objective, their achieved
+    /// rates by this share of the offered rate (under Poisson arrivals, by ``rateSpread(_:)`` where that is more).
     public var tolerance: Double
 
     public init(result: CellResult, phase: KneePhase, offered: Double, objective: LatencyObjective, tolerance: Double) {
@@ -81,6 +81,8 @@ public struct KneeStep: Sendable {
         return (figures(seconds[..<middle]), figures(seconds[middle...]))
     }
 
+    /// One half of a window: the objective's percentile, the achieved rate, and how many seconds it had (with an odd
+    /// number of seconds, the second half has one more, and its rate is the less noisy).
     public struct Half: Sendable {
         public var micros: UInt64
         public var rate: Double
@@ -90,8 +92,9 @@ public struct KneeStep: Sendable {
     /// How far the halves' achieved rates may differ: `tolerance` of the offered rate, or, under Poisson arrivals,
     /// three standard deviations of the difference of their counts' rates where that is more (the reasoning of
     /// ``leastAchieved``). At 1,000/s in halves of a second it is 134/s, not 100: two Poisson halves of a server that
-    /// kept up differed by more than 10% about one window in 40, and a window still "unsteady" at `--max-window`
-    /// failed. From 1,800 starts a half, the default 10% is the wider again.
+    /// kept up differed by more than 10% about one window in 40: a window run again twice as long, and at low rates,
+    /// or with `--max-window` no longer than `--duration`, a step failed. From 1,800 starts a half, the default 10% is
+    /// the wider again.
     public func rateSpread(_ halves: (first: Half, second: Half)) -> Double {
         let share = tolerance * offered
         guard drive?.settings.arrivals == .poisson else { return share }
@@ -99,7 +102,8 @@ public struct KneeStep: Sendable {
         return max(share, 3 * variance.squareRoot())
     }
 
-    /// Whether the halves agree within the tolerance; true when there are none to compare.
+    /// Whether the halves agree: percentiles within the tolerance, rates within ``rateSpread(_:)``; true when there
+    /// are none to compare.
     public var isSteady: Bool {
         guard let halves else { return true }
         let latency = Double(halves.first.micros) - Double(halves.second.micros)
