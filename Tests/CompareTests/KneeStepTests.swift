@@ -68,4 +68,14 @@ struct KneeStepTests {
         #expect(step(offered: 10_000, perSecond: [10_600, 9_400], arrivals: .poisson).verdict == .unsteady)
         #expect(step(offered: 10_000, perSecond: [10_400, 9_600], arrivals: .poisson).verdict == .pass)
     }
+
+    @Test func kneeCSVSaysWhatAnUnsteadyVerdictCameFrom() throws {
+        let unsteady = step(offered: 1_000, perSecond: [1_070, 930], arrivals: .poisson)
+        let row = try #require(KneeCSV.steps([unsteady]).records.first)
+        #expect(row["verdict"] == "fail: unsteady")
+        #expect(row["first_half_per_s"] == "1070" && row["second_half_per_s"] == "930", "\(row)")
+        let oneSecond = step(offered: 1_000, requests: 1_000, arrivals: .poisson)
+        let short = try #require(KneeCSV.steps([oneSecond]).records.first)
+        #expect(short["first_half_per_s"] == "" && short["second_half_per_s"] == "", "no halves under 2 s: \(short)")
+    }
 }

@@ -5,8 +5,8 @@ public enum KneeCSV {
     public static let stepColumns = [
         "model", "step", "phase", "offered_per_s", "achieved_per_s", "window_s", "requests", "total_p50_us",
         "total_p99_us", "total_p999_us", "objective", "objective_us", "percentile_us", "interval_low_us",
-        "interval_high_us", "first_half_us", "second_half_us", "failures_server", "server_cpu_us_per_request",
-        "driver_bound", "server_bound", "bound", "verdict",
+        "interval_high_us", "first_half_us", "second_half_us", "first_half_per_s", "second_half_per_s",
+        "failures_server", "server_cpu_us_per_request", "driver_bound", "server_bound", "bound", "verdict",
     ]
 
     public static let capacityColumns = [
@@ -43,6 +43,9 @@ public enum KneeCSV {
             if let halves = step.halves {
                 row["first_half_us"] = String(halves.first.micros)
                 row["second_half_us"] = String(halves.second.micros)
+                // With the percentiles, what an unsteady verdict came from.
+                row["first_half_per_s"] = SummaryCSV.decimal(halves.first.rate, places: 1)
+                row["second_half_per_s"] = SummaryCSV.decimal(halves.second.rate, places: 1)
             }
             table.append(row)
         }
