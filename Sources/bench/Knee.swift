@@ -23,9 +23,9 @@ extension Bench {
                 client. Every step's starts come at random (Poisson arrivals, as independent users arrive; --arrivals \
                 uniform spaces them evenly, the optimistic case that finds capacities 10-25% higher). A step whose \
                 percentile's 95% confidence interval straddles the limit, or whose two halves \
-                disagree by more than --tolerance (their rates under Poisson arrivals: by more than 3 standard \
-                deviations of their difference, where that is more), runs again with a window twice as long, up to \
-                --max-window. \
+                disagree by more than --tolerance (percentiles whose intervals overlap agree; rates under Poisson \
+                arrivals: by more than 3 standard deviations of their difference, where that is more), runs again \
+                with a window twice as long, up to --max-window. \
                 Files: knee.csv (every step), capacity.csv (one row per model), and summary.csv, latency.csv, \
                 timeline.csv with a row per step (README, "CSV columns"); charts: ./plot.sh results/NAME.
                 """
@@ -54,7 +54,7 @@ extension Bench {
         @Option(name: .customLong("max-window"), help: "Longest window a step's uncertain verdict may grow to (default 4x --duration).")
         var maxWindow: String?
 
-        @Option(help: "How far a window's halves may differ, as a share of the objective and of the offered rate (Poisson arrivals: the rates' bound is at least 3 standard deviations of their difference).")
+        @Option(help: "How far a window's halves may differ, as a share of the objective and of the offered rate (percentiles also agree when their intervals overlap; Poisson arrivals: the rates' bound is at least 3 standard deviations of their difference).")
         var tolerance = "10%"
 
         @Option(help: "Results directory (default: results/knee- and the UTC time).")

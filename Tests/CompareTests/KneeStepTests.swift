@@ -8,21 +8,21 @@ import Testing
 /// A step's verdict on the rate it achieved and on its halves' agreement: 95% of the offered rate, and halves within
 /// 10% of it, each widened under Poisson arrivals to the spread of the window's counts where that spread is the larger.
 struct KneeStepTests {
-    /// A step of the request protocol offered `offered`/s that completed `perSecond[i]` requests in its second i,
-    /// each in 1 ms.
-    private func step(offered: Double, perSecond: [Int], arrivals: Arrivals) -> KneeStep {
+    /// A step of the request protocol offered `offered`/s whose second i completed the requests of `latencies[i]`,
+    /// each its latency in microseconds.
+    private func step(offered: Double, latencies: [[UInt64]], arrivals: Arrivals) -> KneeStep {
         var load = LoadSettings()
         (load.wireProtocol, load.clients, load.rate, load.arrivals) = (.request, 10, .constant(offered), arrivals)
         var metrics = RunMetrics(openLoop: true)
-        for (second, requests) in perSecond.enumerated() {
-            for _ in 0..<requests {
-                metrics.totalLatency.record(micros: 1_000)
-                metrics.timeline.recordRequest(second: second, latencyMicros: 1_000)
+        for (second, requests) in latencies.enumerated() {
+            for micros in requests {
+                metrics.totalLatency.record(micros: micros)
+                metrics.timeline.recordRequest(second: second, latencyMicros: micros)
             }
         }
-        metrics.counters.requests = perSecond.reduce(0, +)
+        metrics.counters.requests = latencies.reduce(0) { $0 + $1.count }
         let drive = DriveResult(
-            settings: load, startedAt: Date(), elapsedMicros: 1_000_000 * perSecond.count, metrics: metrics,
+            settings: load, startedAt: Date(), elapsedMicros: 1_000_000 * latencies.count, metrics: metrics,
             interrupted: false)
         let result = CellResult(
             cell: .init(subject: .external("ours"), clients: 10, repetition: 1), settings: load, drive: drive,
@@ -30,6 +30,11 @@ struct KneeStepTests {
         return KneeStep(
             result: result, phase: .ramp, offered: offered,
             objective: LatencyObjective(percentile: 99, micros: 10_000), tolerance: 0.1)
+    }
+
+    /// A step whose second i completed `perSecond[i]` requests, each in 1 ms.
+    private func step(offered: Double, perSecond: [Int], arrivals: Arrivals) -> KneeStep {
+        step(offered: offered, latencies: perSecond.map { Array(repeating: 1_000, count: $0) }, arrivals: arrivals)
     }
 
     /// A one-second step that completed `requests`.
@@ -77,5 +82,21 @@ struct KneeStepTests {
         let oneSecond = step(offered: 1_000, requests: 1_000, arrivals: .poisson)
         let short = try #require(KneeCSV.steps([oneSecond]).records.first)
         #expect(short["first_half_per_s"] == "" && short["second_half_per_s"] == "", "no halves under 2 s: \(short)")
+    }
+
+    /// `count` latencies of an exponential distribution of mean `millis`: its quantiles at (k - 0.5) / count, so
+    /// that a test's verdict is not a draw.
+    private func exponential(count: Int, millis: Double) -> [UInt64] {
+        (1...count).map { UInt64(-log(1 - (Double($0) - 0.5) / Double(count)) * millis * 1_000) }
+    }
+
+    @Test func halvesWhosePercentilesDifferWithinTheirIntervalsAreSteady() {
+        // 200 requests a half, exponential: p99s of 4.4 and 5.7 ms differ by more than 10% of the 10 ms objective,
+        // but each is a draw whose interval (ranks 195-200: 3.6-6.0 and 4.7-7.8 ms) holds the other.
+        let few = [exponential(count: 200, millis: 1), exponential(count: 200, millis: 1.3)]
+        #expect(step(offered: 200, latencies: few, arrivals: .uniform).verdict == .pass)
+        // 20,000 a half: the same two distributions, now with intervals of 4.5-4.8 and 5.8-6.2 ms. The latency moved.
+        let many = [exponential(count: 20_000, millis: 1), exponential(count: 20_000, millis: 1.3)]
+        #expect(step(offered: 20_000, latencies: many, arrivals: .uniform).verdict == .unsteady)
     }
 }
