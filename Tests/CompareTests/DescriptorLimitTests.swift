@@ -73,9 +73,9 @@ struct DescriptorLimitTests {
     }
 
     /// A server stopped at its descriptor limit gives its idle connections the drain timeout (3 s; their read timeout
-    /// is longer), no less and not much more: nothing its stop waits on needs a descriptor it would have to open. (Its polls slept by
-    /// `Task.sleep`, and Dispatch opens a clock's timerfd when its first timer is armed: thread-per-connection, whose
-    /// stop has no other timer, ended 0.6 s or 3.7 s into a drain of 3 s.)
+    /// is longer), no less and not much more: nothing its stop waits on needs a descriptor it would have to open.
+    /// (Its polls slept by `Task.sleep`, and Dispatch opens a clock's timerfd when its first timer is armed:
+    /// thread-per-connection, whose stop has no other timer, ended 0.6 s or 3.7 s into a drain of 3 s.)
     @Test(arguments: ServerModel.allCases.filter { $0.traits.concurrentConnections(2) == nil })
     func aServerStoppedAtItsDescriptorLimitDrainsOnTime(model: ServerModel) async throws {
         if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
