@@ -86,8 +86,13 @@ public struct IntervalLog: Sendable, Equatable {
         var read: [(tag: String?, stamp: Double, length: Double, histogram: LatencyHistogram)] = []
         // Java's writer ends lines with the platform's separator; "\r\n" is one Character, so split on any newline.
         for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            if line.hasPrefix("#[StartTime: ") { startTime = Self.headerSeconds(line); continue }
-            if line.hasPrefix("#[BaseTime: ") { baseTime = Self.headerSeconds(line); continue }
+            if line.hasPrefix("#[StartTime: ") || line.hasPrefix("#[BaseTime: ") {
+                guard let time = Self.headerSeconds(line) else {
+                    throw ParseError(description: "line \(number + 1) has no time: \(line.prefix(80))")
+                }
+                if line.hasPrefix("#[StartTime: ") { startTime = time } else { baseTime = time }
+                continue
+            }
             if line.hasPrefix("#") || line.hasPrefix("\"") { continue }
             var fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             var tag: String?
@@ -95,7 +100,7 @@ public struct IntervalLog: Sendable, Equatable {
                 tag = String(first.dropFirst(4))
                 fields.removeFirst()
             }
-            guard fields.count == 4, let stamp = Double(fields[0]), let length = Double(fields[1]),
+            guard fields.count == 4, let stamp = Self.time(fields[0]), let length = Self.time(fields[1]),
                 let bytes = Data(base64Encoded: fields[3])
             else { throw ParseError(description: "line \(number + 1) is not an interval: \(line.prefix(80))") }
             do {
@@ -139,6 +144,14 @@ public struct IntervalLog: Sendable, Equatable {
     static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
 
     static func headerSeconds(_ line: Substring) -> Double? {
-        line.split(separator: ":", maxSplits: 1).last?.split(separator: " ").first.flatMap { Double($0) }
+        line.split(separator: ":", maxSplits: 1).last?.split(separator: " ").first.flatMap { time($0) }
+    }
+
+    /// A time in seconds as a log writes one: finite, and under 10^12 s (31,700 years) either way, so that a stamp
+    /// plus a base time stays finite. Double reads "1796e70025" as infinity (found by Fuzz/Targets/hlog in CI's
+    /// seeded run, Fuzz/corpus/hlog/start-time-past-a-double).
+    static func time(_ text: some StringProtocol) -> Double? {
+        guard let value = Double(text), abs(value) < 1e12 else { return nil }
+        return value
     }
 }

@@ -148,6 +148,32 @@ struct IntervalLogTests {
         }
     }
 
+    /// A time that is not one is refused, not read as infinity: "1796e70025" in the header (found by Fuzz/Targets/hlog,
+    /// Fuzz/corpus/hlog/start-time-past-a-double), and the same in an interval's start or length.
+    @Test func aTimePastADoubleIsRefused() throws {
+        var seconds = IntervalHistograms()
+        seconds.record(.total, second: 0, micros: 1_000)
+        let text = IntervalLog(seconds, windowStart: 1_796_250_000, windowSeconds: 1, openLoop: false).render()
+        let interval = try #require(text.split(separator: "\n").last { !$0.hasPrefix("#") && !$0.hasPrefix("\"") })
+        let fields = interval.split(separator: ",")
+        let stampAt = fields.first?.hasPrefix("Tag=") == true ? 1 : 0
+        func with(_ field: Int, _ value: String) -> String {
+            var changed = fields.map(String.init)
+            changed[stampAt + field] = value
+            return text.replacingOccurrences(of: interval, with: changed.joined(separator: ","))
+        }
+        let broken = [
+            text.replacingOccurrences(of: "#[StartTime: 1796250000.000", with: "#[StartTime: 1796e70025"),
+            text.replacingOccurrences(of: "#[BaseTime: 1796250000.000", with: "#[BaseTime: inf"),
+            with(0, "1e999"), with(1, "nan"),
+        ]
+        #expect(try IntervalLog.parse(text).startTime == 1_796_250_000)
+        for log in broken {
+            #expect(log != text, "the test did not change the log")
+            #expect(throws: IntervalLog.ParseError.self, "read: \(log)") { try IntervalLog.parse(log) }
+        }
+    }
+
     /// Java's writer ends lines as its platform does: a log with CRLF line ends reads as the same log.
     @Test func aLogWithWindowsLineEndsReadsTheSame() throws {
         var seconds = IntervalHistograms()
