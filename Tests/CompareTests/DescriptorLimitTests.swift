@@ -20,7 +20,7 @@ struct DescriptorLimitTests {
     @Test(arguments: ServerModel.allCases)
     func aServerAtItsDescriptorLimitCountsRefusalsAndRecovers(model: ServerModel) async throws {
         if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
-        let threads = model.traits.allows(threads: 2) ? 2 : model.traits.defaultThreads
+        let threads = Self.threads(of: model)
         let busy = model.traits.concurrentConnections(threads)
         let server = try LimitedServer(model, threads: threads, startLimit: busy == nil ? 64 : nil)
         defer { server.stop() }
@@ -79,7 +79,7 @@ struct DescriptorLimitTests {
     @Test(arguments: ServerModel.allCases.filter { $0.traits.concurrentConnections(2) == nil })
     func aServerStoppedAtItsDescriptorLimitDrainsOnTime(model: ServerModel) async throws {
         if let reason = model.unavailable { try Test.cancel("\(model) is unavailable here: \(reason)") }
-        let threads = model.traits.allows(threads: 2) ? 2 : model.traits.defaultThreads
+        let threads = Self.threads(of: model)
         let server = try LimitedServer(
             model, threads: threads, startLimit: 64, arguments: ["--drain-timeout", "3", "--read-timeout", "60"])
         defer { server.stop() }
@@ -93,6 +93,11 @@ struct DescriptorLimitTests {
         #expect(counters != nil, "no counters line")
         #expect(took >= .seconds(3), "stopped in \(took), before the drain timeout")
         #expect(took < .seconds(4.5), "stopped in \(took)")
+    }
+
+    /// Two threads (or workers) where the model takes a number, else its own.
+    private static func threads(of model: ServerModel) -> Int {
+        model.traits.allows(threads: 2) ? 2 : model.traits.defaultThreads
     }
 
     /// How many of `clients` have had their byte back, waiting up to 10 s until `least` have.
